@@ -1,0 +1,80 @@
+/**
+ * timm's PretrainedCfg, field for field, in camelCase. `toTimmDict` / `fromTimmDict` convert to and from timm's
+ * snake_case (the form of `config.json` on the hub and of `PretrainedCfg.to_dict()`).
+ */
+export interface PretrainedCfg {
+  url?: string;
+  file?: string;
+  stateDict?: unknown;
+  hfHubId?: string;
+  hfHubFilename?: string;
+  source?: string;
+  architecture?: string;
+  tag?: string;
+  customLoad?: boolean;
+  inputSize?: [number, number, number];
+  testInputSize?: [number, number, number];
+  minInputSize?: [number, number, number];
+  fixedInputSize?: boolean;
+  interpolation?: string;
+  cropPct?: number;
+  testCropPct?: number;
+  cropMode?: string;
+  mean?: [number, number, number] | number[];
+  std?: [number, number, number] | number[];
+  numClasses?: number;
+  labelOffset?: number;
+  labelNames?: string[];
+  labelDescriptions?: Record<string, string>;
+  poolSize?: [number, number];
+  testPoolSize?: [number, number];
+  firstConv?: string | string[];
+  classifier?: string | string[];
+  license?: string;
+  description?: string;
+  originUrl?: string;
+  paperName?: string;
+  paperIds?: string | string[];
+  notes?: string[];
+  [extra: string]: unknown;
+}
+
+/** timm's PretrainedCfg dataclass defaults (the values `to_dict()` drops when unchanged are the ones with no default). */
+export const PRETRAINED_CFG_DEFAULTS: Readonly<PretrainedCfg> = Object.freeze({
+  customLoad: false,
+  inputSize: [3, 224, 224],
+  fixedInputSize: false,
+  interpolation: 'bicubic',
+  cropPct: 0.875,
+  cropMode: 'center',
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+  numClasses: 1000,
+  firstConv: 'conv1',
+  classifier: 'fc',
+}) as PretrainedCfg;
+
+export function snakeToCamel(s: string): string {
+  return s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+export function camelToSnake(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** timm's snake_case dict → our camelCase cfg. Unknown fields are kept (camelCased). */
+export function fromTimmDict(d: Record<string, unknown>): PretrainedCfg {
+  const out: PretrainedCfg = {};
+  for (const [k, v] of Object.entries(d)) out[snakeToCamel(k)] = v;
+  return out;
+}
+
+/** Our camelCase cfg → timm's snake_case dict (as `PretrainedCfg.to_dict()` writes it). */
+export function toTimmDict(cfg: PretrainedCfg): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(cfg)) {
+    if (v === undefined || k === 'stateDict') continue;
+    out[camelToSnake(k)] = v;
+  }
+  return out;
+}
