@@ -1,0 +1,274 @@
+import { type HttpErrorContext, HubError, httpError } from './errors.js';
+import { normalizeEtag } from './url.js';
+
+/** Progress of one file: bytes held so far (resumed bytes included) out of `total` when known. */
+export interface HubProgress {
+  loaded: number;
+  total: number | undefined;
+  file: string;
+}
+export type HubProgressCallback = (progress: HubProgress) => void;
+
+export interface RetryPolicy {
+  /** Extra attempts after the first one on 5xx / 429 / dropped connections. Default 5. */
+  retries: number;
+  /** First backoff delay in ms; doubles each attempt. Default 1000. */
+  retryDelayMs: number;
+  /** Cap on one backoff delay in ms. Default 8000. */
+  maxRetryDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { retries: 5, retryDelayMs: 1000, maxRetryDelayMs: 8000 };
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function backoffDelay(attempt: number, policy: RetryPolicy): number {
+  return Math.min(policy.maxRetryDelayMs, policy.retryDelayMs * 2 ** attempt);
+}
+
+/** Marks a failure worth another attempt (5xx, 429, network error, body cut short). */
+export class RetryableError extends Error {
+  override name = 'RetryableError';
+  constructor(
+    message: string,
+    readonly status = 0,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+function isRetryableStatus(status: number): boolean {
+  return status >= 500 || status === 429 || status === 408;
+}
+
+export function describeError(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const cause = (e as { cause?: unknown }).cause;
+  const c = cause instanceof Error ? `: ${cause.message}` : '';
+  return `${e.message}${c}`;
+}
+
+export type FetchLike = typeof fetch;
+
+export function defaultFetch(): FetchLike {
+  if (typeof globalThis.fetch !== 'function') {
+    throw new HubError('No global fetch in this runtime (Node >= 18 or a browser is needed); pass { fetch } in the options.');
+  }
+  return globalThis.fetch.bind(globalThis);
+}
+
+/** Metadata of one file as the hub's resolve endpoint reports it (huggingface_hub's `HfFileMetadata`). */
+export interface HubFileMetadata {
+  /** `X-Repo-Commit`: the commit the revision resolved to. */
+  commitHash: string | undefined;
+  /** `X-Linked-Etag` (sha256 of an LFS file) else `ETag` (git blob sha1), normalised. */
+  etag: string | undefined;
+  /** `X-Linked-Size` else `Content-Length`. */
+  size: number | undefined;
+  /** Where to GET the bytes: the `Location` of the LFS redirect, else the resolve URL itself. */
+  location: string;
+}
+
+export interface RequestOptions {
+  headers: Record<string, string>;
+  policy: RetryPolicy;
+  fetchImpl: FetchLike;
+  ctx: HttpErrorContext;
+  /** Timeout for a HEAD request in ms (huggingface_hub: HF_HUB_ETAG_TIMEOUT = 10 s). */
+  timeoutMs?: number;
+}
+
+export type HeadResult = { ok: true; meta: HubFileMetadata } | { ok: false; status: number; headers: Headers };
+
+function parseIntHeader(v: string | null): number | undefined {
+  if (v == null || !/^\d+$/.test(v.trim())) return undefined;
+  return Number(v.trim());
+}
+
+/**
+ * HEAD on the resolve URL without following redirects (as `_get_metadata_or_catch_error` / `get_hf_file_metadata`):
+ * relative redirects (repo renames) are followed, an absolute one (the LFS CDN) is not, and its headers are the
+ * answer. 5xx / 429 / network errors are retried with exponential backoff. Returns `ok: false` with the status for
+ * 4xx answers so that callers decide (404 → "does not exist").
+ */
+export async function headHubFile(url: string, opts: RequestOptions): Promise<HeadResult> {
+  const { policy } = opts;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      let current = url;
+      for (let hops = 0; ; hops++) {
+        const res = await opts.fetchImpl(current, {
+          method: 'HEAD',
+          headers: { ...opts.headers, 'Accept-Encoding': 'identity' },
+          redirect: 'manual',
+          signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+        });
+        const loc = res.headers.get('location');
+        if (res.status >= 300 && res.status < 400 && loc && !/^[a-z][a-z0-9+.-]*:\/\//i.test(loc) && hops < 10) {
+          current = new URL(loc, current).toString();
+          continue;
+        }
+        if (isRetryableStatus(res.status)) throw new RetryableError(`HTTP ${res.status}`, res.status);
+        if (res.status >= 400) return { ok: false, status: res.status, headers: res.headers };
+        if (res.type === 'opaqueredirect') {
+          throw new HubError(`HEAD ${url} gave an opaque redirect (browser); use fetchHubFileBytes, which follows redirects.`);
+        }
+        const h = res.headers;
+        const meta: HubFileMetadata = {
+          commitHash: h.get('x-repo-commit') ?? undefined,
+          etag: undefined,
+          size: parseIntHeader(h.get('x-linked-size')) ?? parseIntHeader(h.get('content-length')),
+          location: loc ? new URL(loc, current).toString() : current,
+        };
+        meta.etag = normalizeEtag(h.get('x-linked-etag') ?? h.get('etag'));
+        return { ok: true, meta };
+      }
+    } catch (e) {
+      if (e instanceof HubError) throw e;
+      if (attempt >= policy.retries) {
+        const status = e instanceof RetryableError ? e.status : 0;
+        if (status) throw httpError(status, undefined, opts.ctx);
+        throw new HubError(
+          `Could not reach the hub for '${opts.ctx.filename}' of repo '${opts.ctx.repoId}' at ${url} after ${attempt + 1} attempt(s) (${describeError(e)}). Check the network or HF_ENDPOINT; set HF_HUB_OFFLINE=1 to use only files already in the cache.`,
+          { repoId: opts.ctx.repoId, filename: opts.ctx.filename, url, cause: e },
+        );
+      }
+      await sleep(backoffDelay(attempt, policy));
+    }
+  }
+}
+
+/** Where streamed bytes go: a `.incomplete` file (Node) or memory (browser). */
+export interface DownloadSink {
+  /** Bytes already held (what a `Range` request resumes from). */
+  size(): Promise<number>;
+  /** Drops everything from byte `offset` on (0 = start over). */
+  truncate(offset: number): Promise<void>;
+  write(chunk: Uint8Array): Promise<void>;
+  /** Flushes / closes after a body ended or failed. */
+  close(): Promise<void>;
+}
+
+export interface StreamDownloadOptions extends RequestOptions {
+  sink: DownloadSink;
+  /** Expected total size when known: a mismatch after a complete body is an error. */
+  expectedSize: number | undefined;
+  onProgress?: (loaded: number, total: number | undefined) => void;
+  /** Abort a GET whose body stalls this long without a byte (ms). Default 60 s. */
+  stallTimeoutMs?: number;
+}
+
+/**
+ * GETs `url` into `sink`, resuming with `Range: bytes=N-` after a dropped connection or when the sink already holds
+ * a partial download; a 200 answer to a range request (server ignored it) restarts from zero. 5xx / 429 / network
+ * errors are retried with exponential backoff up to `policy.retries` times. Returns the final byte count.
+ */
+export async function streamDownload(url: string, opts: StreamDownloadOptions): Promise<number> {
+  const { sink, policy, expectedSize, ctx } = opts;
+  let lastError: unknown;
+  for (let attempt = 0; ; attempt++) {
+    let start = await sink.size();
+    if (expectedSize !== undefined && start > expectedSize) {
+      await sink.truncate(0);
+      start = 0;
+    }
+    if (expectedSize !== undefined && start === expectedSize && start > 0) return start;
+    const headers: Record<string, string> = { ...opts.headers, 'Accept-Encoding': 'identity' };
+    if (start > 0) headers.Range = `bytes=${start}-`;
+    const controller = new AbortController();
+    const stallMs = opts.stallTimeoutMs ?? 60_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(new Error(`no data for ${stallMs} ms`)), stallMs);
+    };
+    try {
+      arm();
+      const res = await opts.fetchImpl(url, { headers, redirect: 'follow', signal: controller.signal });
+      if (isRetryableStatus(res.status)) {
+        await res.body?.cancel().catch(() => {});
+        throw new RetryableError(`HTTP ${res.status}`, res.status);
+      }
+      if (res.status === 416 && start > 0) {
+        // What we hold does not fit the file (changed upstream?): start over.
+        await res.body?.cancel().catch(() => {});
+        await sink.truncate(0);
+        throw new RetryableError('HTTP 416 on resume; restarting from zero', 416);
+      }
+      if (!res.ok) {
+        await res.body?.cancel().catch(() => {});
+        throw httpError(res.status, res.headers, ctx);
+      }
+      let offset = start;
+      if (start > 0) {
+        const range = res.headers.get('content-range');
+        const m = range ? /^bytes (\d+)-/.exec(range) : null;
+        if (res.status !== 206 || !m || Number(m[1]) !== start) {
+          // The server ignored (or mis-answered) the range: take its full body from zero.
+          if (res.status === 206) {
+            await res.body?.cancel().catch(() => {});
+            await sink.truncate(0);
+            throw new RetryableError(`unexpected Content-Range '${range}' for a resume at ${start}`);
+          }
+          await sink.truncate(0);
+          offset = 0;
+        }
+      }
+      const total =
+        expectedSize ??
+        (res.headers.get('content-encoding') ? undefined : (() => {
+          const len = parseIntHeader(res.headers.get('content-length'));
+          return len === undefined ? undefined : len + offset;
+        })());
+      opts.onProgress?.(offset, total);
+      if (!res.body) throw new RetryableError('response has no body');
+      const reader = res.body.getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          arm();
+          if (value?.byteLength) {
+            await sink.write(value);
+            offset += value.byteLength;
+            opts.onProgress?.(offset, total);
+          }
+        }
+      } finally {
+        reader.releaseLock();
+        await sink.close();
+      }
+      if (total !== undefined && offset < total) {
+        throw new RetryableError(`connection closed after ${offset} of ${total} bytes`);
+      }
+      if (expectedSize !== undefined && offset !== expectedSize) {
+        await sink.truncate(0);
+        throw new HubError(
+          `Consistency check failed for '${ctx.filename}' of repo '${ctx.repoId}' from ${url}: received ${offset} bytes, expected ${expectedSize}. The partial file was removed; try again.`,
+          { repoId: ctx.repoId, filename: ctx.filename, url },
+        );
+      }
+      return offset;
+    } catch (e) {
+      if (e instanceof HubError) throw e;
+      lastError = e;
+      if (attempt >= policy.retries) {
+        const status = e instanceof RetryableError ? e.status : 0;
+        const base = status >= 500 ? httpError(status, undefined, ctx).message : `Download of '${ctx.filename}' of repo '${ctx.repoId}' from ${url} failed`;
+        throw new HubError(`${base} after ${attempt + 1} attempt(s) (${describeError(lastError)}). Calling again resumes a partial download.`, {
+          status,
+          repoId: ctx.repoId,
+          filename: ctx.filename,
+          url,
+          cause: e,
+        });
+      }
+      await sleep(backoffDelay(attempt, policy));
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
+}
