@@ -25,13 +25,11 @@ export async function decodeImage(input: string | Uint8Array | ArrayBuffer): Pro
   const src = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
   let pipeline = sharp(src, { ignoreIcc: true, failOn: 'none', limitInputPixels: false });
   const meta = await pipeline.metadata();
-  if (meta.space === 'cmyk') {
-    pipeline = pipeline.toColourspace('srgb');
-  } else if (meta.depth && meta.depth !== 'uchar' && meta.depth !== 'char') {
-    // 16-bit (and other) images: let libvips scale to 8 bits per channel
-    const gray = meta.space === 'b-w' || meta.space === 'grey16';
-    pipeline = pipeline.toColourspace(gray ? 'b-w' : 'srgb');
-  }
+  const gray = meta.space === 'b-w' || meta.space === 'grey16';
+  // sharp outputs sRGB unless told otherwise. Gray images without alpha stay 1 channel (PIL's L); with alpha
+  // libvips' b-w output would drop the alpha, so they come out as RGBA (gray replicated, alpha kept, nothing
+  // premultiplied). 16-bit images are scaled to 8 bits by the colourspace conversion; CMYK goes to sRGB.
+  pipeline = pipeline.toColourspace(gray && !meta.hasAlpha ? 'b-w' : 'srgb');
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
   const channels = info.channels;
   if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4) {

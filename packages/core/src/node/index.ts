@@ -6,7 +6,7 @@ import { decodeImage } from './image.js';
 
 export { decodeImage } from './image.js';
 
-/** Inputs of a Node transform: a file path, encoded image bytes, or anything `createTransform` accepts. */
+/** Inputs of a Node transform: a file path, encoded image bytes (Uint8Array/Buffer, ArrayBuffer, Blob), or anything `createTransform` accepts. */
 export type NodeImageInput = string | Uint8Array | ArrayBuffer | ImageInput;
 
 async function nodeDecode(input: unknown): Promise<RawImageLike | undefined> {
@@ -14,6 +14,7 @@ async function nodeDecode(input: unknown): Promise<RawImageLike | undefined> {
   if (typeof input === 'string' || input instanceof Uint8Array || input instanceof ArrayBuffer) {
     return decodeImage(input);
   }
+  if (typeof Blob !== 'undefined' && input instanceof Blob) return decodeImage(new Uint8Array(await input.arrayBuffer()));
   return undefined;
 }
 
