@@ -1,0 +1,1054 @@
+/**
+ * Reads PyTorch checkpoints (`.pth`, `.bin`, `.pt`) without executing anything: a small zip reader for torch's
+ * archive format (`{name}/data.pkl` + `{name}/data/{key}` storages) and the legacy non-zip format, and a restricted
+ * unpickler that knows only what state dicts are built from — like `torch.load(..., weights_only=True)`.
+ * Any other global (`os.system`, `builtins.eval`, …) is refused with a {@link PickleError} naming it.
+ */
+import { formatShape, numel, type StateDict, type TensorData } from './types.js';
+
+/** Raised for a malformed checkpoint or a refused (unsafe / unsupported) pickle construct. */
+export class PickleError extends Error {
+  override name = 'PickleError';
+}
+
+export interface TorchReadOptions {
+  /** Name used in error messages (a file path or URL). */
+  source?: string;
+  /** Prefer `state_dict_ema` / `model_ema` when present, as timm's `load_state_dict(use_ema=True)`. Default true. */
+  useEma?: boolean;
+  /** Strip a `module.` prefix from keys (timm's `_remove_prefix(…, 'module.')`). Default true. */
+  stripModulePrefix?: boolean;
+  /**
+   * Extra `module.name` globals to accept as inert placeholders (never called), e.g. `argparse.Namespace` or
+   * `numpy.core.multiarray.scalar` found in the non-weight parts of training checkpoints. Default none.
+   */
+  allowGlobals?: readonly string[];
+  /** Raw-DEFLATE decoder for compressed zip entries (torch writes STORED). Default: node:zlib when available. */
+  inflateRaw?: (bytes: Uint8Array) => Uint8Array;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Zip
+
+interface ZipEntry {
+  name: string;
+  method: number;
+  compressedSize: number;
+  size: number;
+  localOffset: number;
+}
+
+function u16(b: Uint8Array, o: number): number {
+  return b[o]! | (b[o + 1]! << 8);
+}
+function u32(b: Uint8Array, o: number): number {
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+}
+function u64(b: Uint8Array, o: number): number {
+  return u32(b, o) + u32(b, o + 4) * 2 ** 32;
+}
+
+export function isZipBytes(bytes: Uint8Array): boolean {
+  return bytes.byteLength >= 4 && u32(bytes, 0) === 0x04034b50;
+}
+
+/** Lists a zip's entries from its central directory (zip64 included). */
+export function readZipDirectory(bytes: Uint8Array, where: string): Map<string, ZipEntry> {
+  const n = bytes.byteLength;
+  let eocd = -1;
+  for (let i = n - 22; i >= Math.max(0, n - 22 - 65535); i--) {
+    if (u32(bytes, i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new PickleError(`${where}: zip end-of-central-directory record not found; the file is truncated or not a zip`);
+  let count = u16(bytes, eocd + 10);
+  let cdOffset = u32(bytes, eocd + 16);
+  if (count === 0xffff || cdOffset === 0xffffffff) {
+    const loc = eocd - 20;
+    if (loc < 0 || u32(bytes, loc) !== 0x07064b50) throw new PickleError(`${where}: zip64 locator missing`);
+    const z64 = u64(bytes, loc + 8);
+    if (z64 + 56 > n || u32(bytes, z64) !== 0x06064b50) throw new PickleError(`${where}: zip64 end record missing`);
+    count = u64(bytes, z64 + 32);
+    cdOffset = u64(bytes, z64 + 48);
+  }
+  const entries = new Map<string, ZipEntry>();
+  let p = cdOffset;
+  const dec = new TextDecoder();
+  for (let i = 0; i < count; i++) {
+    if (p + 46 > n || u32(bytes, p) !== 0x02014b50) throw new PickleError(`${where}: zip central directory is corrupt at entry ${i}`);
+    const method = u16(bytes, p + 10);
+    let compressedSize = u32(bytes, p + 20);
+    let size = u32(bytes, p + 24);
+    const nameLen = u16(bytes, p + 28);
+    const extraLen = u16(bytes, p + 30);
+    const commentLen = u16(bytes, p + 32);
+    let localOffset = u32(bytes, p + 42);
+    const name = dec.decode(bytes.subarray(p + 46, p + 46 + nameLen));
+    // zip64 extended information: the fields that overflowed, in this order.
+    let e = p + 46 + nameLen;
+    const eEnd = e + extraLen;
+    while (e + 4 <= eEnd) {
+      const id = u16(bytes, e);
+      const len = u16(bytes, e + 2);
+      if (id === 0x0001) {
+        let q = e + 4;
+        if (size === 0xffffffff) {
+          size = u64(bytes, q);
+          q += 8;
+        }
+        if (compressedSize === 0xffffffff) {
+          compressedSize = u64(bytes, q);
+          q += 8;
+        }
+        if (localOffset === 0xffffffff) localOffset = u64(bytes, q);
+      }
+      e += 4 + len;
+    }
+    entries.set(name, { name, method, compressedSize, size, localOffset });
+    p = eEnd + commentLen;
+  }
+  return entries;
+}
+
+function defaultInflateRaw(): ((b: Uint8Array) => Uint8Array) | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const zlib = proc?.getBuiltinModule?.('node:zlib') as { inflateRawSync?: (b: Uint8Array) => Uint8Array } | undefined;
+  return zlib?.inflateRawSync ? (b) => new Uint8Array(zlib.inflateRawSync!(b)) : undefined;
+}
+
+function zipEntryData(bytes: Uint8Array, e: ZipEntry, where: string, opts: TorchReadOptions): Uint8Array {
+  const o = e.localOffset;
+  if (o + 30 > bytes.byteLength || u32(bytes, o) !== 0x04034b50) throw new PickleError(`${where}: zip entry '${e.name}' has a bad local header`);
+  const start = o + 30 + u16(bytes, o + 26) + u16(bytes, o + 28);
+  const end = start + e.compressedSize;
+  if (end > bytes.byteLength) {
+    throw new PickleError(`${where}: zip entry '${e.name}' ends at byte ${end} but the file has ${bytes.byteLength}; the file is truncated`);
+  }
+  const raw = bytes.subarray(start, end);
+  if (e.method === 0) return raw;
+  if (e.method === 8) {
+    const inflate = opts.inflateRaw ?? defaultInflateRaw();
+    if (!inflate) throw new PickleError(`${where}: zip entry '${e.name}' is DEFLATE-compressed and no inflateRaw was given (torch.save writes uncompressed entries)`);
+    const out = inflate(raw);
+    if (out.byteLength !== e.size) throw new PickleError(`${where}: zip entry '${e.name}' inflated to ${out.byteLength} bytes, expected ${e.size}`);
+    return out;
+  }
+  throw new PickleError(`${where}: zip entry '${e.name}' uses unsupported compression method ${e.method}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Values the restricted unpickler can build
+
+class PyDict {
+  readonly map = new Map<unknown, unknown>();
+}
+class PyTuple {
+  constructor(readonly items: unknown[]) {}
+}
+class PyGlobal {
+  constructor(
+    readonly module: string,
+    readonly name: string,
+  ) {}
+  get qualified(): string {
+    return `${this.module}.${this.name}`;
+  }
+}
+/** An allowed-but-inert object (from `allowGlobals`): its class, constructor arguments and state, never run. */
+class PyObject {
+  state: unknown;
+  constructor(
+    readonly cls: string,
+    readonly args: unknown[],
+  ) {}
+}
+
+interface StorageType {
+  dtype: string; // safetensors-style code
+  width: number;
+}
+
+const STORAGE_TYPES: Record<string, StorageType> = {
+  FloatStorage: { dtype: 'F32', width: 4 },
+  DoubleStorage: { dtype: 'F64', width: 8 },
+  HalfStorage: { dtype: 'F16', width: 2 },
+  BFloat16Storage: { dtype: 'BF16', width: 2 },
+  LongStorage: { dtype: 'I64', width: 8 },
+  IntStorage: { dtype: 'I32', width: 4 },
+  ShortStorage: { dtype: 'I16', width: 2 },
+  CharStorage: { dtype: 'I8', width: 1 },
+  ByteStorage: { dtype: 'U8', width: 1 },
+  BoolStorage: { dtype: 'BOOL', width: 1 },
+};
+
+const TORCH_DTYPES: Record<string, StorageType> = {
+  float32: STORAGE_TYPES.FloatStorage!,
+  float: STORAGE_TYPES.FloatStorage!,
+  float64: STORAGE_TYPES.DoubleStorage!,
+  double: STORAGE_TYPES.DoubleStorage!,
+  float16: STORAGE_TYPES.HalfStorage!,
+  half: STORAGE_TYPES.HalfStorage!,
+  bfloat16: STORAGE_TYPES.BFloat16Storage!,
+  int64: STORAGE_TYPES.LongStorage!,
+  long: STORAGE_TYPES.LongStorage!,
+  int32: STORAGE_TYPES.IntStorage!,
+  int: STORAGE_TYPES.IntStorage!,
+  int16: STORAGE_TYPES.ShortStorage!,
+  short: STORAGE_TYPES.ShortStorage!,
+  int8: STORAGE_TYPES.CharStorage!,
+  uint8: STORAGE_TYPES.ByteStorage!,
+  bool: STORAGE_TYPES.BoolStorage!,
+};
+
+class StorageRef {
+  bytes: Uint8Array | undefined;
+  constructor(
+    readonly type: StorageType,
+    readonly key: string,
+    readonly numel: number,
+  ) {}
+}
+
+class TensorRef {
+  constructor(
+    readonly storage: StorageRef,
+    readonly offset: number,
+    readonly shape: number[],
+    readonly stride: number[],
+    readonly dtype: StorageType,
+  ) {}
+}
+
+/** The globals a state dict may name; everything else is refused. */
+const SAFE_FUNCTIONS = new Set([
+  'collections.OrderedDict',
+  'torch._utils._rebuild_tensor',
+  'torch._utils._rebuild_tensor_v2',
+  'torch._utils._rebuild_tensor_v3',
+  'torch._utils._rebuild_parameter',
+  'torch._utils._rebuild_parameter_with_state',
+  'torch.Size',
+  '_codecs.encode',
+  'builtins.set',
+  'builtins.frozenset',
+  '__builtin__.set',
+]);
+
+function isSafeGlobal(module: string, name: string): boolean {
+  const q = `${module}.${name}`;
+  if (SAFE_FUNCTIONS.has(q)) return true;
+  if (module === 'torch' && (name in STORAGE_TYPES || name in TORCH_DTYPES)) return true;
+  if (module === 'torch' && name === 'UntypedStorage') return true;
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Unpickler
+
+interface UnpickleContext {
+  where: string;
+  allow: ReadonlySet<string>;
+  persistentLoad: (pid: unknown) => unknown;
+}
+
+function toNumber(v: unknown, what: string, where: string): number {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)) return Number(v);
+  throw new PickleError(`${where}: ${what} must be an integer, got ${describe(v)}`);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'None';
+  if (v instanceof PyGlobal) return `global ${v.qualified}`;
+  if (v instanceof PyTuple) return `tuple(${v.items.length})`;
+  if (v instanceof PyDict) return 'dict';
+  if (Array.isArray(v)) return `list(${v.length})`;
+  if (v instanceof TensorRef) return 'tensor';
+  if (v instanceof StorageRef) return 'storage';
+  if (v instanceof PyObject) return `${v.cls} object`;
+  return typeof v;
+}
+
+function intList(v: unknown, what: string, where: string): number[] {
+  const items = v instanceof PyTuple ? v.items : Array.isArray(v) ? v : null;
+  if (!items) throw new PickleError(`${where}: ${what} must be a tuple of integers, got ${describe(v)}`);
+  return items.map((x) => toNumber(x, what, where));
+}
+
+function decodeLong(b: Uint8Array): bigint | number {
+  if (b.byteLength === 0) return 0;
+  let v = 0n;
+  for (let i = b.byteLength - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+  if (b[b.byteLength - 1]! & 0x80) v -= 1n << BigInt(8 * b.byteLength);
+  return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
+}
+
+function callGlobal(fn: PyGlobal, args: unknown[], ctx: UnpickleContext): unknown {
+  const q = fn.qualified;
+  const w = ctx.where;
+  switch (q) {
+    case 'collections.OrderedDict': {
+      const d = new PyDict();
+      const init = args[0];
+      if (init !== undefined) {
+        const pairs = init instanceof PyTuple ? init.items : Array.isArray(init) ? init : null;
+        if (!pairs) throw new PickleError(`${w}: OrderedDict(${describe(init)}) is not supported`);
+        for (const p of pairs) {
+          const kv = p instanceof PyTuple ? p.items : Array.isArray(p) ? p : null;
+          if (kv?.length !== 2) throw new PickleError(`${w}: OrderedDict item must be a (key, value) pair`);
+          d.map.set(kv[0], kv[1]);
+        }
+      }
+      return d;
+    }
+    case 'torch._utils._rebuild_tensor':
+    case 'torch._utils._rebuild_tensor_v2':
+    case 'torch._utils._rebuild_tensor_v3': {
+      const [storage, offset, size, stride] = args;
+      if (!(storage instanceof StorageRef)) throw new PickleError(`${w}: ${fn.name} expects a storage, got ${describe(storage)}`);
+      let dtype = storage.type;
+      if (q.endsWith('_v3')) {
+        const dt = args[6];
+        if (!(dt instanceof PyGlobal) || !(dt.name in TORCH_DTYPES)) throw new PickleError(`${w}: _rebuild_tensor_v3 has an unsupported dtype ${describe(dt)}`);
+        dtype = TORCH_DTYPES[dt.name]!;
+      }
+      return new TensorRef(storage, toNumber(offset, 'storage offset', w), intList(size, 'tensor size', w), intList(stride, 'tensor stride', w), dtype);
+    }
+    case 'torch._utils._rebuild_parameter':
+    case 'torch._utils._rebuild_parameter_with_state': {
+      if (!(args[0] instanceof TensorRef)) throw new PickleError(`${w}: ${fn.name} expects a tensor, got ${describe(args[0])}`);
+      return args[0];
+    }
+    case 'torch.Size':
+      return new PyTuple(args[0] instanceof PyTuple ? args[0].items : Array.isArray(args[0]) ? args[0] : []);
+    case '_codecs.encode': {
+      const [s, enc] = args;
+      if (typeof s !== 'string' || (enc !== 'latin1' && enc !== 'latin-1')) throw new PickleError(`${w}: _codecs.encode is only accepted for latin1 byte strings`);
+      return Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
+    }
+    case 'builtins.set':
+    case 'builtins.frozenset':
+    case '__builtin__.set': {
+      const src = args[0];
+      return src instanceof PyTuple ? [...src.items] : Array.isArray(src) ? [...src] : [];
+    }
+  }
+  if (ctx.allow.has(q)) return new PyObject(q, args);
+  throw new PickleError(`${w}: refusing to call ${q}: only state-dict constructs are allowed`);
+}
+
+function refuse(module: string, name: string, where: string): never {
+  throw new PickleError(
+    `${where}: refused global '${module}.${name}': the pickle asks to import it, and only the types a state dict is built from are allowed (as torch.load(weights_only=True)). The file may run code when loaded with torch.load(weights_only=False); do not trust it. Pass allowGlobals: ['${module}.${name}'] only for an inert data class.`,
+  );
+}
+
+/** Runs one pickle starting at `pos`; returns the value and the position after its STOP. */
+function unpickle(b: Uint8Array, pos: number, ctx: UnpickleContext): { value: unknown; end: number } {
+  const where = ctx.where;
+  const stack: unknown[] = [];
+  const metastack: unknown[][] = [];
+  const memo = new Map<number, unknown>();
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const dec = new TextDecoder('utf-8');
+  let p = pos;
+  const need = (k: number) => {
+    if (p + k > b.byteLength) throw new PickleError(`${where}: pickle data ends unexpectedly at byte ${p}; the file is truncated`);
+  };
+  const readLine = (): string => {
+    const nl = b.indexOf(0x0a, p);
+    if (nl < 0) throw new PickleError(`${where}: pickle data ends unexpectedly (missing newline) at byte ${p}`);
+    const s = new TextDecoder('latin1').decode(b.subarray(p, nl));
+    p = nl + 1;
+    return s;
+  };
+  const popMark = (): unknown[] => {
+    const items = stack.splice(0);
+    const prev = metastack.pop();
+    if (!prev) throw new PickleError(`${where}: pickle MARK missing`);
+    stack.push(...prev);
+    return items;
+  };
+  const pop = (): unknown => {
+    if (stack.length === 0) throw new PickleError(`${where}: pickle stack underflow`);
+    return stack.pop();
+  };
+  const top = (): unknown => {
+    if (stack.length === 0) throw new PickleError(`${where}: pickle stack underflow`);
+    return stack[stack.length - 1];
+  };
+  const setItems = (target: unknown, kv: unknown[]) => {
+    if (target instanceof PyDict) {
+      for (let i = 0; i + 1 < kv.length; i += 2) target.map.set(kv[i], kv[i + 1]);
+    } else if (target instanceof PyObject) {
+      // dict subclasses (allowGlobals) keep their items as state
+      const d = (target.state instanceof PyDict ? target.state : (target.state = new PyDict())) as PyDict;
+      for (let i = 0; i + 1 < kv.length; i += 2) d.map.set(kv[i], kv[i + 1]);
+    } else {
+      throw new PickleError(`${where}: SETITEM on ${describe(target)}`);
+    }
+  };
+  const makeGlobal = (module: string, name: string): PyGlobal => {
+    if (!isSafeGlobal(module, name) && !ctx.allow.has(`${module}.${name}`)) refuse(module, name, where);
+    return new PyGlobal(module, name);
+  };
+  const bytesAt = (n: number) => {
+    need(n);
+    const s = b.slice(p, p + n);
+    p += n;
+    return s;
+  };
+  const strAt = (n: number) => {
+    need(n);
+    const s = dec.decode(b.subarray(p, p + n));
+    p += n;
+    return s;
+  };
+
+  for (;;) {
+    need(1);
+    const op = b[p++]!;
+    switch (op) {
+      case 0x80: // PROTO
+        need(1);
+        p += 1;
+        break;
+      case 0x95: // FRAME
+        need(8);
+        p += 8;
+        break;
+      case 0x2e: // STOP
+        return { value: pop(), end: p };
+      case 0x28: // MARK
+        metastack.push(stack.splice(0));
+        break;
+      case 0x7d: // EMPTY_DICT
+        stack.push(new PyDict());
+        break;
+      case 0x5d: // EMPTY_LIST
+        stack.push([]);
+        break;
+      case 0x29: // EMPTY_TUPLE
+        stack.push(new PyTuple([]));
+        break;
+      case 0x8f: // EMPTY_SET
+        stack.push([]);
+        break;
+      case 0x74: // TUPLE
+        stack.push(new PyTuple(popMark()));
+        break;
+      case 0x85: // TUPLE1
+        stack.push(new PyTuple([pop()]));
+        break;
+      case 0x86: {
+        // TUPLE2
+        const y = pop();
+        const x = pop();
+        stack.push(new PyTuple([x, y]));
+        break;
+      }
+      case 0x87: {
+        // TUPLE3
+        const z = pop();
+        const y = pop();
+        const x = pop();
+        stack.push(new PyTuple([x, y, z]));
+        break;
+      }
+      case 0x6c: // LIST
+        stack.push(popMark());
+        break;
+      case 0x64: {
+        // DICT
+        const items = popMark();
+        const d = new PyDict();
+        setItems(d, items);
+        stack.push(d);
+        break;
+      }
+      case 0x91: // FROZENSET
+        stack.push(popMark());
+        break;
+      case 0x90: {
+        // ADDITEMS
+        const items = popMark();
+        const s = top();
+        if (!Array.isArray(s)) throw new PickleError(`${where}: ADDITEMS on ${describe(s)}`);
+        s.push(...items);
+        break;
+      }
+      case 0x4e: // NONE
+        stack.push(null);
+        break;
+      case 0x88: // NEWTRUE
+        stack.push(true);
+        break;
+      case 0x89: // NEWFALSE
+        stack.push(false);
+        break;
+      case 0x4a: // BININT
+        need(4);
+        stack.push(view.getInt32(p, true));
+        p += 4;
+        break;
+      case 0x4b: // BININT1
+        need(1);
+        stack.push(b[p++]!);
+        break;
+      case 0x4d: // BININT2
+        need(2);
+        stack.push(u16(b, p));
+        p += 2;
+        break;
+      case 0x8a: {
+        // LONG1
+        need(1);
+        const n = b[p++]!;
+        need(n);
+        stack.push(decodeLong(b.subarray(p, p + n)));
+        p += n;
+        break;
+      }
+      case 0x8b: {
+        // LONG4
+        need(4);
+        const n = view.getInt32(p, true);
+        p += 4;
+        if (n < 0) throw new PickleError(`${where}: negative LONG4 length`);
+        need(n);
+        stack.push(decodeLong(b.subarray(p, p + n)));
+        p += n;
+        break;
+      }
+      case 0x49: {
+        // INT (text)
+        const s = readLine();
+        if (s === '00') stack.push(false);
+        else if (s === '01') stack.push(true);
+        else {
+          const v = BigInt(s);
+          stack.push(v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v);
+        }
+        break;
+      }
+      case 0x4c: {
+        // LONG (text)
+        const s = readLine().replace(/L$/, '');
+        const v = BigInt(s);
+        stack.push(v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v);
+        break;
+      }
+      case 0x47: // BINFLOAT
+        need(8);
+        stack.push(view.getFloat64(p, false));
+        p += 8;
+        break;
+      case 0x46: // FLOAT (text)
+        stack.push(Number.parseFloat(readLine()));
+        break;
+      case 0x58: {
+        // BINUNICODE
+        need(4);
+        const n = u32(b, p);
+        p += 4;
+        stack.push(strAt(n));
+        break;
+      }
+      case 0x8c: {
+        // SHORT_BINUNICODE
+        need(1);
+        const n = b[p++]!;
+        stack.push(strAt(n));
+        break;
+      }
+      case 0x8d: {
+        // BINUNICODE8
+        need(8);
+        const n = u64(b, p);
+        p += 8;
+        stack.push(strAt(n));
+        break;
+      }
+      case 0x56: // UNICODE (raw-unicode-escape text)
+        stack.push(readLine());
+        break;
+      case 0x54: {
+        // BINSTRING
+        need(4);
+        const n = view.getInt32(p, true);
+        p += 4;
+        need(n);
+        stack.push(new TextDecoder('latin1').decode(b.subarray(p, p + n)));
+        p += n;
+        break;
+      }
+      case 0x55: {
+        // SHORT_BINSTRING
+        need(1);
+        const n = b[p++]!;
+        need(n);
+        stack.push(new TextDecoder('latin1').decode(b.subarray(p, p + n)));
+        p += n;
+        break;
+      }
+      case 0x42: {
+        // BINBYTES
+        need(4);
+        const n = u32(b, p);
+        p += 4;
+        stack.push(bytesAt(n));
+        break;
+      }
+      case 0x43: {
+        // SHORT_BINBYTES
+        need(1);
+        const n = b[p++]!;
+        stack.push(bytesAt(n));
+        break;
+      }
+      case 0x8e: {
+        // BINBYTES8
+        need(8);
+        const n = u64(b, p);
+        p += 8;
+        stack.push(bytesAt(n));
+        break;
+      }
+      case 0x96: {
+        // BYTEARRAY8
+        need(8);
+        const n = u64(b, p);
+        p += 8;
+        stack.push(bytesAt(n));
+        break;
+      }
+      case 0x71: // BINPUT
+        need(1);
+        memo.set(b[p++]!, top());
+        break;
+      case 0x72: // LONG_BINPUT
+        need(4);
+        memo.set(u32(b, p), top());
+        p += 4;
+        break;
+      case 0x70: // PUT
+        memo.set(Number(readLine()), top());
+        break;
+      case 0x94: // MEMOIZE
+        memo.set(memo.size, top());
+        break;
+      case 0x68: {
+        // BINGET
+        need(1);
+        const k = b[p++]!;
+        if (!memo.has(k)) throw new PickleError(`${where}: pickle memo ${k} missing`);
+        stack.push(memo.get(k));
+        break;
+      }
+      case 0x6a: {
+        // LONG_BINGET
+        need(4);
+        const k = u32(b, p);
+        p += 4;
+        if (!memo.has(k)) throw new PickleError(`${where}: pickle memo ${k} missing`);
+        stack.push(memo.get(k));
+        break;
+      }
+      case 0x67: {
+        // GET
+        const k = Number(readLine());
+        if (!memo.has(k)) throw new PickleError(`${where}: pickle memo ${k} missing`);
+        stack.push(memo.get(k));
+        break;
+      }
+      case 0x30: // POP
+        pop();
+        break;
+      case 0x31: // POP_MARK
+        popMark();
+        break;
+      case 0x32: // DUP
+        stack.push(top());
+        break;
+      case 0x73: {
+        // SETITEM
+        const v = pop();
+        const k = pop();
+        setItems(top(), [k, v]);
+        break;
+      }
+      case 0x75: {
+        // SETITEMS
+        const items = popMark();
+        setItems(top(), items);
+        break;
+      }
+      case 0x61: {
+        // APPEND
+        const v = pop();
+        const l = top();
+        if (!Array.isArray(l)) throw new PickleError(`${where}: APPEND on ${describe(l)}`);
+        l.push(v);
+        break;
+      }
+      case 0x65: {
+        // APPENDS
+        const items = popMark();
+        const l = top();
+        if (!Array.isArray(l)) throw new PickleError(`${where}: APPENDS on ${describe(l)}`);
+        l.push(...items);
+        break;
+      }
+      case 0x63: {
+        // GLOBAL "module\nname\n"
+        const module = readLine();
+        const name = readLine();
+        stack.push(makeGlobal(module, name));
+        break;
+      }
+      case 0x93: {
+        // STACK_GLOBAL
+        const name = pop();
+        const module = pop();
+        if (typeof module !== 'string' || typeof name !== 'string') throw new PickleError(`${where}: STACK_GLOBAL needs two strings`);
+        stack.push(makeGlobal(module, name));
+        break;
+      }
+      case 0x52: {
+        // REDUCE
+        const args = pop();
+        const fn = pop();
+        if (!(fn instanceof PyGlobal)) throw new PickleError(`${where}: REDUCE on ${describe(fn)} is not allowed`);
+        if (!(args instanceof PyTuple)) throw new PickleError(`${where}: REDUCE arguments must be a tuple`);
+        stack.push(callGlobal(fn, args.items, ctx));
+        break;
+      }
+      case 0x81: {
+        // NEWOBJ
+        const args = pop();
+        const cls = pop();
+        if (!(cls instanceof PyGlobal)) throw new PickleError(`${where}: NEWOBJ on ${describe(cls)} is not allowed`);
+        const items = args instanceof PyTuple ? args.items : [];
+        if (cls.qualified === 'collections.OrderedDict') stack.push(new PyDict());
+        else if (ctx.allow.has(cls.qualified)) stack.push(new PyObject(cls.qualified, items));
+        else throw new PickleError(`${where}: refusing to instantiate ${cls.qualified}`);
+        break;
+      }
+      case 0x92: {
+        // NEWOBJ_EX
+        pop(); // kwargs
+        const args = pop();
+        const cls = pop();
+        if (!(cls instanceof PyGlobal) || !ctx.allow.has(cls.qualified)) {
+          throw new PickleError(`${where}: refusing to instantiate ${describe(cls)}`);
+        }
+        stack.push(new PyObject(cls.qualified, args instanceof PyTuple ? args.items : []));
+        break;
+      }
+      case 0x62: {
+        // BUILD
+        const state = pop();
+        const obj = top();
+        if (obj instanceof PyObject) obj.state = state;
+        else if (obj instanceof PyDict || obj instanceof TensorRef) {
+          // OrderedDict._metadata / parameter state: attributes only, ignored.
+        } else throw new PickleError(`${where}: BUILD on ${describe(obj)} is not allowed`);
+        break;
+      }
+      case 0x51: // BINPERSID
+        stack.push(ctx.persistentLoad(pop()));
+        break;
+      case 0x50: // PERSID
+        stack.push(ctx.persistentLoad(readLine()));
+        break;
+      case 0x69: {
+        // INST "module\nname\n" — class instantiation from the mark
+        const module = readLine();
+        const name = readLine();
+        const g = makeGlobal(module, name);
+        stack.push(new PyObject(g.qualified, popMark()));
+        break;
+      }
+      case 0x6f: {
+        // OBJ
+        const items = popMark();
+        const cls = items.shift();
+        if (!(cls instanceof PyGlobal) || !ctx.allow.has(cls.qualified)) throw new PickleError(`${where}: refusing to instantiate ${describe(cls)}`);
+        stack.push(new PyObject(cls.qualified, items));
+        break;
+      }
+      case 0x82:
+      case 0x83:
+      case 0x84:
+        throw new PickleError(`${where}: refused pickle extension-registry opcode (EXT) at byte ${p - 1}`);
+      default:
+        throw new PickleError(`${where}: unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${p - 1}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tensors
+
+const f16Table = (() => {
+  const t = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const s = h & 0x8000 ? -1 : 1;
+    const e = (h >> 10) & 0x1f;
+    const m = h & 0x3ff;
+    if (e === 0) t[h] = s * m * 2 ** -24;
+    else if (e === 31) t[h] = m ? Number.NaN : s * Number.POSITIVE_INFINITY;
+    else t[h] = s * (1 + m / 1024) * 2 ** (e - 15);
+  }
+  return t;
+})();
+
+/** Decodes `n` little-endian elements from an exactly-sized byte slice (copied when unaligned). */
+function decode(bytes: Uint8Array, dtype: string, n: number): TensorData {
+  const aligned = (w: number) => (bytes.byteOffset % w === 0 ? bytes : bytes.slice());
+  switch (dtype) {
+    case 'F32': {
+      const a = aligned(4);
+      return { dtype: 'float32', shape: [], data: new Float32Array(a.buffer, a.byteOffset, n) };
+    }
+    case 'F64': {
+      const a = aligned(8);
+      return { dtype: 'float32', shape: [], data: Float32Array.from(new Float64Array(a.buffer, a.byteOffset, n)) };
+    }
+    case 'F16': {
+      const a = aligned(2);
+      const src = new Uint16Array(a.buffer, a.byteOffset, n);
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) out[i] = f16Table[src[i]!]!;
+      return { dtype: 'float32', shape: [], data: out };
+    }
+    case 'BF16': {
+      const a = aligned(2);
+      const src = new Uint16Array(a.buffer, a.byteOffset, n);
+      const out = new Float32Array(n);
+      const u = new Uint32Array(out.buffer);
+      for (let i = 0; i < n; i++) u[i] = src[i]! << 16;
+      return { dtype: 'float32', shape: [], data: out };
+    }
+    case 'I64': {
+      const a = aligned(8);
+      return { dtype: 'int64', shape: [], data: new BigInt64Array(a.buffer, a.byteOffset, n) };
+    }
+    case 'I32': {
+      const a = aligned(4);
+      return { dtype: 'int32', shape: [], data: new Int32Array(a.buffer, a.byteOffset, n) };
+    }
+    case 'I16': {
+      const a = aligned(2);
+      return { dtype: 'int32', shape: [], data: Int32Array.from(new Int16Array(a.buffer, a.byteOffset, n)) };
+    }
+    case 'I8':
+      return { dtype: 'int32', shape: [], data: Int32Array.from(new Int8Array(bytes.buffer, bytes.byteOffset, n)) };
+    case 'U8':
+      return { dtype: 'uint8', shape: [], data: bytes.slice(0, n) };
+    case 'BOOL':
+      return { dtype: 'bool', shape: [], data: bytes.slice(0, n) };
+    default:
+      throw new PickleError(`unsupported dtype ${dtype}`);
+  }
+}
+
+function swapBytes(bytes: Uint8Array, width: number): Uint8Array {
+  if (width === 1) return bytes;
+  const out = new Uint8Array(bytes.byteLength);
+  for (let i = 0; i < bytes.byteLength; i += width) for (let j = 0; j < width; j++) out[i + j] = bytes[i + width - 1 - j]!;
+  return out;
+}
+
+function materialize(key: string, t: TensorRef, where: string, bigEndian: boolean): TensorData {
+  const { shape, stride, offset } = t;
+  const w = t.dtype.width;
+  if (shape.length !== stride.length) throw new PickleError(`${where}: '${key}' has shape ${formatShape(shape)} but stride ${formatShape(stride)}`);
+  if (shape.some((d) => d < 0) || stride.some((s) => s < 0) || offset < 0) {
+    throw new PickleError(`${where}: '${key}' has a negative size, stride or offset`);
+  }
+  const n = numel(shape);
+  const storage = t.storage.bytes!;
+  let maxIndex = offset;
+  for (let i = 0; i < shape.length; i++) if (shape[i]! > 0) maxIndex += (shape[i]! - 1) * stride[i]!;
+  if (n > 0 && (maxIndex + 1) * w > storage.byteLength) {
+    throw new PickleError(
+      `${where}: '${key}' ${formatShape(shape)} (offset ${offset}, stride ${formatShape(stride)}) reaches element ${maxIndex} but its storage '${t.storage.key}' holds ${Math.floor(storage.byteLength / w)}; the file is truncated or corrupt`,
+    );
+  }
+  // C-contiguous? (dimensions of size 1 may carry any stride)
+  let contiguous = true;
+  let expect = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] !== 1 && stride[i] !== expect) contiguous = false;
+    expect *= shape[i]!;
+  }
+  let raw: Uint8Array;
+  if (n === 0) raw = new Uint8Array(0);
+  else if (contiguous) raw = storage.subarray(offset * w, (offset + n) * w);
+  else {
+    raw = new Uint8Array(n * w);
+    const rank = shape.length;
+    const idx = new Array<number>(rank).fill(0);
+    let src = offset;
+    for (let k = 0; k < n; k++) {
+      raw.set(storage.subarray(src * w, src * w + w), k * w);
+      for (let d = rank - 1; d >= 0; d--) {
+        idx[d]!++;
+        src += stride[d]!;
+        if (idx[d]! < shape[d]!) break;
+        src -= stride[d]! * shape[d]!;
+        idx[d] = 0;
+      }
+    }
+  }
+  if (bigEndian) raw = swapBytes(raw, w);
+  const out = decode(raw, t.dtype.dtype, n);
+  out.shape = [...shape];
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Entry points
+
+function storageLoader(where: string, storages = new Map<string, StorageRef>()) {
+  return (pid: unknown): StorageRef => {
+    const items = pid instanceof PyTuple ? pid.items : null;
+    if (items?.[0] !== 'storage') throw new PickleError(`${where}: unsupported persistent id ${describe(pid)}`);
+    const [, type, key, , size] = items;
+    if (!(type instanceof PyGlobal)) throw new PickleError(`${where}: storage type must be a torch storage class`);
+    let st = STORAGE_TYPES[type.name];
+    if (type.name === 'UntypedStorage') st = STORAGE_TYPES.ByteStorage;
+    if (!st) throw new PickleError(`${where}: unsupported storage type torch.${type.name}`);
+    const k = String(key);
+    let ref = storages.get(k);
+    if (!ref) {
+      ref = new StorageRef(st, k, toNumber(size, 'storage size', where));
+      storages.set(k, ref);
+    }
+    return ref;
+  };
+}
+
+/** Collects every TensorRef reachable from `v` (to load their storages). */
+function collectTensors(v: unknown, out: Set<TensorRef>, seen = new Set<unknown>()): void {
+  if (v === null || typeof v !== 'object' || seen.has(v)) return;
+  seen.add(v);
+  if (v instanceof TensorRef) out.add(v);
+  else if (v instanceof PyDict) for (const x of v.map.values()) collectTensors(x, out, seen);
+  else if (v instanceof PyTuple) for (const x of v.items) collectTensors(x, out, seen);
+  else if (Array.isArray(v)) for (const x of v) collectTensors(x, out, seen);
+  else if (v instanceof PyObject) {
+    collectTensors(v.state, out, seen);
+    for (const x of v.args) collectTensors(x, out, seen);
+  }
+}
+
+/** timm `load_state_dict`: picks `state_dict_ema` / `model_ema` (useEma) / `state_dict` / `model`, strips `module.`. */
+function unwrap(root: unknown, where: string, opts: TorchReadOptions): PyDict {
+  if (!(root instanceof PyDict)) throw new PickleError(`${where}: the checkpoint holds a ${describe(root)}, not a state dict`);
+  const get = (k: string) => {
+    const v = root.map.get(k);
+    return v === undefined || v === null ? undefined : v;
+  };
+  const useEma = opts.useEma ?? true;
+  let key = '';
+  if (useEma && get('state_dict_ema') !== undefined) key = 'state_dict_ema';
+  else if (useEma && get('model_ema') !== undefined) key = 'model_ema';
+  else if (root.map.has('state_dict')) key = 'state_dict';
+  else if (root.map.has('model')) key = 'model';
+  const sd = key ? root.map.get(key) : root;
+  if (!(sd instanceof PyDict)) throw new PickleError(`${where}: checkpoint['${key}'] is a ${describe(sd)}, not a state dict`);
+  return sd;
+}
+
+function toStateDict(sd: PyDict, where: string, opts: TorchReadOptions, bigEndian: boolean): StateDict {
+  const strip = opts.stripModulePrefix ?? true;
+  const out: StateDict = {};
+  for (const [k, v] of sd.map) {
+    if (!(v instanceof TensorRef)) continue;
+    const key = String(k);
+    const name = strip && key.startsWith('module.') ? key.slice('module.'.length) : key;
+    out[name] = materialize(key, v, where, bigEndian);
+  }
+  if (Object.keys(out).length === 0) throw new PickleError(`${where}: the state dict holds no tensors`);
+  return out;
+}
+
+function readZipCheckpoint(bytes: Uint8Array, where: string, opts: TorchReadOptions): StateDict {
+  const entries = readZipDirectory(bytes, where);
+  const pkl = [...entries.keys()].find((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
+  if (!pkl) throw new PickleError(`${where}: zip has no data.pkl; not a PyTorch checkpoint`);
+  const prefix = pkl.slice(0, pkl.length - 'data.pkl'.length);
+  const byteorder = entries.get(`${prefix}byteorder`);
+  const bigEndian = byteorder ? new TextDecoder().decode(zipEntryData(bytes, byteorder, where, opts)).trim() === 'big' : false;
+  const ctx: UnpickleContext = { where, allow: new Set(opts.allowGlobals ?? []), persistentLoad: storageLoader(where) };
+  const { value } = unpickle(zipEntryData(bytes, entries.get(pkl)!, where, opts), 0, ctx);
+  const sd = unwrap(value, where, opts);
+  const tensors = new Set<TensorRef>();
+  collectTensors(sd, tensors);
+  for (const t of tensors) {
+    const s = t.storage;
+    if (s.bytes) continue;
+    const e = entries.get(`${prefix}data/${s.key}`);
+    if (!e) throw new PickleError(`${where}: storage '${s.key}' (${prefix}data/${s.key}) is missing from the archive`);
+    s.bytes = zipEntryData(bytes, e, where, opts);
+  }
+  return toStateDict(sd, where, opts, bigEndian);
+}
+
+const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
+
+function readLegacyCheckpoint(bytes: Uint8Array, where: string, opts: TorchReadOptions): StateDict {
+  const noPid: UnpickleContext = {
+    where,
+    allow: new Set(),
+    persistentLoad: () => {
+      throw new PickleError(`${where}: unexpected persistent id in the legacy header`);
+    },
+  };
+  const magic = unpickle(bytes, 0, noPid);
+  if (magic.value !== LEGACY_MAGIC) throw new PickleError(`${where}: not a PyTorch checkpoint (legacy magic number missing)`);
+  const version = unpickle(bytes, magic.end, noPid);
+  if (version.value !== 1001) throw new PickleError(`${where}: unsupported legacy PyTorch format version ${String(version.value)}`);
+  const sysInfo = unpickle(bytes, version.end, noPid);
+  const littleEndian = sysInfo.value instanceof PyDict ? sysInfo.value.map.get('little_endian') !== false : true;
+  const byKey = new Map<string, StorageRef>();
+  const ctx: UnpickleContext = { where, allow: new Set(opts.allowGlobals ?? []), persistentLoad: storageLoader(where, byKey) };
+  const main = unpickle(bytes, sysInfo.end, ctx);
+  const keysPickle = unpickle(bytes, main.end, noPid);
+  const keys = Array.isArray(keysPickle.value) ? keysPickle.value.map(String) : null;
+  if (!keys) throw new PickleError(`${where}: legacy storage key list missing`);
+  // Storage records follow: int64 element count, then the raw bytes, in `keys` order.
+  let p = keysPickle.end;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (const k of keys) {
+    if (p + 8 > bytes.byteLength) throw new PickleError(`${where}: storage '${k}' record is missing; the file is truncated`);
+    const count = Number(view.getBigInt64(p, littleEndian));
+    p += 8;
+    const ref = byKey.get(k);
+    if (!ref) throw new PickleError(`${where}: legacy storage '${k}' is listed but was never referenced by the pickle`);
+    const len = count * ref.type.width;
+    if (p + len > bytes.byteLength) throw new PickleError(`${where}: storage '${k}' needs ${len} bytes past byte ${p} but the file has ${bytes.byteLength}; the file is truncated`);
+    ref.bytes = bytes.subarray(p, p + len);
+    p += len;
+  }
+  const sd = unwrap(main.value, where, opts);
+  return toStateDict(sd, where, opts, !littleEndian);
+}
+
+/**
+ * Reads a PyTorch checkpoint held in memory (torch.save zip format, or the legacy format) into a state dict, without
+ * executing anything. As timm's `load_state_dict`: a `state_dict_ema` / `model_ema` (when `useEma`), `state_dict` or
+ * `model` entry is unwrapped and a `module.` prefix is stripped. Floats (f16/bf16/f64) come back as float32, int64
+ * stays int64; non-contiguous tensors are made contiguous. Non-tensor entries are skipped.
+ */
+export function readTorchCheckpoint(bytes: Uint8Array, options: TorchReadOptions = {}): StateDict {
+  const where = options.source ?? 'checkpoint';
+  if (bytes.byteLength < 4) throw new PickleError(`${where}: file is ${bytes.byteLength} bytes, too short to be a PyTorch checkpoint`);
+  if (isZipBytes(bytes)) return readZipCheckpoint(bytes, where, options);
+  if (bytes[0] === 0x80) return readLegacyCheckpoint(bytes, where, options);
+  throw new PickleError(`${where}: not a PyTorch checkpoint (neither a zip archive nor a pickle)`);
+}
