@@ -50,9 +50,12 @@ export const PRETRAINED_CFG_DEFAULTS: Readonly<PretrainedCfg> = Object.freeze({
   mean: [0.485, 0.456, 0.406],
   std: [0.229, 0.224, 0.225],
   numClasses: 1000,
-  firstConv: 'conv1',
-  classifier: 'fc',
 }) as PretrainedCfg;
+
+/** Whether a cfg names a weight source (timm's `has_weights`). */
+export function hasWeights(cfg: PretrainedCfg): boolean {
+  return Boolean(cfg.url || cfg.file || cfg.hfHubId);
+}
 
 export function snakeToCamel(s: string): string {
   return s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());

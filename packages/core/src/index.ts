@@ -1,0 +1,19 @@
+/**
+ * @zoo/core — timm for TypeScript on TensorFlow.js: the Module base, the registry, pretrained configs, createModel,
+ * weight loading, feature extraction and the shared layers every family builds on.
+ */
+export { type BackendInfo, type BackendName, ensureBackend, type SetBackendOptions, setBackend } from './backend.js';
+export * from './config/pretrained.js';
+export * from './factory/build.js';
+export * from './factory/create.js';
+export * from './factory/pretrained.js';
+export * from './factory/prune.js';
+export * from './features/feature-info.js';
+export * from './features/wrappers.js';
+export * from './layers/index.js';
+export * from './model.js';
+export * from './module.js';
+export * from './registry/registry.js';
+export * from './weights/checkpoint.js';
+export * from './weights/safetensors.js';
+export * from './weights/types.js';

@@ -1,0 +1,167 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Module, type Param } from '../module.js';
+import { type ActName, applyAct, fusedAct } from './activations.js';
+import { getPadding, isStaticPad, type Pair, toPair } from './helpers.js';
+import type { BatchNorm2d } from './norm.js';
+
+/**
+ * Padding as timm's `create_conv2d` takes it: `''` (default) is PyTorch's symmetric `((s - 1) + d * (k - 1)) // 2`,
+ * `'same'` is TensorFlow SAME (computed from the input size, extra pad bottom/right), `'valid'` is none, a number is
+ * symmetric explicit padding.
+ */
+export type PaddingArg = '' | 'same' | 'valid' | number | Pair;
+
+export interface Conv2dOptions {
+  stride?: number;
+  padding?: PaddingArg;
+  dilation?: number;
+  groups?: number;
+  bias?: boolean;
+}
+
+type TfPad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+
+/** Resolves timm's padding argument for one conv into what tfjs ops take. */
+export function resolvePadding(padding: PaddingArg, kernel: Pair, stride: number, dilation: number): TfPad {
+  if (padding === 'same') {
+    // TF SAME equals symmetric static padding where that exists, so both are served by tfjs' own 'same'.
+    return 'same';
+  }
+  if (padding === 'valid') return 0;
+  if (padding === '') {
+    const ph = getPadding(kernel[0], stride, dilation);
+    const pw = getPadding(kernel[1], stride, dilation);
+    return ph === pw ? ph : [[0, 0], [ph, ph], [pw, pw], [0, 0]];
+  }
+  const [ph, pw] = toPair(padding);
+  return ph === pw ? ph : [[0, 0], [ph, ph], [pw, pw], [0, 0]];
+}
+
+export { isStaticPad };
+
+/**
+ * nn.Conv2d (and timm's Conv2dSame) on NHWC input. State-dict keys `weight` `[out, in/groups, kh, kw]` and `bias`.
+ * Depthwise convs (groups == in channels) run as tfjs depthwise convs; other grouped convs run group by group.
+ */
+export class Conv2d extends Module {
+  inChannels: number;
+  outChannels: number;
+  readonly kernelSize: Pair;
+  readonly stride: number;
+  readonly dilation: number;
+  groups: number;
+  readonly padding: PaddingArg;
+  weight!: Param;
+  bias!: Param | null;
+  private readonly pad: TfPad;
+  depthwise = false;
+  private readonly hasBias: boolean;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: number | Pair, options: Conv2dOptions = {}) {
+    super();
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = toPair(kernelSize);
+    this.stride = options.stride ?? 1;
+    this.dilation = options.dilation ?? 1;
+    this.groups = options.groups ?? 1;
+    this.padding = options.padding ?? '';
+    this.hasBias = options.bias ?? false;
+    this.pad = resolvePadding(this.padding, this.kernelSize, this.stride, this.dilation);
+    this.build();
+  }
+
+  private build(): void {
+    const { inChannels, outChannels, groups } = this;
+    if (inChannels % groups || outChannels % groups) {
+      throw new Error(`Conv2d: in (${inChannels}) and out (${outChannels}) channels must be divisible by groups (${groups})`);
+    }
+    this.depthwise = groups > 1 && groups === inChannels;
+    const [kh, kw] = this.kernelSize;
+    const fanOut = (kh * kw * outChannels) / groups;
+    this.weight = this.addParam('weight', [outChannels, inChannels / groups, kh, kw], {
+      layout: this.depthwise ? 'dwconv' : 'conv',
+      multiplier: this.depthwise ? outChannels / inChannels : 1,
+      init: { kind: 'normal', std: Math.sqrt(2 / fanOut) },
+    });
+    this.bias = this.hasBias ? this.addParam('bias', [outChannels], { init: { kind: 'zeros' } }) : null;
+  }
+
+  /** Rebuilds at a pruned width (timm's `adapt_model_from_string`): grouped convs become depthwise at the new width. */
+  adaptToPrunedShape(shape: number[]): void {
+    this.outChannels = shape[0]!;
+    this.inChannels = this.groups > 1 ? shape[0]! : shape[1]!;
+    this.groups = this.groups > 1 ? this.inChannels : 1;
+    this.build();
+  }
+
+  override forward(x: tf.Tensor): tf.Tensor {
+    return this.run(x, this.weight.value, this.bias?.value ?? null, 'identity');
+  }
+
+  /** conv → (bias) → activation, with the activation fused into the conv where tfjs can. */
+  forwardAct(x: tf.Tensor, act: ActName): tf.Tensor {
+    return this.run(x, this.weight.value, this.bias?.value ?? null, act);
+  }
+
+  /**
+   * conv → BatchNorm (eval) → activation as one fused op: BN is folded into the kernel and bias once (after each
+   * weight load) and kept, so a forward is a single conv with bias and (where tfjs has it) activation.
+   */
+  forwardBn(x: tf.Tensor, bn: BatchNorm2d, act: ActName = 'identity'): tf.Tensor {
+    const deps = [this.weight, bn.weight, bn.bias, bn.runningMean, bn.runningVar];
+    if (this.bias) deps.push(this.bias);
+    const [w, b] = this.derived(`fold:${bn.eps}`, deps, () => {
+      const [scale, shift] = bn.scaleShift();
+      // The output channel is the last axis of both HWIO and depthwise [kh, kw, C, m] (flattened C*m).
+      const wShape = this.weight.tfShape;
+      const w = this.depthwise
+        ? tf.reshape(tf.mul(tf.reshape(this.weight.value, [wShape[0]!, wShape[1]!, this.outChannels]), scale), wShape)
+        : tf.mul(this.weight.value, scale);
+      const b = this.bias ? tf.add(tf.mul(this.bias.value, scale), shift) : shift;
+      return [w, b];
+    });
+    return this.run(x, w!, b!, act);
+  }
+
+  private run(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null, act: ActName): tf.Tensor {
+    const x4 = x as tf.Tensor4D;
+    const fused = fusedAct(act);
+    const activation = fused ?? 'linear';
+    let y: tf.Tensor;
+    if (this.groups === 1) {
+      y = tf.fused.conv2d({
+        x: x4, filter: w as tf.Tensor4D, strides: this.stride, pad: this.pad as never, dilations: this.dilation,
+        bias: b ?? undefined, activation,
+      });
+    } else if (this.depthwise) {
+      y = tf.fused.depthwiseConv2d({
+        x: x4, filter: w as tf.Tensor4D, strides: this.stride, pad: this.pad as never, dilations: this.dilation,
+        bias: b ?? undefined, activation,
+      });
+    } else {
+      const g = this.groups;
+      const xs = tf.split(x4, g, 3);
+      const ws = tf.split(w as tf.Tensor4D, g, 3);
+      const bs = b ? tf.split(b, g, 0) : null;
+      const ys = xs.map((xi, i) =>
+        tf.fused.conv2d({
+          x: xi as tf.Tensor4D, filter: ws[i] as tf.Tensor4D, strides: this.stride, pad: this.pad as never,
+          dilations: this.dilation, bias: bs?.[i], activation,
+        }),
+      );
+      y = tf.concat(ys, 3);
+    }
+    return fused ? y : applyAct(act, y);
+  }
+}
+
+export interface CreateConv2dOptions extends Conv2dOptions {
+  depthwise?: boolean;
+}
+
+/** timm's `create_conv2d`: bias off by default, `depthwise` sets groups to the input channels. */
+export function createConv2d(inChannels: number, outChannels: number, kernelSize: number, options: CreateConv2dOptions = {}): Conv2d {
+  const groups = options.depthwise ? inChannels : (options.groups ?? 1);
+  return new Conv2d(inChannels, outChannels, kernelSize, { ...options, groups, bias: options.bias ?? false });
+}

@@ -1,0 +1,46 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { Identity, type Module } from '../module.js';
+import { type ActName, Activation, applyAct } from './activations.js';
+import { Conv2d } from './conv.js';
+import { BatchNorm2d, BatchNormAct2d } from './norm.js';
+
+/**
+ * conv → norm → activation, as fast as tfjs allows: a BatchNorm (or BatchNormAct) is folded into the conv and a
+ * fusable activation runs inside the conv op; any other norm runs as its own op. `act` is applied after the norm's
+ * own activation (if it has one).
+ */
+export function convNormAct(x: tf.Tensor, conv: Conv2d, norm: Module | null | undefined, act: ActName = 'identity'): tf.Tensor {
+  if (norm instanceof BatchNormAct2d) {
+    const y = conv.forwardBn(x, norm, norm.act);
+    return act === 'identity' ? y : applyAct(act, y);
+  }
+  if (norm instanceof BatchNorm2d) return conv.forwardBn(x, norm, act);
+  if (!norm || norm instanceof Identity) return conv.forwardAct(x, act);
+  return applyAct(act, norm.forward(conv.forward(x)));
+}
+
+/**
+ * Runs modules in order like nn.Sequential, fusing each Conv2d with a following BatchNorm2d and activation module
+ * into one op. Results equal the plain sequence.
+ */
+export function runFused(x: tf.Tensor, modules: readonly Module[]): tf.Tensor {
+  for (let i = 0; i < modules.length; i++) {
+    const m = modules[i]!;
+    if (m instanceof Conv2d) {
+      const next = modules[i + 1];
+      if (next instanceof BatchNorm2d) {
+        const after = modules[i + 2];
+        if (!(next instanceof BatchNormAct2d) && after instanceof Activation) {
+          x = convNormAct(x, m, next, after.act);
+          i += 2;
+        } else {
+          x = convNormAct(x, m, next);
+          i += 1;
+        }
+        continue;
+      }
+    }
+    x = m.forward(x);
+  }
+  return x;
+}

@@ -1,0 +1,23 @@
+/** timm's `make_divisible`: round `v` to a multiple of `divisor`, never going below `roundLimit` of `v`. */
+export function makeDivisible(v: number, divisor = 8, minValue?: number, roundLimit = 0.9): number {
+  const min = minValue ?? divisor;
+  let newV = Math.max(min, Math.trunc(v + divisor / 2) - (Math.trunc(v + divisor / 2) % divisor));
+  if (newV < roundLimit * v) newV += divisor;
+  return newV;
+}
+
+export type Pair = [number, number];
+
+export function toPair(v: number | readonly number[]): Pair {
+  return typeof v === 'number' ? [v, v] : [v[0]!, v[1] ?? v[0]!];
+}
+
+/** PyTorch-style symmetric padding that keeps 'same' output size for stride 1: ((stride - 1) + dilation * (k - 1)) / 2. */
+export function getPadding(kernel: number, stride = 1, dilation = 1): number {
+  return Math.floor((stride - 1 + dilation * (kernel - 1)) / 2);
+}
+
+/** Whether symmetric static padding reproduces TF 'SAME' for this conv. */
+export function isStaticPad(kernel: number, stride = 1, dilation = 1): boolean {
+  return stride === 1 && (dilation * (kernel - 1)) % 2 === 0;
+}

@@ -1,0 +1,13 @@
+/**
+ * Shared building blocks for every model family and plugin: convs with PyTorch or TF padding, norms (+act),
+ * channel attention, pooling and classifier heads, drop path. State-dict names follow timm's layers.
+ */
+export * from './activations.js';
+export * from './attention-gates.js';
+export * from './conv.js';
+export * from './helpers.js';
+export * from './linear.js';
+export * from './misc.js';
+export * from './norm.js';
+export * from './pool.js';
+export * from './fuse.js';

@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { PretrainedCfg } from './config/pretrained.js';
+import type { FeatureInfoEntry, OutIndices } from './features/feature-info.js';
+import { Module } from './module.js';
+
+export interface ForwardHeadOptions {
+  /** Return the features just before the classifier (pooled, after any head norm / hidden layer). */
+  preLogits?: boolean;
+}
+
+export interface ForwardIntermediatesOptions {
+  /** Which levels to return: absolute or negative indices, or n meaning the last n. Default: all. */
+  indices?: OutIndices;
+  /** Apply the final norm to the intermediates (models with a final norm). */
+  norm?: boolean;
+  /** Stop once the last requested level is computed (then `final` is that level's output). */
+  stopEarly?: boolean;
+  /** 'NHWC' maps (default) or 'NLC' tokens (token models only). */
+  outputFmt?: 'NHWC' | 'NLC';
+  /** Return only the list of intermediates. */
+  intermediatesOnly?: boolean;
+}
+
+export interface IntermediatesResult {
+  final: tf.Tensor;
+  intermediates: tf.Tensor[];
+}
+
+/** Checks an input batch: float NHWC, rank 4, `inChans` channels. Errors say what was expected. */
+export function checkInput(x: tf.Tensor, inChans: number, who: string): void {
+  if (!(x instanceof tf.Tensor)) throw new TypeError(`${who}: input must be a tf.Tensor (NHWC float32), got ${typeof x}`);
+  if (x.rank !== 4) {
+    throw new Error(`${who}: input must be NHWC [batch, height, width, ${inChans}], got rank ${x.rank} shape [${x.shape.join(', ')}]`);
+  }
+  if (x.shape[3] !== inChans) {
+    const hint = x.shape[1] === inChans ? ' (it looks like NCHW; transpose with tf.transpose(x, [0, 2, 3, 1]))' : '';
+    throw new Error(`${who}: input has ${x.shape[3]} channels in the last axis, the model takes ${inChans}${hint}`);
+  }
+  if (x.dtype !== 'float32') throw new Error(`${who}: input must be float32, got ${x.dtype}`);
+}
+
+/**
+ * The interface every classification model follows, as timm's models do. Public methods run inside one `tf.tidy`,
+ * so a prediction leaves no tensor behind but its result. Subclasses implement the `compute*` methods, which
+ * are free to allocate intermediates.
+ */
+export abstract class VisionModel extends Module {
+  /** The cfg the model was built with (timm's `pretrained_cfg`). */
+  pretrainedCfg: PretrainedCfg = {};
+  /** timm's `feature_info` list for the model's feature levels. */
+  featureInfo: FeatureInfoEntry[] = [];
+  abstract numClasses: number;
+  /** Channels of `forwardFeatures` output. */
+  abstract numFeatures: number;
+  /** Width of the pre-logits features (after a head hidden layer, where there is one). */
+  abstract headHiddenSize: number;
+  abstract inChans: number;
+  /** Model name as registered (set by the builder). */
+  modelName = '';
+
+  protected abstract computeFeatures(x: tf.Tensor): tf.Tensor;
+  protected abstract computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor;
+
+  protected computeIntermediates(_x: tf.Tensor, _options: ForwardIntermediatesOptions): IntermediatesResult {
+    throw new Error(`${this.constructor.name} does not implement forwardIntermediates`);
+  }
+
+  /** Logits `[B, numClasses]` for an NHWC batch (or pooled features when numClasses is 0). */
+  override forward(x: tf.Tensor): tf.Tensor {
+    checkInput(x, this.inChans, this.modelName || this.constructor.name);
+    return tf.tidy(() => this.computeHead(this.computeFeatures(x), false));
+  }
+
+  /** The unpooled output of the trunk: NHWC maps for CNNs, tokens `[B, N, C]` for transformers. */
+  forwardFeatures(x: tf.Tensor): tf.Tensor {
+    checkInput(x, this.inChans, this.modelName || this.constructor.name);
+    return tf.tidy(() => this.computeFeatures(x));
+  }
+
+  forwardHead(x: tf.Tensor, options: ForwardHeadOptions = {}): tf.Tensor {
+    return tf.tidy(() => this.computeHead(x, options.preLogits ?? false));
+  }
+
+  /** timm's `forward_intermediates`: the levels named by `indices` (NHWC), and the final features unless only asked for those. */
+  forwardIntermediates(x: tf.Tensor, options: ForwardIntermediatesOptions & { intermediatesOnly: true }): tf.Tensor[];
+  forwardIntermediates(x: tf.Tensor, options?: ForwardIntermediatesOptions): IntermediatesResult;
+  forwardIntermediates(x: tf.Tensor, options: ForwardIntermediatesOptions = {}): IntermediatesResult | tf.Tensor[] {
+    checkInput(x, this.inChans, this.modelName || this.constructor.name);
+    const r = tf.tidy(() => {
+      const res = this.computeIntermediates(x, options);
+      return { final: res.final, intermediates: res.intermediates } as unknown as tf.TensorContainer;
+    }) as unknown as IntermediatesResult;
+    if (options.intermediatesOnly) {
+      r.final.dispose();
+      return r.intermediates;
+    }
+    return r;
+  }
+
+  /** Replaces the classifier for `numClasses` (0 removes it) and optionally changes the global pool. */
+  abstract resetClassifier(numClasses: number, globalPool?: string): void;
+
+  /** The classifier module (timm's `get_classifier()`). */
+  abstract getClassifier(): Module;
+
+  /**
+   * Drops the layers after the last index a caller will take (timm's `prune_intermediate_layers`); returns the
+   * absolute indices. Models that support it override this.
+   */
+  pruneIntermediateLayers(_indices?: OutIndices, _pruneNorm?: boolean, _pruneHead?: boolean): number[] {
+    throw new Error(`${this.constructor.name} does not implement pruneIntermediateLayers`);
+  }
+}

@@ -1,0 +1,411 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { formatShape, numel, type StateDict, type TensorData } from './weights/types.js';
+
+/**
+ * How a parameter is held inside (tfjs layout) relative to its PyTorch layout in the state dict.
+ * - `plain`: same shape and order.
+ * - `linear`: PyTorch `[out, in]` held as `[in, out]`.
+ * - `conv`: PyTorch `[out, in/groups, kh, kw]` held as HWIO `[kh, kw, in/groups, out]`.
+ * - `dwconv`: PyTorch `[C*m, 1, kh, kw]` held as tfjs depthwise `[kh, kw, C, m]`.
+ */
+export type ParamLayout = 'plain' | 'linear' | 'conv' | 'dwconv';
+
+/** Initialisers for weights that do not come from a checkpoint. Values are drawn lazily on first use. */
+export type ParamInit =
+  | { kind: 'zeros' }
+  | { kind: 'ones' }
+  | { kind: 'const'; value: number }
+  | { kind: 'normal'; std: number; mean?: number }
+  | { kind: 'uniform'; bound: number }
+  | { kind: 'truncnormal'; std: number };
+
+export interface ParamOptions {
+  layout?: ParamLayout;
+  init?: ParamInit;
+  /** A buffer (running stats, …): in the state dict but not a learnable parameter. */
+  buffer?: boolean;
+  /** Element type; `int64` buffers (e.g. `num_batches_tracked`) are held as a JS bigint, not a tensor. */
+  dtype?: 'float32' | 'int64';
+  /** Depthwise channel multiplier, for `dwconv` layout. */
+  multiplier?: number;
+  /** Missing from a checkpoint is fine (e.g. `num_batches_tracked`). */
+  optional?: boolean;
+}
+
+let initSeed = 42;
+
+/** A named tensor of a module: a parameter or a buffer. Holds its value in tfjs layout, created lazily. */
+export class Param {
+  readonly layout: ParamLayout;
+  readonly isBuffer: boolean;
+  readonly dtype: 'float32' | 'int64';
+  readonly optional: boolean;
+  /** Bumped on every assignment, so derived tensors (folded BN, …) know to recompute. */
+  version = 0;
+  private _value: tf.Tensor | null = null;
+  private _int: bigint = 0n;
+  private readonly init: ParamInit;
+  private readonly multiplier: number;
+
+  constructor(
+    /** Shape in PyTorch layout, as in the state dict. */
+    readonly shape: number[],
+    options: ParamOptions = {},
+  ) {
+    this.layout = options.layout ?? 'plain';
+    this.isBuffer = options.buffer ?? false;
+    this.dtype = options.dtype ?? 'float32';
+    this.init = options.init ?? { kind: 'zeros' };
+    this.multiplier = options.multiplier ?? 1;
+    this.optional = options.optional ?? false;
+  }
+
+  /** Shape of the held tensor (tfjs layout). */
+  get tfShape(): number[] {
+    const s = this.shape;
+    switch (this.layout) {
+      case 'linear':
+        return [s[1]!, s[0]!];
+      case 'conv':
+        return [s[2]!, s[3]!, s[1]!, s[0]!];
+      case 'dwconv':
+        return [s[2]!, s[3]!, s[0]! / this.multiplier, this.multiplier];
+      default:
+        return [...s];
+    }
+  }
+
+  get initialized(): boolean {
+    return this._value !== null;
+  }
+
+  /** The tensor in tfjs layout. Created from the initialiser on first access. */
+  get value(): tf.Tensor {
+    if (this.dtype === 'int64') throw new Error('int64 buffers have no tensor value; use intValue');
+    if (this._value === null) {
+      this._value = tf.tidy(() => makeInit(this.init, this.tfShape));
+      tf.keep(this._value);
+      this.version++;
+    }
+    return this._value;
+  }
+
+  get intValue(): bigint {
+    return this._int;
+  }
+
+  /** Assigns from a PyTorch-layout entry (shape must already be checked). */
+  assign(t: TensorData): void {
+    if (this.dtype === 'int64') {
+      const d = t.data;
+      this._int = d.length ? BigInt(d[0] as number | bigint) : 0n;
+      this.version++;
+      return;
+    }
+    const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>, Number);
+    const next = tf.tidy(() => {
+      const src = tf.tensor(data, this.shape, 'float32');
+      switch (this.layout) {
+        case 'linear':
+          return tf.transpose(src, [1, 0]);
+        case 'conv':
+          return tf.transpose(src, [2, 3, 1, 0]);
+        case 'dwconv':
+          return tf.reshape(tf.transpose(src, [2, 3, 1, 0]), this.tfShape);
+        default:
+          return src;
+      }
+    });
+    this.setTensor(next);
+  }
+
+  /** Replaces the held tensor with one already in tfjs layout (takes ownership). */
+  setTensor(t: tf.Tensor): void {
+    const expect = this.tfShape;
+    if (t.shape.length !== expect.length || t.shape.some((d, i) => d !== expect[i])) {
+      throw new Error(`tensor of shape ${formatShape(t.shape)} does not fit a parameter held as ${formatShape(expect)}`);
+    }
+    this._value?.dispose();
+    this._value = tf.keep(t);
+    this.version++;
+  }
+
+  /** The value in PyTorch layout, as a state-dict entry. */
+  toTorch(): TensorData {
+    if (this.dtype === 'int64') return { dtype: 'int64', shape: [...this.shape], data: BigInt64Array.of(this._int) };
+    const v = this.value;
+    const data = tf.tidy(() => {
+      switch (this.layout) {
+        case 'linear':
+          return tf.transpose(v, [1, 0]);
+        case 'conv':
+          return tf.transpose(v, [3, 2, 0, 1]);
+        case 'dwconv':
+          return tf.transpose(tf.reshape(v, [this.shape[2]!, this.shape[3]!, 1, this.shape[0]!]), [3, 2, 0, 1]);
+        default:
+          return tf.clone(v);
+      }
+    });
+    const out = data.dataSync() as Float32Array;
+    data.dispose();
+    return { dtype: 'float32', shape: [...this.shape], data: Float32Array.from(out) };
+  }
+
+  dispose(): void {
+    this._value?.dispose();
+    this._value = null;
+  }
+}
+
+function makeInit(init: ParamInit, shape: number[]): tf.Tensor {
+  switch (init.kind) {
+    case 'zeros':
+      return tf.zeros(shape);
+    case 'ones':
+      return tf.ones(shape);
+    case 'const':
+      return tf.fill(shape, init.value);
+    case 'normal':
+      return tf.randomNormal(shape, init.mean ?? 0, init.std, 'float32', initSeed++);
+    case 'truncnormal':
+      return tf.truncatedNormal(shape, 0, init.std, 'float32', initSeed++);
+    case 'uniform':
+      return tf.randomUniform(shape, -init.bound, init.bound, 'float32', initSeed++);
+  }
+}
+
+export interface LoadStateDictOptions {
+  /** Fail on missing or unexpected keys (shape mismatches always fail). Default true. */
+  strict?: boolean;
+}
+
+export interface LoadStateDictResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+/** Raised when a state dict does not fit a model; the message lists every offending key. */
+export class StateDictError extends Error {
+  override name = 'StateDictError';
+  constructor(
+    message: string,
+    readonly missingKeys: string[] = [],
+    readonly unexpectedKeys: string[] = [],
+    readonly shapeMismatches: { key: string; expected: number[]; got: number[] }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Base of every layer and model: named child modules, parameters and buffers, with PyTorch's naming so that
+ * `stateDict()` keys are exactly timm's. Inference only: dropout and drop-path are identity.
+ */
+export class Module {
+  private readonly _children = new Map<string, Module | null>();
+  private readonly _params = new Map<string, Param>();
+  /** Values derived from parameters (e.g. BN folded into a conv), recomputed when a parameter changes. */
+  private _derived = new Map<string, { versions: number[]; tensors: tf.Tensor[] }>();
+
+  /** Registers (or replaces) a child module under `name`; `null` keeps the slot without a module. */
+  addModule<M extends Module | null>(name: string, module: M): M {
+    if (name.includes('.')) throw new Error(`module name '${name}' must not contain '.'`);
+    const old = this._children.get(name);
+    if (old && old !== module) old.dispose();
+    this._children.set(name, module);
+    return module;
+  }
+
+  /** Declares a parameter (or buffer, with `{ buffer: true }`) of PyTorch shape `shape`. */
+  addParam(name: string, shape: number[], options: ParamOptions = {}): Param {
+    const p = new Param(shape, options);
+    this._params.get(name)?.dispose();
+    this._params.set(name, p);
+    return p;
+  }
+
+  /** Removes a parameter (e.g. a bias dropped by a variant). */
+  removeParam(name: string): void {
+    this._params.get(name)?.dispose();
+    this._params.delete(name);
+  }
+
+  getParam(name: string): Param | undefined {
+    return this._params.get(name);
+  }
+
+  /** Direct children in registration order. */
+  namedChildren(): [string, Module][] {
+    const out: [string, Module][] = [];
+    for (const [n, m] of this._children) if (m) out.push([n, m]);
+    return out;
+  }
+
+  getChild(name: string): Module | undefined {
+    return this._children.get(name) ?? undefined;
+  }
+
+  /** Every module below (and including) this one, with dotted names, in registration order. */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [n, m] of this._children) {
+      if (m) out.push(...m.namedModules(prefix ? `${prefix}.${n}` : n));
+    }
+    return out;
+  }
+
+  /** Every parameter and buffer below this module, with dotted state-dict names, in timm's order. */
+  namedParams(prefix = ''): [string, Param][] {
+    const out: [string, Param][] = [];
+    for (const [n, p] of this._params) out.push([prefix ? `${prefix}.${n}` : n, p]);
+    for (const [n, m] of this._children) {
+      if (m) out.push(...m.namedParams(prefix ? `${prefix}.${n}` : n));
+    }
+    return out;
+  }
+
+  /** The module at a dotted path (`layer1.0.conv1`). */
+  getSubmodule(path: string): Module {
+    if (path === '') return this;
+    let m: Module | undefined = this;
+    for (const part of path.split('.')) {
+      m = m?.getChild(part);
+      if (!m) throw new Error(`no submodule '${path}' (stopped at '${part}')`);
+    }
+    return m;
+  }
+
+  /** Number of learnable parameter elements (buffers excluded). */
+  numParams(): number {
+    let n = 0;
+    for (const [, p] of this.namedParams()) if (!p.isBuffer) n += numel(p.shape);
+    return n;
+  }
+
+  /** timm's `state_dict()`: PyTorch keys, shapes and layouts. */
+  stateDict(): StateDict {
+    const sd: StateDict = {};
+    for (const [k, p] of this.namedParams()) sd[k] = p.toTorch();
+    return sd;
+  }
+
+  /**
+   * Loads a timm state dict. Shape mismatches always fail, naming the key and both shapes; with `strict` (default)
+   * missing or unexpected keys fail too. Nothing is assigned unless the whole dict fits.
+   */
+  loadStateDict(sd: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const strict = options.strict ?? true;
+    const params = new Map(this.namedParams());
+    const missingKeys: string[] = [];
+    const unexpectedKeys: string[] = [];
+    const mismatches: { key: string; expected: number[]; got: number[] }[] = [];
+    for (const [k, p] of params) {
+      const t = sd[k];
+      if (!t) {
+        if (!p.optional) missingKeys.push(k);
+        continue;
+      }
+      const sameShape = t.shape.length === p.shape.length && t.shape.every((d, i) => d === p.shape[i]);
+      // A scalar int64 buffer may be stored as shape [] or [1].
+      if (!sameShape && !(p.dtype === 'int64' && numel(t.shape) === 1)) mismatches.push({ key: k, expected: p.shape, got: t.shape });
+    }
+    for (const k of Object.keys(sd)) if (!params.has(k)) unexpectedKeys.push(k);
+    if (mismatches.length) {
+      const lines = mismatches.map((m) => `  ${m.key}: checkpoint ${formatShape(m.got)}, model ${formatShape(m.expected)}`);
+      throw new StateDictError(`size mismatch for ${mismatches.length} key(s) while loading the state dict:\n${lines.join('\n')}`, missingKeys, unexpectedKeys, mismatches);
+    }
+    if (strict && (missingKeys.length || unexpectedKeys.length)) {
+      const parts: string[] = [];
+      if (missingKeys.length) parts.push(`missing key(s): ${summarize(missingKeys)}`);
+      if (unexpectedKeys.length) parts.push(`unexpected key(s): ${summarize(unexpectedKeys)}`);
+      throw new StateDictError(`error loading the state dict (strict): ${parts.join('; ')}`, missingKeys, unexpectedKeys);
+    }
+    for (const [k, p] of params) {
+      const t = sd[k];
+      if (t) p.assign(t);
+    }
+    this.onLoad();
+    return { missingKeys, unexpectedKeys };
+  }
+
+  /** Called on every module after weights were loaded; the default drops derived tensors. */
+  protected onLoadSelf(): void {
+    this.clearDerived();
+  }
+
+  private onLoad(): void {
+    for (const [, m] of this.namedModules()) m.onLoadSelf();
+  }
+
+  /**
+   * A value computed from parameters once and kept until one of them changes (e.g. BatchNorm folded into the
+   * preceding conv). `compute` runs outside any caller's tidy scope; its tensors are kept.
+   */
+  protected derived(key: string, params: Param[], compute: () => tf.Tensor[]): tf.Tensor[] {
+    const versions = params.map((p) => {
+      if (p.dtype !== 'int64') void p.value;
+      return p.version;
+    });
+    const hit = this._derived.get(key);
+    if (hit && hit.versions.every((v, i) => v === versions[i])) return hit.tensors;
+    if (hit) for (const t of hit.tensors) t.dispose();
+    const tensors = tf.tidy(compute);
+    for (const t of tensors) tf.keep(t);
+    this._derived.set(key, { versions, tensors });
+    return tensors;
+  }
+
+  private clearDerived(): void {
+    for (const { tensors } of this._derived.values()) for (const t of tensors) t.dispose();
+    this._derived.clear();
+  }
+
+  /** Unary forward. Layers with other signatures override their own methods; containers call this. */
+  forward(_x: tf.Tensor): tf.Tensor {
+    throw new Error(`${this.constructor.name} has no unary forward`);
+  }
+
+  /** Frees every tensor held by this module and its children. */
+  dispose(): void {
+    for (const [, p] of this._params) p.dispose();
+    this.clearDerived();
+    for (const [, m] of this._children) m?.dispose();
+  }
+}
+
+function summarize(keys: string[], max = 12): string {
+  return keys.length <= max ? keys.join(', ') : `${keys.slice(0, max).join(', ')} … (+${keys.length - max} more)`;
+}
+
+/** PyTorch's nn.Sequential: children named '0', '1', … applied in order. */
+export class Sequential extends Module {
+  constructor(modules: Module[] = []) {
+    super();
+    modules.forEach((m, i) => this.addModule(String(i), m));
+  }
+
+  append(m: Module): this {
+    this.addModule(String(this.namedChildren().length), m);
+    return this;
+  }
+
+  get length(): number {
+    return this.namedChildren().length;
+  }
+
+  at(i: number): Module {
+    return this.getChild(String(i))!;
+  }
+
+  override forward(x: tf.Tensor): tf.Tensor {
+    for (const [, m] of this.namedChildren()) x = m.forward(x);
+    return x;
+  }
+}
+
+/** nn.Identity. */
+export class Identity extends Module {
+  override forward(x: tf.Tensor): tf.Tensor {
+    return x;
+  }
+}

@@ -1,0 +1,2 @@
+/** The ResNet classes with no registration side effect. */
+export * from './resnet.js';

@@ -1,0 +1,377 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import {
+  type ActName, Activation, AvgPool2d, BatchNorm2d, BlurPool2d, Conv2d, convNormAct, createAttn, createClassifier,
+  DropPath, featureTakeIndices, type ForwardIntermediatesOptions, GroupNorm, Identity, type IntermediatesResult,
+  MaxPool2d, Module, type OutIndices, resolveAct, runFused, Sequential, VisionModel, getPadding,
+} from '@zoo/core';
+import * as tfc from '@tensorflow/tfjs-core';
+
+export type BlockType = 'basic' | 'bottleneck';
+/** Anti-aliasing layer for strided convs and the stem: a blur pool, or a 2×2 average pool. */
+export type AaLayer = 'blurpool' | 'avgpool' | null;
+export type NormLayer = 'batchnorm' | 'groupnorm';
+/** Channel attention in each block: 'se', 'eca', or SE with a reduction ratio (ResNet-RS). */
+export type AttnLayer = 'se' | 'eca' | { type: 'se'; rdRatio: number } | null;
+
+export interface ResNetArgs {
+  block: BlockType | BlockType[];
+  layers: number[];
+  numClasses?: number;
+  inChans?: number;
+  outputStride?: 8 | 16 | 32;
+  globalPool?: string;
+  cardinality?: number;
+  baseWidth?: number;
+  stemWidth?: number;
+  /** '' (7×7 conv), 'deep' (three 3×3 convs) or 'deep_tiered'. */
+  stemType?: '' | 'deep' | 'deep_tiered';
+  replaceStemPool?: boolean;
+  blockReduceFirst?: number;
+  downKernelSize?: number;
+  avgDown?: boolean;
+  channels?: number[];
+  actLayer?: string;
+  normLayer?: NormLayer;
+  aaLayer?: AaLayer;
+  dropRate?: number;
+  dropPathRate?: number;
+  dropBlockRate?: number;
+  zeroInitLast?: boolean;
+  blockArgs?: { attnLayer?: AttnLayer };
+}
+
+const EXPANSION: Record<BlockType, number> = { basic: 1, bottleneck: 4 };
+
+function makeNorm(kind: NormLayer, chs: number): Module {
+  return kind === 'groupnorm' ? new GroupNorm(32, chs) : new BatchNorm2d(chs);
+}
+
+function makeAttn(attn: AttnLayer | undefined, chs: number): Module | null {
+  if (!attn) return null;
+  if (typeof attn === 'object') return createAttn(attn.type, chs, { rdRatio: attn.rdRatio });
+  return createAttn(attn, chs);
+}
+
+function makeAa(aa: AaLayer, channels: number, stride: number, enable: boolean): Module {
+  if (!aa || !enable) return new Identity();
+  return aa === 'blurpool' ? new BlurPool2d(channels, { stride }) : new AvgPool2d(stride);
+}
+
+interface BlockArgs {
+  inplanes: number;
+  planes: number;
+  stride: number;
+  downsample: Module | null;
+  cardinality: number;
+  baseWidth: number;
+  reduceFirst: number;
+  dilation: number;
+  firstDilation: number;
+  act: ActName;
+  norm: NormLayer;
+  attn: AttnLayer | undefined;
+  aa: AaLayer;
+  dropPath: number;
+}
+
+/** Applies the block's shortcut and the residual add + activation. */
+function residual(x: tf.Tensor, shortcut: tf.Tensor, downsample: Module | null, act: ActName, drop: Module | null): tf.Tensor {
+  if (drop) x = drop.forward(x);
+  const sc = downsample ? runFused(shortcut, (downsample as Sequential).namedChildren().map(([, m]) => m)) : shortcut;
+  const sum = tfc.add(x, sc);
+  return act === 'relu' ? tfc.relu(sum) : new Activation(act).forward(sum);
+}
+
+/** timm's BasicBlock: two 3×3 convs. */
+export class BasicBlock extends Module {
+  static readonly expansion = 1;
+  readonly conv1: Conv2d;
+  readonly bn1: Module;
+  readonly aa: Module;
+  readonly conv2: Conv2d;
+  readonly bn2: Module;
+  readonly se: Module | null;
+  readonly downsample: Module | null;
+  readonly dropPath: Module | null;
+  readonly act: ActName;
+  constructor(a: BlockArgs) {
+    super();
+    if (a.cardinality !== 1) throw new Error('BasicBlock only supports cardinality of 1');
+    if (a.baseWidth !== 64) throw new Error('BasicBlock does not support changing base width');
+    const firstPlanes = Math.floor(a.planes / a.reduceFirst);
+    const outplanes = a.planes;
+    const useAa = !!a.aa && (a.stride === 2 || a.firstDilation !== a.dilation);
+    this.act = a.act;
+    this.conv1 = this.addModule('conv1', new Conv2d(a.inplanes, firstPlanes, 3, { stride: useAa ? 1 : a.stride, padding: a.firstDilation, dilation: a.firstDilation }));
+    this.bn1 = this.addModule('bn1', makeNorm(a.norm, firstPlanes));
+    this.addModule('drop_block', new Identity());
+    this.addModule('act1', new Activation(a.act));
+    this.aa = this.addModule('aa', makeAa(a.aa, firstPlanes, a.stride, useAa));
+    this.conv2 = this.addModule('conv2', new Conv2d(firstPlanes, outplanes, 3, { padding: a.dilation, dilation: a.dilation }));
+    this.bn2 = this.addModule('bn2', makeNorm(a.norm, outplanes));
+    this.se = this.addModule('se', makeAttn(a.attn, outplanes));
+    this.addModule('act2', new Activation(a.act));
+    this.downsample = this.addModule('downsample', a.downsample);
+    this.dropPath = this.addModule('drop_path', a.dropPath > 0 ? new DropPath(a.dropPath) : null);
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    const shortcut = x;
+    let y = convNormAct(x, this.conv1, this.bn1, this.act);
+    y = this.aa.forward(y);
+    y = convNormAct(y, this.conv2, this.bn2);
+    if (this.se) y = this.se.forward(y);
+    return residual(y, shortcut, this.downsample, this.act, this.dropPath);
+  }
+}
+
+/** timm's Bottleneck: 1×1 → 3×3 (grouped for ResNeXt) → 1×1 with expansion 4. */
+export class Bottleneck extends Module {
+  static readonly expansion = 4;
+  readonly conv1: Conv2d;
+  readonly bn1: Module;
+  readonly conv2: Conv2d;
+  readonly bn2: Module;
+  readonly aa: Module;
+  readonly conv3: Conv2d;
+  readonly bn3: Module;
+  readonly se: Module | null;
+  readonly downsample: Module | null;
+  readonly dropPath: Module | null;
+  readonly act: ActName;
+  constructor(a: BlockArgs) {
+    super();
+    const width = Math.floor(a.planes * (a.baseWidth / 64)) * a.cardinality;
+    const firstPlanes = Math.floor(width / a.reduceFirst);
+    const outplanes = a.planes * 4;
+    const useAa = !!a.aa && (a.stride === 2 || a.firstDilation !== a.dilation);
+    this.act = a.act;
+    this.conv1 = this.addModule('conv1', new Conv2d(a.inplanes, firstPlanes, 1));
+    this.bn1 = this.addModule('bn1', makeNorm(a.norm, firstPlanes));
+    this.addModule('act1', new Activation(a.act));
+    this.conv2 = this.addModule('conv2', new Conv2d(firstPlanes, width, 3, {
+      stride: useAa ? 1 : a.stride, padding: a.firstDilation, dilation: a.firstDilation, groups: a.cardinality,
+    }));
+    this.bn2 = this.addModule('bn2', makeNorm(a.norm, width));
+    this.addModule('drop_block', new Identity());
+    this.addModule('act2', new Activation(a.act));
+    this.aa = this.addModule('aa', makeAa(a.aa, width, a.stride, useAa));
+    this.conv3 = this.addModule('conv3', new Conv2d(width, outplanes, 1));
+    this.bn3 = this.addModule('bn3', makeNorm(a.norm, outplanes));
+    this.se = this.addModule('se', makeAttn(a.attn, outplanes));
+    this.addModule('act3', new Activation(a.act));
+    this.downsample = this.addModule('downsample', a.downsample);
+    this.dropPath = this.addModule('drop_path', a.dropPath > 0 ? new DropPath(a.dropPath) : null);
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    const shortcut = x;
+    let y = convNormAct(x, this.conv1, this.bn1, this.act);
+    y = convNormAct(y, this.conv2, this.bn2, this.act);
+    y = this.aa.forward(y);
+    y = convNormAct(y, this.conv3, this.bn3);
+    if (this.se) y = this.se.forward(y);
+    return residual(y, shortcut, this.downsample, this.act, this.dropPath);
+  }
+}
+
+function downsampleConv(inC: number, outC: number, kernel: number, stride: number, dilation: number, firstDilation: number, norm: NormLayer): Module {
+  const k = stride === 1 && dilation === 1 ? 1 : kernel;
+  const fd = k > 1 ? firstDilation || dilation : 1;
+  const p = getPadding(k, stride, fd);
+  return new Sequential([new Conv2d(inC, outC, k, { stride, padding: p, dilation: fd }), makeNorm(norm, outC)]);
+}
+
+function downsampleAvg(inC: number, outC: number, stride: number, dilation: number, norm: NormLayer): Module {
+  const avgStride = dilation === 1 ? stride : 1;
+  const pool = stride === 1 && dilation === 1
+    ? new Identity()
+    : new AvgPool2d(2, { stride: avgStride, ceilMode: true, countIncludePad: false });
+  return new Sequential([pool, new Conv2d(inC, outC, 1, { padding: 0 }), makeNorm(norm, outC)]);
+}
+
+const ARG_NAMES = [
+  'block', 'layers', 'numClasses', 'inChans', 'outputStride', 'globalPool', 'cardinality', 'baseWidth', 'stemWidth',
+  'stemType', 'replaceStemPool', 'blockReduceFirst', 'downKernelSize', 'avgDown', 'channels', 'actLayer', 'normLayer',
+  'aaLayer', 'dropRate', 'dropPathRate', 'dropBlockRate', 'zeroInitLast', 'blockArgs',
+] as const;
+
+/**
+ * timm's ResNet (and ResNeXt, SE-/ECA-ResNet, ResNet-D/S/T, ResNet-RS, blur/AA variants) on NHWC input.
+ * State-dict keys are timm's: conv1, bn1, layer1.0.conv1, …, fc.
+ */
+export class ResNet extends VisionModel {
+  static readonly argNames: readonly string[] = ARG_NAMES;
+  numClasses: number;
+  numFeatures: number;
+  headHiddenSize: number;
+  readonly inChans: number;
+  readonly dropRate: number;
+  private globalPoolType: string;
+  private readonly stemModules: Module[];
+  private readonly act: ActName;
+  private readonly stageNames = ['layer1', 'layer2', 'layer3', 'layer4'];
+
+  constructor(args: ResNetArgs) {
+    super();
+    const {
+      block, layers, numClasses = 1000, inChans = 3, outputStride = 32, globalPool = 'avg', cardinality = 1,
+      baseWidth = 64, stemWidth = 64, stemType = '', replaceStemPool = false, blockReduceFirst = 1,
+      downKernelSize = 1, avgDown = false, channels = [64, 128, 256, 512], actLayer = 'relu',
+      normLayer = 'batchnorm', aaLayer = null, dropRate = 0, dropPathRate = 0, blockArgs = {},
+    } = args;
+    if (![8, 16, 32].includes(outputStride)) throw new RangeError(`outputStride must be 8, 16 or 32, got ${outputStride}`);
+    if (!Array.isArray(layers) || layers.length !== channels.length) {
+      throw new Error(`layers (${JSON.stringify(layers)}) must list one depth per stage (${channels.length} stages)`);
+    }
+    this.numClasses = numClasses;
+    this.inChans = inChans;
+    this.dropRate = dropRate;
+    this.globalPoolType = globalPool;
+    const act = resolveAct(actLayer);
+    this.act = act;
+
+    const deep = stemType.includes('deep');
+    let inplanes = deep ? stemWidth * 2 : 64;
+    if (deep) {
+      const stemChs = stemType.includes('tiered') ? [3 * Math.floor(stemWidth / 4), stemWidth] : [stemWidth, stemWidth];
+      this.addModule('conv1', new Sequential([
+        new Conv2d(inChans, stemChs[0]!, 3, { stride: 2, padding: 1 }),
+        makeNorm(normLayer, stemChs[0]!),
+        new Activation(act),
+        new Conv2d(stemChs[0]!, stemChs[1]!, 3, { stride: 1, padding: 1 }),
+        makeNorm(normLayer, stemChs[1]!),
+        new Activation(act),
+        new Conv2d(stemChs[1]!, inplanes, 3, { stride: 1, padding: 1 }),
+      ]));
+    } else {
+      this.addModule('conv1', new Conv2d(inChans, inplanes, 7, { stride: 2, padding: 3 }));
+    }
+    this.addModule('bn1', makeNorm(normLayer, inplanes));
+    this.addModule('act1', new Activation(act));
+    this.featureInfo = [{ numChs: inplanes, reduction: 2, module: 'act1' }];
+
+    let maxpool: Module;
+    if (replaceStemPool) {
+      maxpool = new Sequential([
+        new Conv2d(inplanes, inplanes, 3, { stride: aaLayer ? 1 : 2, padding: 1 }),
+        ...(aaLayer ? [makeAa(aaLayer, inplanes, 2, true)] : []),
+        makeNorm(normLayer, inplanes),
+        new Activation(act),
+      ]);
+    } else if (aaLayer === 'avgpool') {
+      maxpool = new AvgPool2d(2);
+    } else if (aaLayer === 'blurpool') {
+      maxpool = new Sequential([new MaxPool2d(3, { stride: 1, padding: 1 }), new BlurPool2d(inplanes, { stride: 2 })]);
+    } else {
+      maxpool = new MaxPool2d(3, { stride: 2, padding: 1 });
+    }
+    this.addModule('maxpool', maxpool);
+
+    // Stages (timm's make_blocks).
+    const blockTypes = Array.isArray(block) ? block : channels.map(() => block);
+    const netNumBlocks = layers.reduce((a, b) => a + b, 0);
+    let netBlockIdx = 0;
+    let netStride = 4;
+    let dilation = 1;
+    let prevDilation = 1;
+    channels.forEach((planes, stageIdx) => {
+      const bt = blockTypes[stageIdx]!;
+      const expansion = EXPANSION[bt];
+      let stride = stageIdx === 0 ? 1 : 2;
+      if (netStride >= outputStride) {
+        dilation *= stride;
+        stride = 1;
+      } else netStride *= stride;
+      let downsample: Module | null = null;
+      if (stride !== 1 || inplanes !== planes * expansion) {
+        downsample = avgDown
+          ? downsampleAvg(inplanes, planes * expansion, stride, dilation, normLayer)
+          : downsampleConv(inplanes, planes * expansion, downKernelSize, stride, dilation, prevDilation, normLayer);
+      }
+      const blocks: Module[] = [];
+      for (let bi = 0; bi < layers[stageIdx]!; bi++) {
+        const dpr = netNumBlocks > 1 ? (dropPathRate * netBlockIdx) / (netNumBlocks - 1) : 0;
+        const a: BlockArgs = {
+          inplanes, planes, stride: bi === 0 ? stride : 1, downsample: bi === 0 ? downsample : null, cardinality,
+          baseWidth, reduceFirst: blockReduceFirst, dilation, firstDilation: prevDilation, act, norm: normLayer,
+          attn: blockArgs.attnLayer, aa: aaLayer, dropPath: dpr,
+        };
+        blocks.push(bt === 'basic' ? new BasicBlock(a) : new Bottleneck(a));
+        prevDilation = dilation;
+        inplanes = planes * expansion;
+        netBlockIdx++;
+      }
+      this.addModule(`layer${stageIdx + 1}`, new Sequential(blocks));
+      this.featureInfo.push({ numChs: inplanes, reduction: netStride, module: `layer${stageIdx + 1}` });
+    });
+    this.stageNames = channels.map((_, i) => `layer${i + 1}`);
+    this.numFeatures = this.headHiddenSize = inplanes;
+    const head = createClassifier(this.numFeatures, numClasses, globalPool);
+    this.addModule('global_pool', head.globalPool);
+    this.addModule('fc', head.fc);
+    this.stemModules = [];
+  }
+
+  /** After timm's pruned-definition adaptation the head width follows the fc. */
+  onPruned(): void {
+    const fc = this.getChild('fc') as unknown as { inFeatures?: number };
+    if (fc.inFeatures) this.numFeatures = this.headHiddenSize = fc.inFeatures;
+  }
+
+  private stem(x: tf.Tensor): tf.Tensor {
+    const conv1 = this.getChild('conv1')!;
+    const bn1 = this.getChild('bn1')!;
+    if (conv1 instanceof Conv2d) x = convNormAct(x, conv1, bn1, this.act);
+    else x = runFused(x, [...(conv1 as Sequential).namedChildren().map(([, m]) => m), bn1, this.getChild('act1')!]);
+    return x;
+  }
+
+  private maxpoolForward(x: tf.Tensor): tf.Tensor {
+    const mp = this.getChild('maxpool')!;
+    return mp instanceof Sequential ? runFused(x, mp.namedChildren().map(([, m]) => m)) : mp.forward(x);
+  }
+
+  protected computeFeatures(x: tf.Tensor): tf.Tensor {
+    x = this.maxpoolForward(this.stem(x));
+    for (const n of this.stageNames) x = this.getChild(n)!.forward(x);
+    return x;
+  }
+
+  protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
+    x = this.getChild('global_pool')!.forward(x);
+    return preLogits ? x : this.getChild('fc')!.forward(x);
+  }
+
+  protected override computeIntermediates(x: tf.Tensor, o: ForwardIntermediatesOptions): IntermediatesResult {
+    if (o.outputFmt && o.outputFmt !== 'NHWC') throw new Error(`ResNet intermediates are NHWC maps; outputFmt '${o.outputFmt}' is not supported`);
+    const { indices, maxIndex } = featureTakeIndices(this.stageNames.length + 1, o.indices);
+    const intermediates: tf.Tensor[] = [];
+    x = this.stem(x);
+    if (indices.includes(0)) intermediates.push(x);
+    x = this.maxpoolForward(x);
+    const names = o.stopEarly ? this.stageNames.slice(0, maxIndex) : this.stageNames;
+    names.forEach((n, i) => {
+      x = this.getChild(n)!.forward(x);
+      if (indices.includes(i + 1)) intermediates.push(x);
+    });
+    return { final: x, intermediates };
+  }
+
+  override pruneIntermediateLayers(indices: OutIndices = 1, _pruneNorm = false, pruneHead = true): number[] {
+    const { indices: take, maxIndex } = featureTakeIndices(this.stageNames.length + 1, indices);
+    for (const n of this.stageNames.slice(maxIndex)) this.addModule(n, new Identity());
+    if (pruneHead) this.resetClassifier(0, '');
+    return take;
+  }
+
+  resetClassifier(numClasses: number, globalPool = 'avg'): void {
+    this.numClasses = numClasses;
+    this.globalPoolType = globalPool;
+    const head = createClassifier(this.numFeatures, numClasses, globalPool);
+    this.addModule('global_pool', head.globalPool);
+    this.addModule('fc', head.fc);
+  }
+
+  getClassifier(): Module {
+    return this.getChild('fc')!;
+  }
+}
