@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   downloadHubFile,
+  getEnv,
+  hubEndpoint,
+  isNode,
   fetchHubFileBytes,
   HubError,
   type HubProgress,
@@ -105,6 +108,30 @@ describe('urls and ids', () => {
     expect(normalizeEtag('"abc"')).toBe('abc');
     expect(repoFolderName('timm/resnet50.a1_in1k')).toBe('models--timm--resnet50.a1_in1k');
     expect(repoFolderName('gpt2')).toBe('models--gpt2');
+  });
+});
+
+describe('environment', () => {
+  it('reads env without a process global (browser)', () => {
+    const saved = globalThis.process;
+    try {
+      (globalThis as any).process = undefined;
+      expect(getEnv('HF_ENDPOINT')).toBeUndefined();
+      expect(isNode()).toBe(false);
+      expect(hubEndpoint()).toBe('https://huggingface.co');
+    } finally {
+      globalThis.process = saved;
+    }
+    expect(getEnv('HF_ENDPOINT')).toBe(server.url);
+  });
+
+  it('uses the token file written by `hf auth login` (HF_TOKEN_PATH / HF_HOME/token)', async () => {
+    const tokenFile = join(cacheDir, 'token');
+    await writeFile(tokenFile, 'hf_secret\n');
+    process.env.HF_TOKEN_PATH = tokenFile;
+    const p = await downloadHubFile(PRIVATE, 'model.safetensors', { cacheDir });
+    expectWeights(await readFile(p));
+    await expect(downloadHubFile(PRIVATE, 'model.safetensors', { cacheDir: join(cacheDir, 'other'), token: false })).rejects.toThrow(/401/);
   });
 });
 
