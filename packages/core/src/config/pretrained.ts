@@ -72,12 +72,19 @@ export function fromTimmDict(d: Record<string, unknown>): PretrainedCfg {
   return out;
 }
 
-/** Our camelCase cfg → timm's snake_case dict (as `PretrainedCfg.to_dict()` writes it). */
+const KEEP_NULL = new Set(['pool_size', 'first_conv', 'classifier']);
+
+/**
+ * Our camelCase cfg → timm's snake_case dict, as `PretrainedCfg.to_dict()` writes it: null fields dropped except
+ * pool_size, first_conv and classifier; an in-memory state dict is never serialised.
+ */
 export function toTimmDict(cfg: PretrainedCfg): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(cfg)) {
     if (v === undefined || k === 'stateDict') continue;
-    out[camelToSnake(k)] = v;
+    const sk = camelToSnake(k);
+    if (v === null && !KEEP_NULL.has(sk)) continue;
+    out[sk] = v;
   }
   return out;
 }
