@@ -6,3 +6,4 @@ export * from './image.js';
 export * from './imagenet.js';
 export * from './resize.js';
 export * from './transforms.js';
+export * from './classify.js';
