@@ -347,7 +347,7 @@ export class Module {
       return p.version;
     });
     const hit = this._derived.get(key);
-    if (hit && hit.versions.every((v, i) => v === versions[i])) return hit.tensors;
+    if (hit?.versions.every((v, i) => v === versions[i])) return hit.tensors;
     if (hit) for (const t of hit.tensors) t.dispose();
     const tensors = tf.tidy(compute);
     for (const t of tensors) tf.keep(t);
@@ -381,7 +381,9 @@ function summarize(keys: string[], max = 12): string {
 export class Sequential extends Module {
   constructor(modules: Module[] = []) {
     super();
-    modules.forEach((m, i) => this.addModule(String(i), m));
+    modules.forEach((m, i) => {
+      this.addModule(String(i), m);
+    });
   }
 
   append(m: Module): this {

@@ -205,8 +205,6 @@ export class ResNet extends VisionModel {
   headHiddenSize: number;
   readonly inChans: number;
   readonly dropRate: number;
-  private globalPoolType: string;
-  private readonly stemModules: Module[];
   private readonly act: ActName;
   private readonly stageNames = ['layer1', 'layer2', 'layer3', 'layer4'];
 
@@ -225,7 +223,6 @@ export class ResNet extends VisionModel {
     this.numClasses = numClasses;
     this.inChans = inChans;
     this.dropRate = dropRate;
-    this.globalPoolType = globalPool;
     const act = resolveAct(actLayer);
     this.act = act;
 
@@ -308,7 +305,6 @@ export class ResNet extends VisionModel {
     const head = createClassifier(this.numFeatures, numClasses, globalPool);
     this.addModule('global_pool', head.globalPool);
     this.addModule('fc', head.fc);
-    this.stemModules = [];
   }
 
   /** After timm's pruned-definition adaptation the head width follows the fc. */
@@ -365,7 +361,6 @@ export class ResNet extends VisionModel {
 
   resetClassifier(numClasses: number, globalPool = 'avg'): void {
     this.numClasses = numClasses;
-    this.globalPoolType = globalPool;
     const head = createClassifier(this.numFeatures, numClasses, globalPool);
     this.addModule('global_pool', head.globalPool);
     this.addModule('fc', head.fc);

@@ -40,17 +40,19 @@ describe('ResNet family matches timm (wasm backend)', () => {
         expect(r.ok, r.message).toBe(true);
       };
       if (kwargs.featuresOnly) {
-        const fm = model as FeatureModel;
+        const fm = model as unknown as FeatureModel;
         const feats = fm.forward(x) as tf.Tensor[];
         const recs = f.outputs.features as OutputRecord[];
         expect(feats.length).toBe(recs.length);
-        feats.forEach((t, i) => check(`features[${i}]`, t, recs[i]!));
+        feats.forEach((t, i) => {
+          check(`features[${i}]`, t, recs[i]!);
+        });
         expect(fm.featureInfo.channels()).toEqual(f.feature_info.map((i) => i.num_chs));
         expect(fm.featureInfo.reduction()).toEqual(f.feature_info.map((i) => i.reduction));
         expect(fm.featureInfo.moduleName()).toEqual(f.feature_info.map((i) => i.module));
         tf.dispose(feats);
       } else {
-        const m = model as VisionModel;
+        const m = model as unknown as VisionModel;
         const logits = m.forward(x);
         const rec = f.outputs.logits as OutputRecord;
         if (f.compare.includes('logits')) check('logits', logits, rec);

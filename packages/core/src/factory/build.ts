@@ -123,7 +123,7 @@ export async function buildModelWithCfg<M extends VisionModel>(
   if (options.outIndices !== undefined) featureCfg.outIndices = options.outIndices;
   if (options.featureCls !== undefined) featureCfg.featureCls = options.featureCls;
 
-  let model = new cls(kwargs);
+  const model = new cls(kwargs);
   model.pretrainedCfg = cfg;
   model.modelName = variant;
   try {

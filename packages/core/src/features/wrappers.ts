@@ -67,7 +67,9 @@ export class FeatureListNet extends FeatureModel {
     this.featureInfo = new FeatureInfo(model.featureInfo, cfg.outIndices ?? [0, 1, 2, 3, 4]);
     const names = this.featureInfo.moduleName();
     const wanted = new Map<string, string>();
-    names.forEach((n, i) => wanted.set(n, String(cfg.outMap?.[i] ?? this.featureInfo.outIndices[i])));
+    names.forEach((n, i) => {
+      wanted.set(n, String(cfg.outMap?.[i] ?? this.featureInfo.outIndices[i]));
+    });
     for (const [newName, oldName, m] of moduleList(model, cfg.flattenSequential ?? false)) {
       if (!wanted.size) break;
       this.layers.push([newName, m]);
