@@ -17,3 +17,5 @@ export * from './registry/registry.js';
 export * from './weights/checkpoint.js';
 export * from './weights/safetensors.js';
 export * from './weights/types.js';
+export * from './hub/index.js';
+export * from './hub/save.js';

@@ -1,0 +1,269 @@
+/**
+ * Pretrained weights from the Hugging Face hub, end to end through createModel with real HTTP against the loopback
+ * hub of core's tests (HF_ENDPOINT), and saveModel → local-dir round trips. The weights are resnet18's hashed
+ * fixture weights; outputs are compared with timm's recorded logits.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  createModel, type FeatureModel, readSafetensors, saveModel, setBackend, type VisionModel, writeSafetensors,
+} from '@zoo/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import '@zoo/resnet';
+import { compareOutput, fixtureInput, fixtureStateDict, type OutputRecord, type ParityFixture, writeFixtureWeights } from '@zoo/parity';
+
+/**
+ * The parts of core's loopback hub (packages/core/test/hub/hub-server.ts) used here. It is imported by a computed
+ * path so this package's tsc (rootDir '.') does not pull core's test files into its program.
+ */
+interface HubServer {
+  url: string;
+  requests: { server: 'hub' | 'cdn'; method: string; path: string }[];
+  faults: { kind: 'status' | 'drop' | 'corrupt' | 'ignore-range' | 'slow'; where?: 'hub' | 'cdn' }[];
+  addRepo(repoId: string, spec: { commit: string; files: Record<string, Uint8Array | string | { content: Uint8Array | string; lfs?: boolean }> }): void;
+  file(repoId: string, name: string): { sha256: string };
+  count(filter?: { server?: 'hub' | 'cdn'; method?: string; file?: string }): number;
+  close(): Promise<void>;
+}
+const hubServerModule = join(import.meta.dirname, '..', '..', '..', 'core', 'test', 'hub', 'hub-server.ts');
+const startHubServer = async (): Promise<HubServer> => ((await import(hubServerModule)) as { startHubServer(): Promise<HubServer> }).startHubServer();
+
+const fixturesDir = join(import.meta.dirname, '..', 'fixtures');
+const fixture = JSON.parse(readFileSync(join(fixturesDir, 'resnet18.json'), 'utf8')) as ParityFixture;
+const COMMIT = 'c0ffee'.padEnd(40, '0');
+const ENV_KEYS = ['HF_ENDPOINT', 'HF_HUB_CACHE', 'HF_HOME', 'HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN'];
+const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+
+let server: HubServer;
+let weights: Uint8Array;
+let x: tf.Tensor4D;
+
+const tmp = (what: string) => mkdtempSync(join(tmpdir(), `zoo-hub-${what}-`));
+
+function hubConfigJson(extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    architecture: 'resnet18',
+    num_classes: 1000,
+    num_features: 512,
+    pretrained_cfg: { tag: 'a1_in1k', custom_load: false, input_size: [3, 224, 224], fixed_input_size: false, interpolation: 'bicubic', crop_pct: 0.95, crop_mode: 'center', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], num_classes: 1000, pool_size: [7, 7], first_conv: 'conv1', classifier: 'fc' },
+    ...extra,
+  });
+}
+
+function logits(model: VisionModel): tf.Tensor {
+  return model.forward(x);
+}
+
+/** The model's logits match timm's recorded ones for the fixture weights. */
+function expectFixtureLogits(model: VisionModel): void {
+  const out = logits(model);
+  const r = compareOutput('logits', out, fixture.outputs.logits as OutputRecord);
+  out.dispose();
+  expect(r.ok, r.message).toBe(true);
+}
+
+/**
+ * Tensors a plain createModel + dispose leaves behind (today 1: SelectAdaptivePool2d's name check leaks its
+ * tf.zeros input); a failed pretrained createModel must leave no more than that, i.e. no model.
+ */
+async function buildLeak(): Promise<number> {
+  const before = tf.memory().numTensors;
+  (await createModel('resnet18')).dispose();
+  return tf.memory().numTensors - before;
+}
+
+function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
+  const da = a.dataSync();
+  const db = b.dataSync();
+  let m = 0;
+  for (let i = 0; i < da.length; i++) m = Math.max(m, Math.abs(da[i]! - db[i]!));
+  return m;
+}
+
+beforeAll(async () => {
+  const info = await setBackend('wasm');
+  expect(info.backend).toBe('wasm');
+  server = await startHubServer();
+  weights = writeSafetensors(fixtureStateDict(fixture));
+  x = fixtureInput(fixture);
+  server.addRepo('timm/resnet18.a1_in1k', {
+    commit: COMMIT,
+    files: { 'model.safetensors': { content: weights, lfs: true }, 'config.json': hubConfigJson() },
+  });
+});
+
+beforeEach(() => {
+  for (const k of ENV_KEYS) delete process.env[k];
+  process.env.HF_ENDPOINT = server.url;
+  process.env.HF_HUB_CACHE = tmp('cache');
+});
+
+afterAll(async () => {
+  x?.dispose();
+  await server?.close();
+  for (const [k, v] of Object.entries(savedEnv)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
+
+describe('createModel with pretrained weights from the hub (loopback HF_ENDPOINT)', () => {
+  it("fetches timm/<name>.<tag>/model.safetensors for a registry name, caches it, and a second call makes no request", async () => {
+    const progress: { loaded: number; total?: number; file: string }[] = [];
+    const before = server.requests.length;
+    const model = await createModel('resnet18.a1_in1k', { pretrained: true, onProgress: (p) => progress.push(p) });
+    expectFixtureLogits(model);
+    model.dispose();
+    const made = server.requests.slice(before);
+    expect(made.some((r) => r.server === 'cdn' && r.method === 'GET')).toBe(true);
+    expect(made.every((r) => r.server === 'cdn' || r.path.startsWith('/timm/resnet18.a1_in1k/resolve/main/model.safetensors'))).toBe(true);
+    // onProgress: called, for model.safetensors, ending at the full size.
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.every((p) => p.file === 'model.safetensors')).toBe(true);
+    expect(progress.at(-1)).toMatchObject({ loaded: weights.byteLength, total: weights.byteLength });
+    // huggingface_hub's cache layout, so Python reuses it.
+    const repoDir = join(process.env.HF_HUB_CACHE!, 'models--timm--resnet18.a1_in1k');
+    expect(readFileSync(join(repoDir, 'refs', 'main'), 'utf8')).toBe(COMMIT);
+    expect(existsSync(join(repoDir, 'snapshots', COMMIT, 'model.safetensors'))).toBe(true);
+    expect(existsSync(join(repoDir, 'blobs', server.file('timm/resnet18.a1_in1k', 'model.safetensors').sha256))).toBe(true);
+
+    const n = server.requests.length;
+    const again = await createModel('resnet18.a1_in1k', { pretrained: true });
+    expect(server.requests.length).toBe(n);
+    expectFixtureLogits(again);
+    again.dispose();
+
+    // Offline, the cached weights still load.
+    process.env.HF_HUB_OFFLINE = '1';
+    const offline = await createModel('resnet18.a1_in1k', { pretrained: true });
+    expect(server.requests.length).toBe(n);
+    offline.dispose();
+  });
+
+  it("hf-hub:timm/resnet18.a1_in1k reads the repo's config.json and builds that architecture", async () => {
+    const model = await createModel('hf-hub:timm/resnet18.a1_in1k', { pretrained: true });
+    expect(server.count({ server: 'hub', method: 'GET', file: 'config.json' })).toBeGreaterThan(0);
+    expect(model.modelName).toBe('resnet18');
+    expect(model.numClasses).toBe(1000);
+    expect(model.pretrainedCfg).toMatchObject({ hfHubId: 'timm/resnet18.a1_in1k', source: 'hf-hub', cropPct: 0.95, tag: 'a1_in1k' });
+    expectFixtureLogits(model);
+    model.dispose();
+  });
+
+  it('a config.json with label_names and another class count: labels kept, classifier re-initialised', async () => {
+    const labels = Array.from({ length: 1000 }, (_, i) => `n${String(i).padStart(8, '0')}`);
+    server.addRepo('someone/my-resnet', { commit: COMMIT, files: { 'model.safetensors': { content: weights, lfs: true }, 'config.json': hubConfigJson({ label_names: labels }) } });
+    const model = await createModel('hf-hub:someone/my-resnet', { pretrained: true });
+    expect(model.pretrainedCfg.labelNames).toEqual(labels);
+    expectFixtureLogits(model);
+    model.dispose();
+    const ten = await createModel('hf-hub:someone/my-resnet', { pretrained: true, numClasses: 10 });
+    expect(ten.numClasses).toBe(10);
+    ten.dispose();
+  });
+
+  it('HF_HUB_OFFLINE with nothing cached: a clear error and no request', async () => {
+    process.env.HF_HUB_OFFLINE = '1';
+    const n = server.requests.length;
+    const tensors = tf.memory().numTensors;
+    await expect(createModel('resnet18.a1_in1k', { pretrained: true })).rejects.toThrow(/HF_HUB_OFFLINE/);
+    expect(server.requests.length).toBe(n);
+    expect(tf.memory().numTensors - tensors).toBeLessThanOrEqual(await buildLeak());
+  });
+
+  it('a truncated model.safetensors: a clear error naming the file, and no model is left behind', async () => {
+    server.addRepo('someone/truncated', {
+      commit: COMMIT,
+      files: { 'model.safetensors': { content: weights.subarray(0, weights.byteLength - 4096), lfs: true }, 'config.json': hubConfigJson() },
+    });
+    const tensors = tf.memory().numTensors;
+    await expect(createModel('hf-hub:someone/truncated', { pretrained: true })).rejects.toThrow(/someone\/truncated\/model\.safetensors.*(truncat|bytes|offset)/is);
+    expect(tf.memory().numTensors - tensors).toBeLessThanOrEqual(await buildLeak());
+  });
+
+  it('a body corrupted in transit: a checksum error, nothing cached, and the next try succeeds', async () => {
+    server.addRepo('someone/corrupt', { commit: COMMIT, files: { 'model.safetensors': { content: weights, lfs: true }, 'config.json': hubConfigJson() } });
+    server.faults.push({ kind: 'corrupt', where: 'cdn' });
+    const tensors = tf.memory().numTensors;
+    await expect(createModel('hf-hub:someone/corrupt', { pretrained: true })).rejects.toThrow(/[Cc]hecksum mismatch.*model\.safetensors/s);
+    expect(tf.memory().numTensors - tensors).toBeLessThanOrEqual(await buildLeak());
+    const model = await createModel('hf-hub:someone/corrupt', { pretrained: true });
+    expectFixtureLogits(model);
+    model.dispose();
+  });
+
+  const torchOk = spawnSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
+  it.skipIf(!torchOk)('a repo without model.safetensors: pytorch_model.bin (torch zip, made by torch.save) loads', async () => {
+    const dir = tmp('pth');
+    const st = writeFixtureWeights(fixture);
+    const pth = join(dir, 'pytorch_model.bin');
+    const r = spawnSync('/usr/bin/python3', [join(fixturesDir, 'make_pth.py'), st, pth], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    server.addRepo('someone/pth-only', { commit: COMMIT, files: { 'pytorch_model.bin': { content: new Uint8Array(readFileSync(pth)), lfs: true }, 'config.json': hubConfigJson() } });
+    const model = await createModel('hf-hub:someone/pth-only', { pretrained: true });
+    expect(server.count({ method: 'HEAD', file: 'model.safetensors' })).toBeGreaterThan(0);
+    expectFixtureLogits(model);
+    model.dispose();
+  });
+});
+
+describe('saveModel (timm hub format) and local-dir', () => {
+  it('writes config.json + model.safetensors that createModel(local-dir:) loads back to the same outputs', async () => {
+    const model = await createModel('resnet18', { checkpointPath: writeFixtureWeights(fixture) });
+    const dir = join(tmp('save'), 'out');
+    await saveModel(model, dir);
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ architecture: 'resnet18', num_classes: 1000, num_features: 512 });
+    expect(config.global_pool).toBeUndefined(); // timm's ResNet keeps a module there, not a string
+    expect(config.label_names).toBeUndefined();
+    const pc = config.pretrained_cfg;
+    for (const k of ['url', 'file', 'hf_hub_id', 'hf_hub_filename', 'source', 'state_dict', 'architecture']) expect(pc).not.toHaveProperty(k);
+    expect(pc).toMatchObject({ tag: 'a1_in1k', input_size: [3, 224, 224], first_conv: 'conv1', classifier: 'fc', pool_size: [7, 7] });
+    const st = readSafetensors(new Uint8Array(readFileSync(join(dir, 'model.safetensors'))));
+    expect(st.metadata).toEqual({ format: 'pt' });
+    expect(Object.keys(st.tensors)).toEqual(Object.keys(model.stateDict()));
+    // timm's keys, in timm's order (the fixture lists no num_batches_tracked buffers).
+    expect(Object.keys(st.tensors).filter((k) => !k.endsWith('num_batches_tracked'))).toEqual(fixture.weights.tensors.map((t) => t[0]));
+    expect(st.tensors['bn1.num_batches_tracked']!.dtype).toBe('int64');
+    expect(st.tensors['conv1.weight']!.shape).toEqual([64, 3, 7, 7]);
+
+    const loaded = await createModel(`local-dir:${dir}`, { pretrained: true });
+    expect(loaded.modelName).toBe('resnet18');
+    const a = logits(model);
+    const b = logits(loaded);
+    expect(maxAbsDiff(a, b)).toBeLessThanOrEqual(1e-6);
+    tf.dispose([a, b]);
+    expectFixtureLogits(loaded);
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('keeps label names and a changed head through the round trip', async () => {
+    const labels = Array.from({ length: 10 }, (_, i) => `class${i}`);
+    const model = await createModel('resnet18', { numClasses: 10 });
+    const dir = tmp('save10');
+    await saveModel(model, dir, { labelNames: labels });
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ num_classes: 10, label_names: labels });
+    const loaded = await createModel(`local-dir:${dir}`, { pretrained: true });
+    expect(loaded.numClasses).toBe(10);
+    expect(loaded.pretrainedCfg.labelNames).toEqual(labels);
+    const a = logits(model);
+    const b = logits(loaded);
+    expect(maxAbsDiff(a, b)).toBeLessThanOrEqual(1e-6);
+    tf.dispose([a, b]);
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('refuses a FeatureModel (featuresOnly), pointing at the base model', async () => {
+    const fm: FeatureModel = await createModel('resnet18', { featuresOnly: true });
+    const dir = join(tmp('feat'), 'out');
+    await expect(saveModel(fm, dir)).rejects.toThrow(/featuresOnly.*save the base model/s);
+    expect(existsSync(dir)).toBe(false);
+    fm.dispose();
+  });
+});
