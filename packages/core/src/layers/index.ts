@@ -11,3 +11,4 @@ export * from './misc.js';
 export * from './norm.js';
 export * from './pool.js';
 export * from './fuse.js';
+export * from './mixed-conv.js';

@@ -1,0 +1,331 @@
+// The EfficientNet / MobileNet blocks of timm's _efficientnet_blocks.py, on NHWC input. Module names (and so
+// state-dict keys) are timm's.
+import * as tf from '@tensorflow/tfjs-core';
+import { type ActName, Conv2d, DropPath, Identity, Module, type Param, resolveAct } from '@zoo/core';
+import {
+  type AaLayer, type AnyConv, convNorm, createAa, createConv, createNormAct, type NormLayer, numGroups, pyRound,
+} from './layers.js';
+
+/** What a block reports for feature extraction at a location ('bottleneck' → block output, 'expansion' → hook). */
+export interface BlockFeatureInfo {
+  module: string;
+  numChs: number;
+  hookType?: 'forward' | 'forward_pre';
+}
+
+/** A block of the family: a module with timm's `feature_info(location)`. */
+export abstract class EfficientBlock extends Module {
+  abstract featureInfo(location: string): BlockFeatureInfo;
+}
+
+/** SE options as timm's builders bind them with `partial(SqueezeExcite, …)`. */
+export interface SeLayerSpec {
+  /** Gate activation ('sigmoid' default, 'hard_sigmoid' for MobileNetV3). */
+  gate?: string;
+  /** Activation used instead of the block's own. */
+  forceAct?: string;
+  /** How reduced channels are rounded: Python round (default) or a function such as round_channels. */
+  rdRoundFn?: (v: number) => number;
+}
+
+/** timm's SqueezeExcite of the EfficientNet family. Keys: conv_reduce, conv_expand (both with bias). */
+export class SqueezeExcite extends Module {
+  readonly convReduce: Conv2d;
+  readonly convExpand: Conv2d;
+  readonly act: ActName;
+  readonly gate: ActName;
+  constructor(inChs: number, o: { rdRatio?: number; rdChannels?: number; act?: ActName } & SeLayerSpec = {}) {
+    super();
+    const rd = o.rdChannels ?? (o.rdRoundFn ?? pyRound)(inChs * (o.rdRatio ?? 0.25));
+    this.act = resolveAct(o.forceAct ?? o.act ?? 'relu');
+    this.gate = resolveAct(o.gate ?? 'sigmoid');
+    this.convReduce = this.addModule('conv_reduce', new Conv2d(inChs, rd, 1, { bias: true }));
+    this.convExpand = this.addModule('conv_expand', new Conv2d(rd, inChs, 1, { bias: true }));
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    let s = tf.mean(x, [1, 2], true);
+    s = this.convReduce.forwardAct(s, this.act);
+    s = this.convExpand.forwardAct(s, this.gate);
+    return tf.mul(x, s);
+  }
+}
+
+/** Arguments every block takes from the builder. */
+export interface CommonBlockArgs {
+  inChs: number;
+  outChs: number;
+  stride: number;
+  dilation: number;
+  padType: '' | 'same' | 'valid';
+  actLayer: ActName;
+  normLayer?: NormLayer;
+  aaLayer?: AaLayer;
+  seLayer?: ((chs: number, act: ActName) => Module) | null;
+  dropPathRate: number;
+  groupSize?: number | null;
+}
+
+function dropPath(rate: number): Module | null {
+  return rate > 0 ? new DropPath(rate) : null;
+}
+
+function residual(x: tf.Tensor, shortcut: tf.Tensor, hasSkip: boolean): tf.Tensor {
+  return hasSkip ? tf.add(x, shortcut) : x;
+}
+
+/** timm's ConvBnAct ('cn'): conv → norm+act (→ aa), optional skip. */
+export class ConvBnAct extends EfficientBlock {
+  readonly conv: AnyConv;
+  readonly bn1: Module;
+  readonly aa: Module;
+  readonly hasSkip: boolean;
+  constructor(a: CommonBlockArgs & { kernelSize: number | number[]; skip?: boolean }) {
+    super();
+    const groups = numGroups(a.groupSize ?? 0, a.inChs);
+    this.hasSkip = !!a.skip && a.stride === 1 && a.inChs === a.outChs;
+    const useAa = !!a.aaLayer && a.stride > 1;
+    this.conv = this.addModule('conv', createConv(a.inChs, a.outChs, a.kernelSize, {
+      stride: useAa ? 1 : a.stride, dilation: a.dilation, groups, padding: a.padType,
+    }));
+    this.bn1 = this.addModule('bn1', createNormAct(a.normLayer, a.outChs, a.actLayer));
+    this.aa = this.addModule('aa', createAa(a.aaLayer, a.outChs, a.stride, useAa));
+    this.addModule('drop_path', dropPath(a.dropPathRate));
+  }
+  featureInfo(location: string): BlockFeatureInfo {
+    if (location === 'expansion') return { module: 'bn1', hookType: 'forward', numChs: this.conv.outChannels };
+    return { module: '', numChs: this.conv.outChannels };
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    let y = convNorm(x, this.conv, this.bn1);
+    y = this.aa.forward(y);
+    return residual(y, x, this.hasSkip);
+  }
+}
+
+/** timm's DepthwiseSeparableConv ('ds', 'dsa'): dw conv → norm+act (→ aa) → SE → pw conv → norm (+act). */
+export class DepthwiseSeparableConv extends EfficientBlock {
+  readonly convDw: AnyConv;
+  readonly bn1: Module;
+  readonly aa: Module;
+  readonly se: Module;
+  readonly convPw: AnyConv;
+  readonly bn2: Module;
+  readonly hasSkip: boolean;
+  constructor(a: CommonBlockArgs & {
+    dwKernelSize: number | number[]; pwKernelSize: number | number[]; pwAct: boolean; noskip: boolean; s2d?: number;
+  }) {
+    super();
+    if (a.s2d) throw new Error('space-to-depth (s2d) blocks are not supported');
+    this.hasSkip = a.stride === 1 && a.inChs === a.outChs && !a.noskip;
+    const useAa = !!a.aaLayer && a.stride > 1;
+    const groups = numGroups(a.groupSize ?? 1, a.inChs);
+    this.convDw = this.addModule('conv_dw', createConv(a.inChs, a.inChs, a.dwKernelSize, {
+      stride: useAa ? 1 : a.stride, dilation: a.dilation, padding: a.padType, groups,
+    }));
+    this.bn1 = this.addModule('bn1', createNormAct(a.normLayer, a.inChs, a.actLayer));
+    this.aa = this.addModule('aa', createAa(a.aaLayer, a.outChs, a.stride, useAa));
+    this.se = this.addModule('se', a.seLayer ? a.seLayer(a.inChs, a.actLayer) : new Identity());
+    this.convPw = this.addModule('conv_pw', createConv(a.inChs, a.outChs, a.pwKernelSize, { padding: a.padType }));
+    this.bn2 = this.addModule('bn2', createNormAct(a.normLayer, a.outChs, a.actLayer, a.pwAct));
+    this.addModule('drop_path', dropPath(a.dropPathRate));
+  }
+  featureInfo(location: string): BlockFeatureInfo {
+    if (location === 'expansion') return { module: 'conv_pw', hookType: 'forward_pre', numChs: this.convPw.inChannels };
+    return { module: '', numChs: this.convPw.outChannels };
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    let y = convNorm(x, this.convDw, this.bn1);
+    y = this.aa.forward(y);
+    y = this.se.forward(y);
+    y = convNorm(y, this.convPw, this.bn2);
+    return residual(y, x, this.hasSkip);
+  }
+}
+
+/** timm's InvertedResidual ('ir', MBConv): pw expand → dw → SE → pw linear, skip when shapes allow. */
+export class InvertedResidual extends EfficientBlock {
+  readonly convPw: AnyConv;
+  readonly bn1: Module;
+  readonly convDw: AnyConv;
+  readonly bn2: Module;
+  readonly aa: Module;
+  readonly se: Module;
+  readonly convPwl: AnyConv;
+  readonly bn3: Module;
+  readonly hasSkip: boolean;
+  constructor(a: CommonBlockArgs & {
+    dwKernelSize: number | number[]; expKernelSize: number | number[]; pwKernelSize: number | number[];
+    expRatio: number; noskip: boolean; s2d?: number;
+  }) {
+    super();
+    if (a.s2d) throw new Error('space-to-depth (s2d) blocks are not supported');
+    this.hasSkip = a.inChs === a.outChs && a.stride === 1 && !a.noskip;
+    const useAa = !!a.aaLayer && a.stride > 1;
+    const midChs = makeDivisible8(a.inChs * a.expRatio);
+    const groups = numGroups(a.groupSize ?? 1, midChs);
+    this.convPw = this.addModule('conv_pw', createConv(a.inChs, midChs, a.expKernelSize, { padding: a.padType }));
+    this.bn1 = this.addModule('bn1', createNormAct(a.normLayer, midChs, a.actLayer));
+    this.convDw = this.addModule('conv_dw', createConv(midChs, midChs, a.dwKernelSize, {
+      stride: useAa ? 1 : a.stride, dilation: a.dilation, groups, padding: a.padType,
+    }));
+    this.bn2 = this.addModule('bn2', createNormAct(a.normLayer, midChs, a.actLayer));
+    this.aa = this.addModule('aa', createAa(a.aaLayer, midChs, a.stride, useAa));
+    this.se = this.addModule('se', a.seLayer ? a.seLayer(midChs, a.actLayer) : new Identity());
+    this.convPwl = this.addModule('conv_pwl', createConv(midChs, a.outChs, a.pwKernelSize, { padding: a.padType }));
+    this.bn3 = this.addModule('bn3', createNormAct(a.normLayer, a.outChs, a.actLayer, false));
+    this.addModule('drop_path', dropPath(a.dropPathRate));
+  }
+  featureInfo(location: string): BlockFeatureInfo {
+    if (location === 'expansion') return { module: 'conv_pwl', hookType: 'forward_pre', numChs: this.convPwl.inChannels };
+    return { module: '', numChs: this.convPwl.outChannels };
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    let y = convNorm(x, this.convPw, this.bn1);
+    y = convNorm(y, this.convDw, this.bn2);
+    y = this.aa.forward(y);
+    y = this.se.forward(y);
+    y = convNorm(y, this.convPwl, this.bn3);
+    return residual(y, x, this.hasSkip);
+  }
+}
+
+/** timm's EdgeResidual ('er', FusedMBConv): full conv expand → SE → pw linear. */
+export class EdgeResidual extends EfficientBlock {
+  readonly convExp: AnyConv;
+  readonly bn1: Module;
+  readonly aa: Module;
+  readonly se: Module;
+  readonly convPwl: AnyConv;
+  readonly bn2: Module;
+  readonly hasSkip: boolean;
+  constructor(a: CommonBlockArgs & {
+    expKernelSize: number | number[]; pwKernelSize: number | number[]; expRatio: number; forceInChs: number; noskip: boolean;
+  }) {
+    super();
+    const midChs = makeDivisible8((a.forceInChs > 0 ? a.forceInChs : a.inChs) * a.expRatio);
+    const groups = numGroups(a.groupSize ?? 0, midChs);
+    this.hasSkip = a.inChs === a.outChs && a.stride === 1 && !a.noskip;
+    const useAa = !!a.aaLayer && a.stride > 1;
+    this.convExp = this.addModule('conv_exp', createConv(a.inChs, midChs, a.expKernelSize, {
+      stride: useAa ? 1 : a.stride, dilation: a.dilation, groups, padding: a.padType,
+    }));
+    this.bn1 = this.addModule('bn1', createNormAct(a.normLayer, midChs, a.actLayer));
+    this.aa = this.addModule('aa', createAa(a.aaLayer, midChs, a.stride, useAa));
+    this.se = this.addModule('se', a.seLayer ? a.seLayer(midChs, a.actLayer) : new Identity());
+    this.convPwl = this.addModule('conv_pwl', createConv(midChs, a.outChs, a.pwKernelSize, { padding: a.padType }));
+    this.bn2 = this.addModule('bn2', createNormAct(a.normLayer, a.outChs, a.actLayer, false));
+    this.addModule('drop_path', dropPath(a.dropPathRate));
+  }
+  featureInfo(location: string): BlockFeatureInfo {
+    if (location === 'expansion') return { module: 'conv_pwl', hookType: 'forward_pre', numChs: this.convPwl.inChannels };
+    return { module: '', numChs: this.convPwl.outChannels };
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    let y = convNorm(x, this.convExp, this.bn1);
+    y = this.aa.forward(y);
+    y = this.se.forward(y);
+    y = convNorm(y, this.convPwl, this.bn2);
+    return residual(y, x, this.hasSkip);
+  }
+}
+
+/** timm's ConvNormAct layer: conv, bn (norm+act, `.bn` for weight compatibility), aa. */
+export class ConvNormAct extends Module {
+  readonly conv: AnyConv;
+  readonly bn: Module;
+  readonly aa: Module;
+  constructor(inChs: number, outChs: number, kernelSize: number | number[], o: {
+    stride?: number; dilation?: number; groups?: number; padding?: '' | 'same' | 'valid'; applyAct?: boolean;
+    act: ActName; normLayer?: NormLayer; aaLayer?: AaLayer;
+  }) {
+    super();
+    const stride = o.stride ?? 1;
+    const useAa = !!o.aaLayer && stride > 1;
+    this.conv = this.addModule('conv', createConv(inChs, outChs, kernelSize, {
+      stride: useAa ? 1 : stride, dilation: o.dilation, groups: o.groups, padding: o.padding,
+    }));
+    this.bn = this.addModule('bn', createNormAct(o.normLayer, outChs, o.act, o.applyAct ?? true));
+    this.aa = this.addModule('aa', createAa(o.aaLayer, outChs, stride, useAa));
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    return this.aa.forward(convNorm(x, this.conv, this.bn));
+  }
+}
+
+/** timm's LayerScale2d: per-channel scale `gamma`. */
+export class LayerScale2d extends Module {
+  readonly gamma: Param;
+  constructor(dim: number, initValues = 1e-5) {
+    super();
+    this.gamma = this.addParam('gamma', [dim], { init: { kind: 'const', value: initValues } });
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    return tf.mul(x, this.gamma.value);
+  }
+}
+
+/** timm's UniversalInvertedResidual ('uir', MobileNetV4 UIB): optional dw start → pw expand → optional dw mid → SE → pw proj → optional dw end. */
+export class UniversalInvertedResidual extends EfficientBlock {
+  readonly dwStart: Module;
+  readonly pwExp: ConvNormAct;
+  readonly dwMid: Module;
+  readonly se: Module;
+  readonly pwProj: ConvNormAct;
+  readonly dwEnd: Module;
+  readonly layerScale: Module;
+  readonly hasSkip: boolean;
+  constructor(a: CommonBlockArgs & {
+    dwKernelSizeStart: number; dwKernelSizeMid: number; dwKernelSizeEnd: number; expRatio: number; noskip: boolean;
+    layerScaleInitValue?: number | null;
+  }) {
+    super();
+    this.hasSkip = a.inChs === a.outChs && a.stride === 1 && !a.noskip;
+    const common = { padding: a.padType, act: a.actLayer, normLayer: a.normLayer } as const;
+    if (a.dwKernelSizeStart) {
+      this.dwStart = this.addModule('dw_start', new ConvNormAct(a.inChs, a.inChs, a.dwKernelSizeStart, {
+        ...common, stride: a.dwKernelSizeMid ? 1 : a.stride, dilation: a.dilation,
+        groups: numGroups(a.groupSize ?? 1, a.inChs), applyAct: false, aaLayer: a.aaLayer,
+      }));
+    } else this.dwStart = this.addModule('dw_start', new Identity());
+    const midChs = makeDivisible8(a.inChs * a.expRatio);
+    this.pwExp = this.addModule('pw_exp', new ConvNormAct(a.inChs, midChs, 1, common));
+    if (a.dwKernelSizeMid) {
+      this.dwMid = this.addModule('dw_mid', new ConvNormAct(midChs, midChs, a.dwKernelSizeMid, {
+        ...common, stride: a.stride, dilation: a.dilation, groups: numGroups(a.groupSize ?? 1, midChs), aaLayer: a.aaLayer,
+      }));
+    } else this.dwMid = this.addModule('dw_mid', new Identity());
+    this.se = this.addModule('se', a.seLayer ? a.seLayer(midChs, a.actLayer) : new Identity());
+    this.pwProj = this.addModule('pw_proj', new ConvNormAct(midChs, a.outChs, 1, { ...common, applyAct: false }));
+    if (a.dwKernelSizeEnd) {
+      const endStride = !a.dwKernelSizeStart && !a.dwKernelSizeMid ? a.stride : 1;
+      this.dwEnd = this.addModule('dw_end', new ConvNormAct(a.outChs, a.outChs, a.dwKernelSizeEnd, {
+        ...common, stride: endStride, dilation: a.dilation, groups: numGroups(a.groupSize ?? 1, a.outChs), applyAct: false,
+      }));
+    } else this.dwEnd = this.addModule('dw_end', new Identity());
+    this.layerScale = this.addModule('layer_scale',
+      a.layerScaleInitValue != null ? new LayerScale2d(a.outChs, a.layerScaleInitValue) : new Identity());
+    this.addModule('drop_path', dropPath(a.dropPathRate));
+  }
+  featureInfo(location: string): BlockFeatureInfo {
+    const conv = this.pwProj.conv;
+    if (location === 'expansion') return { module: 'pw_proj.conv', hookType: 'forward_pre', numChs: conv.inChannels };
+    return { module: '', numChs: conv.outChannels };
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    let y = this.dwStart.forward(x);
+    y = this.pwExp.forward(y);
+    y = this.dwMid.forward(y);
+    y = this.se.forward(y);
+    y = this.pwProj.forward(y);
+    y = this.dwEnd.forward(y);
+    y = this.layerScale.forward(y);
+    return residual(y, x, this.hasSkip);
+  }
+}
+
+/** timm's `make_divisible(v)` with its defaults (divisor 8, round limit 0.9). */
+export function makeDivisible8(v: number): number {
+  let n = Math.max(8, Math.trunc(v + 4) - (Math.trunc(v + 4) % 8));
+  if (n < 0.9 * v) n += 8;
+  return n;
+}

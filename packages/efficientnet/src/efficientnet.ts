@@ -1,0 +1,197 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import {
+  type ActName, createClassifier, featureTakeIndices, FeatureInfo, FeatureModel, type FeatureInfoEntry,
+  type ForwardIntermediatesOptions, Identity, type IntermediatesResult, type Module, type OutIndices, resolveAct,
+  Sequential, VisionModel,
+} from '@zoo/core';
+import { type BlockArgs, EfficientNetBuilder, roundChannels, type SeLayer } from './builder.js';
+import { type AaLayer, convNorm, createConv, createNormAct, type NormLayer } from './layers.js';
+
+export interface EfficientNetArgs {
+  blockArgs: BlockArgs[][];
+  numClasses?: number;
+  numFeatures?: number;
+  inChans?: number;
+  stemSize?: number;
+  stemKernelSize?: number;
+  fixStem?: boolean;
+  outputStride?: number;
+  padType?: '' | 'same' | 'valid';
+  actLayer?: string;
+  normLayer?: NormLayer;
+  aaLayer?: AaLayer;
+  seLayer?: SeLayer;
+  roundChsFn?: (c: number) => number;
+  dropRate?: number;
+  dropPathRate?: number;
+  globalPool?: string;
+}
+
+const ARG_NAMES = [
+  'blockArgs', 'numClasses', 'numFeatures', 'inChans', 'stemSize', 'stemKernelSize', 'fixStem', 'outputStride',
+  'padType', 'actLayer', 'normLayer', 'aaLayer', 'seLayer', 'roundChsFn', 'dropRate', 'dropPathRate', 'globalPool',
+] as const;
+
+/** Runs the stages of `blocks` (a Sequential of Sequentials). */
+function runStages(blocks: Module, x: tf.Tensor, upTo?: number, each?: (i: number, y: tf.Tensor) => void): tf.Tensor {
+  const stages = blocks.namedChildren();
+  const n = upTo ?? stages.length;
+  for (let i = 0; i < n; i++) {
+    x = stages[i]![1].forward(x);
+    each?.(i + 1, x);
+  }
+  return x;
+}
+
+/**
+ * timm's EfficientNet: EfficientNet B0–B8/L2, EfficientNetV2, EfficientNet-Lite/-EdgeTPU, MixNet, MnasNet,
+ * MobileNetV1/V2, FBNet-C, SPNASNet, TinyNet… on NHWC input. Keys: conv_stem, bn1, blocks.i.j.*, conv_head, bn2, classifier.
+ */
+export class EfficientNet extends VisionModel {
+  static readonly argNames: readonly string[] = ARG_NAMES;
+  numClasses: number;
+  numFeatures: number;
+  headHiddenSize: number;
+  readonly inChans: number;
+  readonly dropRate: number;
+  readonly stageEnds: number[];
+  readonly builderFeatures: FeatureInfoEntry[];
+  readonly stemChs: number;
+
+  constructor(args: EfficientNetArgs) {
+    super();
+    const {
+      blockArgs, numClasses = 1000, numFeatures = 1280, inChans = 3, stemSize = 32, stemKernelSize = 3, fixStem = false,
+      outputStride = 32, padType = '', actLayer = 'relu', normLayer, aaLayer, seLayer = {},
+      roundChsFn = (c: number) => roundChannels(c), dropRate = 0, dropPathRate = 0, globalPool = 'avg',
+    } = args;
+    const act: ActName = resolveAct(actLayer);
+    this.numClasses = numClasses;
+    this.inChans = inChans;
+    this.dropRate = dropRate;
+    const stem = fixStem ? stemSize : roundChsFn(stemSize);
+    this.stemChs = stem;
+    this.addModule('conv_stem', createConv(inChans, stem, stemKernelSize, { stride: 2, padding: padType }));
+    this.addModule('bn1', createNormAct(normLayer, stem, act));
+    const builder = new EfficientNetBuilder({
+      outputStride, padType, roundChsFn, actLayer: act, normLayer, aaLayer, seLayer, dropPathRate,
+    });
+    this.addModule('blocks', new Sequential(builder.build(stem, blockArgs)));
+    this.builderFeatures = builder.features;
+    this.featureInfo = builder.features;
+    this.stageEnds = builder.features.map((f) => f.stage!);
+    const headChs = builder.inChs;
+    if (numFeatures > 0) {
+      this.addModule('conv_head', createConv(headChs, numFeatures, 1, { padding: padType }));
+      this.addModule('bn2', createNormAct(normLayer, numFeatures, act));
+      this.numFeatures = this.headHiddenSize = numFeatures;
+    } else {
+      this.addModule('conv_head', new Identity());
+      this.addModule('bn2', new Identity());
+      this.numFeatures = this.headHiddenSize = headChs;
+    }
+    const head = createClassifier(this.numFeatures, numClasses, globalPool);
+    this.addModule('global_pool', head.globalPool);
+    this.addModule('classifier', head.fc);
+  }
+
+  /** After timm's pruned-definition adaptation the head width follows the classifier. */
+  onPruned(): void {
+    const fc = this.getChild('classifier') as unknown as { inFeatures?: number };
+    if (fc.inFeatures) this.numFeatures = this.headHiddenSize = fc.inFeatures;
+  }
+
+  private stem(x: tf.Tensor): tf.Tensor {
+    return convNorm(x, this.getChild('conv_stem')!, this.getChild('bn1')!);
+  }
+
+  private head(x: tf.Tensor): tf.Tensor {
+    const convHead = this.getChild('conv_head')!;
+    if (convHead instanceof Identity) return this.getChild('bn2')!.forward(x);
+    return convNorm(x, convHead, this.getChild('bn2')!);
+  }
+
+  protected computeFeatures(x: tf.Tensor): tf.Tensor {
+    return this.head(runStages(this.getChild('blocks')!, this.stem(x)));
+  }
+
+  protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
+    x = this.getChild('global_pool')!.forward(x);
+    return preLogits ? x : this.getChild('classifier')!.forward(x);
+  }
+
+  protected override computeIntermediates(x: tf.Tensor, o: ForwardIntermediatesOptions): IntermediatesResult {
+    if (o.outputFmt && o.outputFmt !== 'NHWC') throw new Error(`EfficientNet intermediates are NHWC maps; outputFmt '${o.outputFmt}' is not supported`);
+    const { indices, maxIndex } = featureTakeIndices(this.stageEnds.length, o.indices);
+    const take = indices.map((i) => this.stageEnds[i]!);
+    const maxStage = this.stageEnds[maxIndex]!;
+    const intermediates: tf.Tensor[] = [];
+    x = this.stem(x);
+    if (take.includes(0)) intermediates.push(x);
+    const blocks = this.getChild('blocks')!;
+    const nStages = blocks.namedChildren().length;
+    let last = 0;
+    x = runStages(blocks, x, o.stopEarly ? maxStage : nStages, (i, y) => {
+      last = i;
+      if (take.includes(i)) intermediates.push(y);
+    });
+    if (last === this.stageEnds[this.stageEnds.length - 1]) x = this.head(x);
+    return { final: x, intermediates };
+  }
+
+  override pruneIntermediateLayers(indices: OutIndices = 1, pruneNorm = false, pruneHead = true): number[] {
+    const { indices: take, maxIndex } = featureTakeIndices(this.stageEnds.length, indices);
+    const maxStage = this.stageEnds[maxIndex]!;
+    const blocks = this.getChild('blocks')!;
+    const stages = blocks.namedChildren().map(([, m]) => m);
+    const n = stages.length;
+    this.addModule('blocks', new Sequential(stages.slice(0, maxStage)));
+    if (pruneNorm || maxStage < n) {
+      this.addModule('conv_head', new Identity());
+      this.addModule('bn2', new Identity());
+    }
+    if (pruneHead) this.resetClassifier(0, '');
+    return take;
+  }
+
+  resetClassifier(numClasses: number, globalPool = 'avg'): void {
+    this.numClasses = numClasses;
+    const head = createClassifier(this.numFeatures, numClasses, globalPool);
+    this.addModule('global_pool', head.globalPool);
+    this.addModule('classifier', head.fc);
+  }
+
+  getClassifier(): Module {
+    return this.getChild('classifier')!;
+  }
+}
+
+/**
+ * timm's EfficientNetFeatures / MobileNetV3Features: the stem and blocks of a built model, returning the stem
+ * output and each stage end selected by `outIndices` (feature_location 'bottleneck').
+ */
+export class EfficientNetFeatures extends FeatureModel {
+  readonly featureInfo: FeatureInfo;
+  private readonly stageOutIdx: Set<number>;
+  private readonly stemModules: Module[];
+  constructor(model: VisionModel & { builderFeatures: FeatureInfoEntry[] }, outIndices: OutIndices = [0, 1, 2, 3, 4], stemNames = ['conv_stem', 'bn1']) {
+    super(model.inChans);
+    this.featureInfo = new FeatureInfo(model.builderFeatures, outIndices);
+    this.stageOutIdx = new Set(this.featureInfo.getDicts().map((f) => f.stage!));
+    this.stemModules = stemNames.map((n) => this.addModule(n, model.getChild(n)!));
+    this.addModule('blocks', model.getChild('blocks')!);
+    this.modelName = model.modelName;
+  }
+  protected collect(x: tf.Tensor): tf.Tensor[] {
+    const [conv, ...rest] = this.stemModules;
+    x = convNorm(x, conv!, rest[0]!);
+    for (const m of rest.slice(1)) x = m.forward(x);
+    const features: tf.Tensor[] = [];
+    if (this.stageOutIdx.has(0)) features.push(x);
+    runStages(this.getChild('blocks')!, x, undefined, (i, y) => {
+      if (this.stageOutIdx.has(i)) features.push(y);
+    });
+    return features;
+  }
+}
+

@@ -1,0 +1,165 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  type ActName, Activation, Conv2d, featureTakeIndices, type FeatureInfoEntry, type ForwardIntermediatesOptions,
+  Identity, type IntermediatesResult, Linear, type Module, type OutIndices, resolveAct, SelectAdaptivePool2d, Sequential,
+  VisionModel,
+} from '@zoo/core';
+import { type BlockArgs, EfficientNetBuilder, roundChannels, type SeLayer } from './builder.js';
+import { type AaLayer, convNorm, createConv, createNormAct, type NormLayer } from './layers.js';
+
+export interface MobileNetV3Args {
+  blockArgs: BlockArgs[][];
+  numClasses?: number;
+  inChans?: number;
+  stemSize?: number;
+  fixStem?: boolean;
+  numFeatures?: number;
+  headBias?: boolean;
+  headNorm?: boolean;
+  padType?: '' | 'same' | 'valid';
+  actLayer?: string;
+  normLayer?: NormLayer;
+  aaLayer?: AaLayer;
+  seLayer?: SeLayer;
+  seFromExp?: boolean;
+  roundChsFn?: (c: number) => number;
+  dropRate?: number;
+  dropPathRate?: number;
+  layerScaleInitValue?: number | null;
+  globalPool?: string;
+}
+
+const ARG_NAMES = [
+  'blockArgs', 'numClasses', 'inChans', 'stemSize', 'fixStem', 'numFeatures', 'headBias', 'headNorm', 'padType',
+  'actLayer', 'normLayer', 'aaLayer', 'seLayer', 'seFromExp', 'roundChsFn', 'dropRate', 'dropPathRate',
+  'layerScaleInitValue', 'globalPool',
+] as const;
+
+function runStages(blocks: Module, x: tf.Tensor, upTo?: number, each?: (i: number, y: tf.Tensor) => void): tf.Tensor {
+  const stages = blocks.namedChildren();
+  const n = upTo ?? stages.length;
+  for (let i = 0; i < n; i++) {
+    x = stages[i]![1].forward(x);
+    each?.(i + 1, x);
+  }
+  return x;
+}
+
+/**
+ * timm's MobileNetV3 (and MobileNetV4, LCNet, FBNetV3): the trunk, then global pool → 1×1 conv head (+ norm) →
+ * act → classifier. Keys: conv_stem, bn1, blocks.i.j.*, conv_head, norm_head, classifier.
+ */
+export class MobileNetV3 extends VisionModel {
+  static readonly argNames: readonly string[] = ARG_NAMES;
+  numClasses: number;
+  numFeatures: number;
+  headHiddenSize: number;
+  readonly inChans: number;
+  readonly dropRate: number;
+  readonly stageEnds: number[];
+  readonly builderFeatures: FeatureInfoEntry[];
+  private readonly act: ActName;
+
+  constructor(args: MobileNetV3Args) {
+    super();
+    const {
+      blockArgs, numClasses = 1000, inChans = 3, stemSize = 16, fixStem = false, numFeatures = 1280, headBias = true,
+      headNorm = false, padType = '', actLayer = 'relu', normLayer, aaLayer, seLayer = {}, seFromExp = true,
+      roundChsFn = (c: number) => roundChannels(c), dropRate = 0, dropPathRate = 0, layerScaleInitValue = null,
+      globalPool = 'avg',
+    } = args;
+    const act = resolveAct(actLayer);
+    this.act = act;
+    this.numClasses = numClasses;
+    this.inChans = inChans;
+    this.dropRate = dropRate;
+    const stem = fixStem ? stemSize : roundChsFn(stemSize);
+    this.addModule('conv_stem', createConv(inChans, stem, 3, { stride: 2, padding: padType }));
+    this.addModule('bn1', createNormAct(normLayer, stem, act));
+    const builder = new EfficientNetBuilder({
+      outputStride: 32, padType, roundChsFn, seFromExp, actLayer: act, normLayer, aaLayer, seLayer, dropPathRate,
+      layerScaleInitValue,
+    });
+    this.addModule('blocks', new Sequential(builder.build(stem, blockArgs)));
+    this.builderFeatures = builder.features;
+    this.featureInfo = builder.features;
+    this.stageEnds = builder.features.map((f) => f.stage!);
+    this.numFeatures = builder.inChs;
+    this.headHiddenSize = numFeatures;
+    const pool = this.addModule('global_pool', new SelectAdaptivePool2d({ poolType: globalPool }));
+    const pooledChs = this.numFeatures * pool.featMult();
+    if (headNorm) {
+      this.addModule('conv_head', createConv(pooledChs, numFeatures, 1, { padding: padType, bias: false }));
+      this.addModule('norm_head', createNormAct(normLayer, numFeatures, act));
+      this.addModule('act2', new Identity());
+    } else {
+      this.addModule('conv_head', createConv(pooledChs, numFeatures, 1, { padding: padType, bias: headBias }));
+      this.addModule('norm_head', new Identity());
+      this.addModule('act2', new Activation(act));
+    }
+    this.addModule('classifier', numClasses > 0 ? new Linear(numFeatures, numClasses) : new Identity());
+  }
+
+  private stem(x: tf.Tensor): tf.Tensor {
+    return convNorm(x, this.getChild('conv_stem')!, this.getChild('bn1')!);
+  }
+
+  protected computeFeatures(x: tf.Tensor): tf.Tensor {
+    return runStages(this.getChild('blocks')!, this.stem(x));
+  }
+
+  protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
+    const pool = this.getChild('global_pool') as SelectAdaptivePool2d;
+    // Pool keeping the spatial dims, so the conv head sees [B, 1, 1, C] as timm's does.
+    if (!pool.isIdentity()) x = tf.reshape(pool.forward(x), [x.shape[0]!, 1, 1, -1]);
+    const convHead = this.getChild('conv_head')!;
+    const normHead = this.getChild('norm_head')!;
+    if (convHead instanceof Conv2d) {
+      x = normHead instanceof Identity ? convHead.forwardAct(x, this.act) : convNorm(x, convHead, normHead);
+    } else {
+      x = this.getChild('act2')!.forward(normHead.forward(convHead.forward(x)));
+    }
+    if (!pool.isIdentity()) x = tf.reshape(x, [x.shape[0]!, -1]);
+    if (preLogits) return x;
+    return this.getChild('classifier')!.forward(x);
+  }
+
+  protected override computeIntermediates(x: tf.Tensor, o: ForwardIntermediatesOptions): IntermediatesResult {
+    if (o.outputFmt && o.outputFmt !== 'NHWC') throw new Error(`MobileNetV3 intermediates are NHWC maps; outputFmt '${o.outputFmt}' is not supported`);
+    const { indices, maxIndex } = featureTakeIndices(this.stageEnds.length, o.indices);
+    const take = indices.map((i) => this.stageEnds[i]!);
+    const maxStage = this.stageEnds[maxIndex]!;
+    const intermediates: tf.Tensor[] = [];
+    x = this.stem(x);
+    if (take.includes(0)) intermediates.push(x);
+    const blocks = this.getChild('blocks')!;
+    x = runStages(blocks, x, o.stopEarly ? maxStage : blocks.namedChildren().length, (i, y) => {
+      if (take.includes(i)) intermediates.push(y);
+    });
+    return { final: x, intermediates };
+  }
+
+  override pruneIntermediateLayers(indices: OutIndices = 1, _pruneNorm = false, pruneHead = true): number[] {
+    const { indices: take, maxIndex } = featureTakeIndices(this.stageEnds.length, indices);
+    const maxStage = this.stageEnds[maxIndex]!;
+    const stages = this.getChild('blocks')!.namedChildren().map(([, m]) => m);
+    this.addModule('blocks', new Sequential(stages.slice(0, maxStage)));
+    if (maxStage < stages.length || pruneHead) {
+      this.addModule('conv_head', new Identity());
+      this.addModule('norm_head', new Identity());
+    }
+    if (pruneHead) this.resetClassifier(0, '');
+    return take;
+  }
+
+  resetClassifier(numClasses: number, globalPool = 'avg'): void {
+    this.numClasses = numClasses;
+    this.addModule('global_pool', new SelectAdaptivePool2d({ poolType: globalPool }));
+    this.addModule('classifier', numClasses > 0 ? new Linear(this.headHiddenSize, numClasses) : new Identity());
+  }
+
+  getClassifier(): Module {
+    return this.getChild('classifier')!;
+  }
+}
+

@@ -1,0 +1,165 @@
+// Every architecture of timm's efficientnet.py that this package builds: each is its arguments and one call, as in timm.
+import { registerModel, registerModelDeprecations, type CreateModelOptions } from '@zoo/core';
+import { efficientnetCfgs } from './cfgs-efficientnet.js';
+import {
+  type Created, genEfficientnet, genEfficientnetEdge, genEfficientnetLite, genEfficientnetV2Base, genEfficientnetV2L,
+  genEfficientnetV2M, genEfficientnetV2S, genEfficientnetV2Xl, genFbnetc, genMixnetM, genMixnetS, genMnasnetA1,
+  genMnasnetB1, genMnasnetSmall, genMobilenetEdgetpu, genMobilenetV1, genMobilenetV2, genSpnasnet, genTestEfficientnet,
+  genTinynet, type Kwargs, tfDefaults,
+} from './gen-efficientnet.js';
+import { BN_EPS_TF_DEFAULT } from './builder.js';
+
+/** timm's module name for these architectures. */
+export const EFFICIENTNET_MODULE = 'efficientnet';
+
+const reg = (name: string, create: (kw: Kwargs) => Created) =>
+  registerModel({ name, module: EFFICIENTNET_MODULE, defaultCfg: efficientnetCfgs[name], create: (kw: CreateModelOptions) => create(kw as Kwargs) });
+
+const GN8 = { type: 'groupnorm', groupSize: 8 } as const;
+const GN16 = { type: 'groupnorm', groupSize: 16 } as const;
+
+/**
+ * Architectures of timm's efficientnet.py left out: efficientnet_cc_* / tf_efficientnet_cc_* (CondConv),
+ * efficientnet_x_b3 / efficientnet_x_b5 / efficientnet_h_b5 (space-to-depth blocks), gc_efficientnetv2_rw_t
+ * (GlobalContext attention), test_efficientnet_evos (EvoNorm).
+ */
+export const EFFICIENTNET_LEFT_OUT = [
+  'efficientnet_cc_b0_4e', 'efficientnet_cc_b0_8e', 'efficientnet_cc_b1_8e', 'tf_efficientnet_cc_b0_4e', 'tf_efficientnet_cc_b0_8e',
+  'tf_efficientnet_cc_b1_8e', 'efficientnet_x_b3', 'efficientnet_x_b5', 'efficientnet_h_b5', 'gc_efficientnetv2_rw_t',
+  'test_efficientnet_evos',
+];
+
+/** Registers the efficientnet-module architectures (idempotent). */
+export function registerEfficientnet(): void {
+  reg('mnasnet_050', (kw) => genMnasnetB1('mnasnet_050', 0.5, kw));
+  reg('mnasnet_075', (kw) => genMnasnetB1('mnasnet_075', 0.75, kw));
+  reg('mnasnet_100', (kw) => genMnasnetB1('mnasnet_100', 1.0, kw));
+  reg('mnasnet_140', (kw) => genMnasnetB1('mnasnet_140', 1.4, kw));
+  reg('semnasnet_050', (kw) => genMnasnetA1('semnasnet_050', 0.5, kw));
+  reg('semnasnet_075', (kw) => genMnasnetA1('semnasnet_075', 0.75, kw));
+  reg('semnasnet_100', (kw) => genMnasnetA1('semnasnet_100', 1.0, kw));
+  reg('semnasnet_140', (kw) => genMnasnetA1('semnasnet_140', 1.4, kw));
+  reg('mnasnet_small', (kw) => genMnasnetSmall('mnasnet_small', 1.0, kw));
+  reg('mobilenetv1_100', (kw) => genMobilenetV1('mobilenetv1_100', kw, { channelMultiplier: 1.0 }));
+  reg('mobilenetv1_100h', (kw) => genMobilenetV1('mobilenetv1_100h', kw, { channelMultiplier: 1.0, headConv: true }));
+  reg('mobilenetv1_125', (kw) => genMobilenetV1('mobilenetv1_125', kw, { channelMultiplier: 1.25 }));
+  reg('mobilenetv2_035', (kw) => genMobilenetV2('mobilenetv2_035', kw, { channelMultiplier: 0.35 }));
+  reg('mobilenetv2_050', (kw) => genMobilenetV2('mobilenetv2_050', kw, { channelMultiplier: 0.5 }));
+  reg('mobilenetv2_075', (kw) => genMobilenetV2('mobilenetv2_075', kw, { channelMultiplier: 0.75 }));
+  reg('mobilenetv2_100', (kw) => genMobilenetV2('mobilenetv2_100', kw, { channelMultiplier: 1.0 }));
+  reg('mobilenetv2_140', (kw) => genMobilenetV2('mobilenetv2_140', kw, { channelMultiplier: 1.4 }));
+  reg('mobilenetv2_110d', (kw) => genMobilenetV2('mobilenetv2_110d', kw, { channelMultiplier: 1.1, depthMultiplier: 1.2, fixStemHead: true }));
+  reg('mobilenetv2_120d', (kw) => genMobilenetV2('mobilenetv2_120d', kw, { channelMultiplier: 1.2, depthMultiplier: 1.4, fixStemHead: true }));
+  // The pretrained fbnetc_100 was trained with TF's BatchNorm eps.
+  reg('fbnetc_100', (kw) => genFbnetc('fbnetc_100', 1.0, kw.pretrained ? { ...kw, bnEps: kw.bnEps ?? BN_EPS_TF_DEFAULT } : kw));
+  reg('spnasnet_100', (kw) => genSpnasnet('spnasnet_100', 1.0, kw));
+
+  const effnet: [string, number, number][] = [
+    ['b0', 1.0, 1.0], ['b1', 1.0, 1.1], ['b2', 1.1, 1.2], ['b3', 1.2, 1.4], ['b4', 1.4, 1.8], ['b5', 1.6, 2.2],
+    ['b6', 1.8, 2.6], ['b7', 2.0, 3.1], ['b8', 2.2, 3.6], ['l2', 4.3, 5.3],
+  ];
+  for (const [v, cm, dm] of effnet) {
+    const name = `efficientnet_${v}`;
+    reg(name, (kw) => genEfficientnet(name, kw, { channelMultiplier: cm, depthMultiplier: dm }));
+  }
+  reg('efficientnet_b0_gn', (kw) => genEfficientnet('efficientnet_b0_gn', { normLayer: GN8, ...kw }));
+  reg('efficientnet_b0_g8_gn', (kw) => genEfficientnet('efficientnet_b0_g8_gn', { normLayer: GN8, ...kw }, { groupSize: 8 }));
+  reg('efficientnet_b0_g16_evos', (kw) => genEfficientnet('efficientnet_b0_g16_evos', kw, { groupSize: 16, channelDivisor: 16 }));
+  reg('efficientnet_b3_gn', (kw) => genEfficientnet('efficientnet_b3_gn', { normLayer: GN16, ...kw }, { channelMultiplier: 1.2, depthMultiplier: 1.4, channelDivisor: 16 }));
+  reg('efficientnet_b3_g8_gn', (kw) => genEfficientnet('efficientnet_b3_g8_gn', { normLayer: GN16, ...kw }, { channelMultiplier: 1.2, depthMultiplier: 1.4, groupSize: 8, channelDivisor: 16 }));
+  reg('efficientnet_blur_b0', (kw) => genEfficientnet('efficientnet_blur_b0', { aaLayer: 'blurpc', ...kw }));
+  reg('efficientnet_es', (kw) => genEfficientnetEdge('efficientnet_es', kw));
+  reg('efficientnet_es_pruned', (kw) => genEfficientnetEdge('efficientnet_es_pruned', kw));
+  reg('efficientnet_em', (kw) => genEfficientnetEdge('efficientnet_em', kw, { depthMultiplier: 1.1 }));
+  reg('efficientnet_el', (kw) => genEfficientnetEdge('efficientnet_el', kw, { channelMultiplier: 1.2, depthMultiplier: 1.4 }));
+  reg('efficientnet_el_pruned', (kw) => genEfficientnetEdge('efficientnet_el_pruned', kw, { channelMultiplier: 1.2, depthMultiplier: 1.4 }));
+  const lite: [string, number, number][] = [['lite0', 1.0, 1.0], ['lite1', 1.0, 1.1], ['lite2', 1.1, 1.2], ['lite3', 1.2, 1.4], ['lite4', 1.4, 1.8]];
+  for (const [v, cm, dm] of lite) {
+    const name = `efficientnet_${v}`;
+    reg(name, (kw) => genEfficientnetLite(name, kw, { channelMultiplier: cm, depthMultiplier: dm }));
+  }
+  const prunedArgs: [string, number, number][] = [['b1', 1.0, 1.1], ['b2', 1.1, 1.2], ['b3', 1.2, 1.4]];
+  for (const [v, cm, dm] of prunedArgs) {
+    const name = `efficientnet_${v}_pruned`;
+    reg(name, (kw) => genEfficientnet(name, tfDefaults(kw), { channelMultiplier: cm, depthMultiplier: dm, pruned: true }));
+  }
+  reg('efficientnetv2_rw_t', (kw) => genEfficientnetV2S('efficientnetv2_rw_t', kw, { channelMultiplier: 0.8, depthMultiplier: 0.9 }));
+  reg('efficientnetv2_rw_s', (kw) => genEfficientnetV2S('efficientnetv2_rw_s', kw, { rw: true }));
+  reg('efficientnetv2_rw_m', (kw) => genEfficientnetV2S('efficientnetv2_rw_m', kw, { channelMultiplier: 1.2, depthMultiplier: [1.2, 1.2, 1.2, 1.2, 1.6, 1.6], rw: true }));
+  reg('efficientnetv2_s', (kw) => genEfficientnetV2S('efficientnetv2_s', kw));
+  reg('efficientnetv2_m', (kw) => genEfficientnetV2M('efficientnetv2_m', kw));
+  reg('efficientnetv2_l', (kw) => genEfficientnetV2L('efficientnetv2_l', kw));
+  reg('efficientnetv2_xl', (kw) => genEfficientnetV2Xl('efficientnetv2_xl', kw));
+  for (const [v, cm, dm] of effnet) {
+    const name = `tf_efficientnet_${v}`;
+    reg(name, (kw) => genEfficientnet(name, tfDefaults(kw), { channelMultiplier: cm, depthMultiplier: dm }));
+  }
+  reg('tf_efficientnet_es', (kw) => genEfficientnetEdge('tf_efficientnet_es', tfDefaults(kw)));
+  reg('tf_efficientnet_em', (kw) => genEfficientnetEdge('tf_efficientnet_em', tfDefaults(kw), { depthMultiplier: 1.1 }));
+  reg('tf_efficientnet_el', (kw) => genEfficientnetEdge('tf_efficientnet_el', tfDefaults(kw), { channelMultiplier: 1.2, depthMultiplier: 1.4 }));
+  for (const [v, cm, dm] of lite) {
+    const name = `tf_efficientnet_${v}`;
+    reg(name, (kw) => genEfficientnetLite(name, tfDefaults(kw), { channelMultiplier: cm, depthMultiplier: dm }));
+  }
+  reg('tf_efficientnetv2_s', (kw) => genEfficientnetV2S('tf_efficientnetv2_s', tfDefaults(kw)));
+  reg('tf_efficientnetv2_m', (kw) => genEfficientnetV2M('tf_efficientnetv2_m', tfDefaults(kw)));
+  reg('tf_efficientnetv2_l', (kw) => genEfficientnetV2L('tf_efficientnetv2_l', tfDefaults(kw)));
+  reg('tf_efficientnetv2_xl', (kw) => genEfficientnetV2Xl('tf_efficientnetv2_xl', tfDefaults(kw)));
+  reg('tf_efficientnetv2_b0', (kw) => genEfficientnetV2Base('tf_efficientnetv2_b0', tfDefaults(kw)));
+  reg('tf_efficientnetv2_b1', (kw) => genEfficientnetV2Base('tf_efficientnetv2_b1', tfDefaults(kw), { depthMultiplier: 1.1 }));
+  reg('tf_efficientnetv2_b2', (kw) => genEfficientnetV2Base('tf_efficientnetv2_b2', tfDefaults(kw), { channelMultiplier: 1.1, depthMultiplier: 1.2 }));
+  reg('tf_efficientnetv2_b3', (kw) => genEfficientnetV2Base('tf_efficientnetv2_b3', tfDefaults(kw), { channelMultiplier: 1.2, depthMultiplier: 1.4 }));
+  reg('mixnet_s', (kw) => genMixnetS('mixnet_s', 1.0, kw));
+  reg('mixnet_m', (kw) => genMixnetM('mixnet_m', kw));
+  reg('mixnet_l', (kw) => genMixnetM('mixnet_l', kw, { channelMultiplier: 1.3 }));
+  reg('mixnet_xl', (kw) => genMixnetM('mixnet_xl', kw, { channelMultiplier: 1.6, depthMultiplier: 1.2 }));
+  reg('mixnet_xxl', (kw) => genMixnetM('mixnet_xxl', kw, { channelMultiplier: 2.4, depthMultiplier: 1.3 }));
+  reg('tf_mixnet_s', (kw) => genMixnetS('tf_mixnet_s', 1.0, tfDefaults(kw)));
+  reg('tf_mixnet_m', (kw) => genMixnetM('tf_mixnet_m', tfDefaults(kw)));
+  reg('tf_mixnet_l', (kw) => genMixnetM('tf_mixnet_l', tfDefaults(kw), { channelMultiplier: 1.3 }));
+  reg('tinynet_a', (kw) => genTinynet('tinynet_a', 1.0, 1.2, kw));
+  reg('tinynet_b', (kw) => genTinynet('tinynet_b', 0.75, 1.1, kw));
+  reg('tinynet_c', (kw) => genTinynet('tinynet_c', 0.54, 0.85, kw));
+  reg('tinynet_d', (kw) => genTinynet('tinynet_d', 0.54, 0.695, kw));
+  reg('tinynet_e', (kw) => genTinynet('tinynet_e', 0.51, 0.6, kw));
+  for (const n of ['mobilenet_edgetpu_100', 'mobilenet_edgetpu_v2_xs', 'mobilenet_edgetpu_v2_s', 'mobilenet_edgetpu_v2_m', 'mobilenet_edgetpu_v2_l']) {
+    reg(n, (kw) => genMobilenetEdgetpu(n, kw));
+  }
+  reg('test_efficientnet', (kw) => genTestEfficientnet('test_efficientnet', kw));
+  reg('test_efficientnet_gn', (kw) => genTestEfficientnet('test_efficientnet_gn', { normLayer: GN8, ...kw }));
+  reg('test_efficientnet_ln', (kw) => genTestEfficientnet('test_efficientnet_ln', { normLayer: { type: 'layernorm' }, ...kw }));
+
+  registerModelDeprecations(EFFICIENTNET_MODULE, {
+    tf_efficientnet_b0_ap: 'tf_efficientnet_b0.ap_in1k',
+    tf_efficientnet_b1_ap: 'tf_efficientnet_b1.ap_in1k',
+    tf_efficientnet_b2_ap: 'tf_efficientnet_b2.ap_in1k',
+    tf_efficientnet_b3_ap: 'tf_efficientnet_b3.ap_in1k',
+    tf_efficientnet_b4_ap: 'tf_efficientnet_b4.ap_in1k',
+    tf_efficientnet_b5_ap: 'tf_efficientnet_b5.ap_in1k',
+    tf_efficientnet_b6_ap: 'tf_efficientnet_b6.ap_in1k',
+    tf_efficientnet_b7_ap: 'tf_efficientnet_b7.ap_in1k',
+    tf_efficientnet_b8_ap: 'tf_efficientnet_b8.ap_in1k',
+    tf_efficientnet_b0_ns: 'tf_efficientnet_b0.ns_jft_in1k',
+    tf_efficientnet_b1_ns: 'tf_efficientnet_b1.ns_jft_in1k',
+    tf_efficientnet_b2_ns: 'tf_efficientnet_b2.ns_jft_in1k',
+    tf_efficientnet_b3_ns: 'tf_efficientnet_b3.ns_jft_in1k',
+    tf_efficientnet_b4_ns: 'tf_efficientnet_b4.ns_jft_in1k',
+    tf_efficientnet_b5_ns: 'tf_efficientnet_b5.ns_jft_in1k',
+    tf_efficientnet_b6_ns: 'tf_efficientnet_b6.ns_jft_in1k',
+    tf_efficientnet_b7_ns: 'tf_efficientnet_b7.ns_jft_in1k',
+    tf_efficientnet_l2_ns_475: 'tf_efficientnet_l2.ns_jft_in1k_475',
+    tf_efficientnet_l2_ns: 'tf_efficientnet_l2.ns_jft_in1k',
+    tf_efficientnetv2_s_in21ft1k: 'tf_efficientnetv2_s.in21k_ft_in1k',
+    tf_efficientnetv2_m_in21ft1k: 'tf_efficientnetv2_m.in21k_ft_in1k',
+    tf_efficientnetv2_l_in21ft1k: 'tf_efficientnetv2_l.in21k_ft_in1k',
+    tf_efficientnetv2_xl_in21ft1k: 'tf_efficientnetv2_xl.in21k_ft_in1k',
+    tf_efficientnetv2_s_in21k: 'tf_efficientnetv2_s.in21k',
+    tf_efficientnetv2_m_in21k: 'tf_efficientnetv2_m.in21k',
+    tf_efficientnetv2_l_in21k: 'tf_efficientnetv2_l.in21k',
+    tf_efficientnetv2_xl_in21k: 'tf_efficientnetv2_xl.in21k',
+    efficientnet_b2a: 'efficientnet_b2',
+    efficientnet_b3a: 'efficientnet_b3',
+    mnasnet_a1: 'semnasnet_100',
+    mnasnet_b1: 'mnasnet_100',
+  });
+}
