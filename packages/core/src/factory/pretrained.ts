@@ -57,7 +57,19 @@ export async function fetchPretrainedStateDict(cfg: PretrainedCfg, opts: Pick<Lo
         // Prefer safetensors, as timm does, and fall back to the PyTorch file.
         filename = (await hub.hubFileExists(repoId, 'model.safetensors', o)) ? 'model.safetensors' : 'pytorch_model.bin';
       }
-      const bytes = await hub.fetchHubFileBytes(repoId, filename, o);
+      let bytes: Uint8Array;
+      try {
+        bytes = await hub.fetchHubFileBytes(repoId, filename, o);
+      } catch (e) {
+        // The fallback file was chosen for the user: say that neither weight file could be had, not only the last.
+        if (!src.filename && e instanceof hub.HubError && (e.code === 'EntryNotFound' || e.code === 'OfflineCacheMiss')) {
+          const why = e.code === 'EntryNotFound' ? 'the repo has neither model.safetensors nor pytorch_model.bin' : 'neither model.safetensors nor pytorch_model.bin is in the hub cache and offline mode is on (HF_HUB_OFFLINE)';
+          throw new hub.HubError(`No pretrained weights for '${repoId}' (revision '${revision ?? 'main'}'): ${why}. ${e.message}`, {
+            status: e.status, repoId, filename, url: e.url, code: e.code, cause: e,
+          });
+        }
+        throw e;
+      }
       return readCheckpoint(bytes, `${repoId}/${filename}`);
     }
     default:

@@ -169,9 +169,14 @@ describe('createModel with pretrained weights from the hub (loopback HF_ENDPOINT
     process.env.HF_HUB_OFFLINE = '1';
     const n = server.requests.length;
     const tensors = tf.memory().numTensors;
-    await expect(createModel('resnet18.a1_in1k', { pretrained: true })).rejects.toThrow(/HF_HUB_OFFLINE/);
+    await expect(createModel('resnet18.a1_in1k', { pretrained: true })).rejects.toThrow(/timm\/resnet18\.a1_in1k.*neither model\.safetensors nor pytorch_model\.bin.*HF_HUB_OFFLINE/s);
     expect(server.requests.length).toBe(n);
     expect(tf.memory().numTensors - tensors).toBeLessThanOrEqual(await buildLeak());
+  });
+
+  it('a repo with no weight file: an error naming both files', async () => {
+    server.addRepo('someone/config-only', { commit: COMMIT, files: { 'config.json': hubConfigJson() } });
+    await expect(createModel('hf-hub:someone/config-only', { pretrained: true })).rejects.toThrow(/someone\/config-only.*neither model\.safetensors nor pytorch_model\.bin/s);
   });
 
   it('a truncated model.safetensors: a clear error naming the file, and no model is left behind', async () => {
