@@ -12,3 +12,8 @@ export * from './norm.js';
 export * from './pool.js';
 export * from './fuse.js';
 export * from './mixed-conv.js';
+export * from './mlp.js';
+export * from './attention.js';
+export * from './layer-scale.js';
+export * from './patch-embed.js';
+export * from './pos-embed.js';

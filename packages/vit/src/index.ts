@@ -1,0 +1,12 @@
+/**
+ * @zoo/vit — timm's Vision Transformer family (ViT, DeiT, DeiT-III, CLIP / DINOv2 ViTs, …). Importing this entry
+ * registers every architecture; `@zoo/vit/models` exports the classes without registering anything.
+ */
+import { register } from './register.js';
+
+register();
+
+export { DEIT_MODULE, register, VIT_MODULE } from './register.js';
+export * from './vit.js';
+export { vitCfgs } from './cfgs-vit.js';
+export { deitCfgs } from './cfgs-deit.js';

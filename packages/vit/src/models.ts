@@ -1,0 +1,2 @@
+/** The ViT classes with no registration side effect. */
+export * from './vit.js';

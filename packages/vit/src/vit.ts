@@ -1,0 +1,403 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  type ActName, Attention, featureTakeIndices, type ForwardIntermediatesOptions, GluMlp, type IntermediatesResult,
+  LayerNorm, LayerScale, Linear, Mlp, Module, type NormFactory, type OutIndices, type Pair, type Param, PatchEmbed,
+  resampleAbsPosEmbed, resampleAbsPosEmbedTensor, resolveAct, RmsNorm, type StateDict, SwiGLU, VisionModel,
+} from '@zoo/core';
+
+/** timm's norm layers for ViT: LayerNorm (timm's default eps 1e-6; CLIP-style 1e-5) or RmsNorm. */
+export type NormLayerName = 'layernorm' | 'rmsnorm';
+/** timm's `mlp_layer`: Mlp, SwiGLUPacked (GluMlp, silu, gate first) or SwiGLU (separate gate / value projections). */
+export type MlpLayerName = 'mlp' | 'swiglu_packed' | 'swiglu';
+/** timm's `block_fn`: pre-norm Block or ResPostBlock (norm after attn / mlp). */
+export type BlockFnName = 'block' | 'res_post';
+export type VitPool = '' | 'token' | 'avg' | 'avgmax' | 'max';
+
+export interface VisionTransformerArgs {
+  imgSize?: number | Pair;
+  patchSize?: number;
+  inChans?: number;
+  numClasses?: number;
+  globalPool?: VitPool | string;
+  embedDim?: number;
+  depth?: number;
+  numHeads?: number;
+  mlpRatio?: number;
+  qkvBias?: boolean;
+  qkNorm?: boolean;
+  projBias?: boolean;
+  /** LayerScale init; no LayerScale when null/undefined. */
+  initValues?: number | null;
+  classToken?: boolean;
+  /** 'learn' (default) or 'none'. */
+  posEmbed?: 'learn' | 'none' | '';
+  noEmbedClass?: boolean;
+  regTokens?: number;
+  preNorm?: boolean;
+  finalNorm?: boolean;
+  /** Norm after pooling instead of before; default: when globalPool is avg/avgmax/max. */
+  fcNorm?: boolean | null;
+  poolIncludePrefix?: boolean;
+  dynamicImgSize?: boolean;
+  dynamicImgPad?: boolean;
+  normLayer?: NormLayerName;
+  /** eps of the norm layers (1e-6 by default, as timm's LayerNorm / RmsNorm). */
+  normEps?: number;
+  embedNormLayer?: NormLayerName | null;
+  actLayer?: string;
+  mlpLayer?: MlpLayerName;
+  blockFn?: BlockFnName;
+  scaleAttnNorm?: boolean;
+  scaleMlpNorm?: boolean;
+  /** DeiT distillation token and head (timm's VisionTransformerDistilled). */
+  distilled?: boolean;
+  dropRate?: number;
+  posDropRate?: number;
+  patchDropRate?: number;
+  projDropRate?: number;
+  attnDropRate?: number;
+  dropPathRate?: number;
+  weightInit?: string;
+  fixInit?: boolean;
+}
+
+const ARG_NAMES: readonly (keyof VisionTransformerArgs)[] = [
+  'imgSize', 'patchSize', 'inChans', 'numClasses', 'globalPool', 'embedDim', 'depth', 'numHeads', 'mlpRatio', 'qkvBias',
+  'qkNorm', 'projBias', 'initValues', 'classToken', 'posEmbed', 'noEmbedClass', 'regTokens', 'preNorm', 'finalNorm',
+  'fcNorm', 'poolIncludePrefix', 'dynamicImgSize', 'dynamicImgPad', 'normLayer', 'normEps', 'embedNormLayer', 'actLayer',
+  'mlpLayer', 'blockFn', 'scaleAttnNorm', 'scaleMlpNorm', 'distilled', 'dropRate', 'posDropRate', 'patchDropRate',
+  'projDropRate', 'attnDropRate', 'dropPathRate', 'weightInit', 'fixInit',
+];
+
+function normFactory(name: NormLayerName, eps: number): NormFactory {
+  return name === 'rmsnorm' ? (d) => new RmsNorm(d, { eps }) : (d) => new LayerNorm(d, { eps });
+}
+
+interface BlockOptions {
+  numHeads: number;
+  mlpRatio: number;
+  qkvBias: boolean;
+  qkNorm: boolean;
+  projBias: boolean;
+  initValues: number | null;
+  norm: NormFactory;
+  act: ActName;
+  mlpLayer: MlpLayerName;
+  scaleAttnNorm: boolean;
+  scaleMlpNorm: boolean;
+}
+
+function makeMlp(dim: number, o: BlockOptions): Module {
+  const hiddenFeatures = Math.trunc(dim * o.mlpRatio);
+  const common = { hiddenFeatures, actLayer: o.act, bias: o.projBias, normLayer: o.scaleMlpNorm ? o.norm : undefined };
+  if (o.mlpLayer === 'swiglu') return new SwiGLU(dim, common);
+  if (o.mlpLayer === 'swiglu_packed') return new GluMlp(dim, { ...common, gateLast: false });
+  return new Mlp(dim, common);
+}
+
+function makeAttn(dim: number, o: BlockOptions): Attention {
+  return new Attention(dim, {
+    numHeads: o.numHeads, qkvBias: o.qkvBias, qkNorm: o.qkNorm, projBias: o.projBias, scaleNorm: o.scaleAttnNorm, normLayer: o.norm,
+  });
+}
+
+/** timm's ViT `Block`: x + ls1(attn(norm1(x))), then x + ls2(mlp(norm2(x))). */
+export class Block extends Module {
+  readonly norm1: Module;
+  readonly attn: Attention;
+  readonly ls1: LayerScale | null;
+  readonly norm2: Module;
+  readonly mlp: Module;
+  readonly ls2: LayerScale | null;
+  constructor(dim: number, o: BlockOptions) {
+    super();
+    this.norm1 = this.addModule('norm1', o.norm(dim));
+    this.attn = this.addModule('attn', makeAttn(dim, o));
+    this.ls1 = o.initValues ? this.addModule('ls1', new LayerScale(dim, o.initValues)) : null;
+    this.norm2 = this.addModule('norm2', o.norm(dim));
+    this.mlp = this.addModule('mlp', makeMlp(dim, o));
+    this.ls2 = o.initValues ? this.addModule('ls2', new LayerScale(dim, o.initValues)) : null;
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    let a = this.attn.forward(this.norm1.forward(x));
+    if (this.ls1) a = this.ls1.forward(a);
+    x = tf.add(x, a);
+    let m = this.mlp.forward(this.norm2.forward(x));
+    if (this.ls2) m = this.ls2.forward(m);
+    return tf.add(x, m);
+  }
+}
+
+/** timm's `ResPostBlock`: x + norm1(attn(x)), then x + norm2(mlp(x)). */
+export class ResPostBlock extends Module {
+  readonly attn: Attention;
+  readonly norm1: Module;
+  readonly mlp: Module;
+  readonly norm2: Module;
+  constructor(dim: number, o: BlockOptions) {
+    super();
+    this.attn = this.addModule('attn', makeAttn(dim, o));
+    this.norm1 = this.addModule('norm1', o.norm(dim));
+    this.mlp = this.addModule('mlp', makeMlp(dim, o));
+    this.norm2 = this.addModule('norm2', o.norm(dim));
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    x = tf.add(x, this.norm1.forward(this.attn.forward(x)));
+    return tf.add(x, this.norm2.forward(this.mlp.forward(x)));
+  }
+}
+
+class BlockList extends Module {}
+
+/**
+ * timm's VisionTransformer (and DeiT's VisionTransformerDistilled with `distilled`) on NHWC input.
+ * `forwardFeatures` returns tokens `[B, N, C]` (prefix tokens first). State-dict keys are timm's: cls_token, reg_token,
+ * pos_embed, patch_embed.proj, norm_pre, blocks.N.{norm1,attn,ls1,norm2,mlp,ls2}, norm, fc_norm, head (, dist_token, head_dist).
+ */
+export class VisionTransformer extends VisionModel {
+  static readonly argNames: readonly string[] = ARG_NAMES;
+  numClasses: number;
+  numFeatures: number;
+  headHiddenSize: number;
+  readonly inChans: number;
+  readonly embedDim: number;
+  readonly numPrefixTokens: number;
+  readonly noEmbedClass: boolean;
+  readonly dynamicImgSize: boolean;
+  readonly distilled: boolean;
+  readonly hasClassToken: boolean;
+  readonly numRegTokens: number;
+  readonly poolIncludePrefix: boolean;
+  globalPool: string;
+  readonly patchEmbed: PatchEmbed;
+  readonly clsToken: Param | null;
+  readonly regToken: Param | null;
+  readonly distToken: Param | null;
+  readonly posEmbed: Param | null;
+  readonly normPre: Module | null;
+  blocks: Module[];
+  norm: Module | null;
+  fcNorm: Module | null;
+  head: Linear | null = null;
+  headDist: Linear | null = null;
+  private readonly blockList: BlockList;
+
+  constructor(args: VisionTransformerArgs = {}) {
+    super();
+    const {
+      imgSize = 224, patchSize = 16, inChans = 3, numClasses = 1000, globalPool = 'token', embedDim = 768, depth = 12,
+      numHeads = 12, mlpRatio = 4, qkvBias = true, qkNorm = false, projBias = true, initValues = null, classToken = true,
+      posEmbed = 'learn', noEmbedClass = false, regTokens = 0, preNorm = false, finalNorm = true, fcNorm = null,
+      poolIncludePrefix = false, dynamicImgSize = false, dynamicImgPad = false, normLayer = 'layernorm', normEps = 1e-6,
+      embedNormLayer = null, actLayer = 'gelu', mlpLayer = 'mlp', blockFn = 'block', scaleAttnNorm = false,
+      scaleMlpNorm = false, distilled = false,
+    } = args;
+    if (!['', 'avg', 'avgmax', 'max', 'token'].includes(globalPool)) {
+      throw new Error(`VisionTransformer: globalPool '${globalPool}' is not supported (use '', 'avg', 'avgmax', 'max' or 'token')`);
+    }
+    if (distilled && !classToken) throw new Error('VisionTransformer: distilled needs the class token');
+    this.numClasses = numClasses;
+    this.inChans = inChans;
+    this.globalPool = globalPool;
+    this.embedDim = this.numFeatures = this.headHiddenSize = embedDim;
+    this.hasClassToken = classToken;
+    this.numRegTokens = regTokens;
+    this.distilled = distilled;
+    this.numPrefixTokens = (classToken ? 1 : 0) + regTokens + (distilled ? 1 : 0);
+    this.noEmbedClass = noEmbedClass;
+    this.dynamicImgSize = dynamicImgSize;
+    this.poolIncludePrefix = poolIncludePrefix;
+    const useFcNorm = fcNorm ?? ['avg', 'avgmax', 'max'].includes(globalPool);
+    const norm = normFactory(normLayer, normEps);
+
+    this.patchEmbed = this.addModule('patch_embed', new PatchEmbed({
+      imgSize, patchSize, inChans, embedDim, bias: !preNorm, dynamicImgPad,
+      strictImgSize: !dynamicImgSize, normLayer: embedNormLayer ? normFactory(embedNormLayer, normEps) : undefined,
+    }));
+    const numPatches = this.patchEmbed.numPatches!;
+    const r = this.patchEmbed.featRatio();
+
+    this.clsToken = classToken ? this.addParam('cls_token', [1, 1, embedDim], { init: { kind: 'normal', std: 1e-6 } }) : null;
+    this.distToken = distilled ? this.addParam('dist_token', [1, 1, embedDim], { init: { kind: 'truncnormal', std: 0.02 } }) : null;
+    this.regToken = regTokens ? this.addParam('reg_token', [1, regTokens, embedDim], { init: { kind: 'normal', std: 1e-6 } }) : null;
+    const embedLen = noEmbedClass ? numPatches : numPatches + this.numPrefixTokens;
+    this.posEmbed = posEmbed === 'learn'
+      ? this.addParam('pos_embed', [1, embedLen, embedDim], { init: { kind: 'truncnormal', std: 0.02 } })
+      : null;
+    this.normPre = preNorm ? this.addModule('norm_pre', norm(embedDim)) : null;
+
+    const blockOpts: BlockOptions = {
+      numHeads, mlpRatio, qkvBias, qkNorm, projBias, initValues, norm, act: resolveAct(actLayer), mlpLayer, scaleAttnNorm, scaleMlpNorm,
+    };
+    this.blockList = this.addModule('blocks', new BlockList());
+    this.blocks = [];
+    for (let i = 0; i < depth; i++) {
+      const b = blockFn === 'res_post' ? new ResPostBlock(embedDim, blockOpts) : new Block(embedDim, blockOpts);
+      this.blocks.push(this.blockList.addModule(String(i), b));
+    }
+    this.featureInfo = Array.from({ length: depth }, (_, i) => ({ module: `blocks.${i}`, numChs: embedDim, reduction: r }));
+    this.norm = finalNorm && !useFcNorm ? this.addModule('norm', norm(embedDim)) : null;
+    this.fcNorm = finalNorm && useFcNorm ? this.addModule('fc_norm', norm(embedDim)) : null;
+    this.buildHead(numClasses);
+  }
+
+  private buildHead(numClasses: number): void {
+    this.head = numClasses > 0 ? new Linear(this.embedDim, numClasses) : null;
+    this.addModule('head', this.head);
+    if (this.distilled) {
+      this.headDist = numClasses > 0 ? new Linear(this.embedDim, numClasses) : null;
+      this.addModule('head_dist', this.headDist);
+    }
+  }
+
+  /** Adds the position embedding and prefix tokens to patch tokens `[B, N, C]` of a `grid`. */
+  private addPosEmbed(x: tf.Tensor, grid: Pair): tf.Tensor {
+    const B = x.shape[0]!;
+    const C = this.embedDim;
+    let pos = this.posEmbed?.value ?? null;
+    if (pos && this.dynamicImgSize) {
+      pos = resampleAbsPosEmbedTensor(pos, grid, this.patchEmbed.gridSize, this.noEmbedClass ? 0 : this.numPrefixTokens);
+    }
+    const toCat: tf.Tensor[] = [];
+    if (this.clsToken) toCat.push(tf.broadcastTo(this.clsToken.value, [B, 1, C]));
+    if (this.distToken) toCat.push(tf.broadcastTo(this.distToken.value, [B, 1, C]));
+    if (this.regToken) toCat.push(tf.broadcastTo(this.regToken.value, [B, this.numRegTokens, C]));
+    if (this.noEmbedClass) {
+      if (pos) x = tf.add(x, pos);
+      if (toCat.length) x = tf.concat([...toCat, x], 1);
+    } else {
+      if (toCat.length) x = tf.concat([...toCat, x], 1);
+      if (pos) x = tf.add(x, pos);
+    }
+    return x;
+  }
+
+  /** Patch embed, prefix tokens and position embedding, pre-norm: the tokens entering the first block. */
+  private embed(x: tf.Tensor): tf.Tensor {
+    const [, H, W] = x.shape as [number, number, number, number];
+    const grid = this.patchEmbed.dynamicFeatSize([H, W]);
+    x = this.addPosEmbed(this.patchEmbed.forward(x), grid);
+    return this.normPre ? this.normPre.forward(x) : x;
+  }
+
+  protected computeFeatures(x: tf.Tensor): tf.Tensor {
+    x = this.embed(x);
+    for (const b of this.blocks) x = b.forward(x);
+    return this.norm ? this.norm.forward(x) : x;
+  }
+
+  /** timm's `global_pool_nlc` over tokens `[B, N, C]`. */
+  private pool(x: tf.Tensor, poolType = this.globalPool): tf.Tensor {
+    if (!poolType) return x;
+    const [B, N, C] = x.shape as [number, number, number];
+    if (poolType === 'token') return tf.reshape(tf.slice(x, [0, 0, 0], [B, 1, C]), [B, C]);
+    const skip = this.poolIncludePrefix ? 0 : this.numPrefixTokens;
+    const t = skip ? tf.slice(x, [0, skip, 0], [B, N - skip, C]) : x;
+    if (poolType === 'avg') return tf.mean(t, 1);
+    if (poolType === 'max') return tf.max(t, 1);
+    if (poolType === 'avgmax') return tf.mul(tf.add(tf.max(t, 1), tf.mean(t, 1)), 0.5);
+    throw new Error(`Unknown pool type ${poolType}`);
+  }
+
+  protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
+    if (this.distilled) {
+      const [B, , C] = x.shape as [number, number, number];
+      const a = tf.reshape(tf.slice(x, [0, 0, 0], [B, 1, C]), [B, C]);
+      const d = tf.reshape(tf.slice(x, [0, 1, 0], [B, 1, C]), [B, C]);
+      if (preLogits) return tf.div(tf.add(a, d), 2);
+      const ha = this.head ? this.head.forward(a) : a;
+      const hd = this.headDist ? this.headDist.forward(d) : d;
+      return tf.div(tf.add(ha, hd), 2);
+    }
+    x = this.pool(x);
+    if (this.fcNorm) x = this.fcNorm.forward(x);
+    if (preLogits || !this.head) return x;
+    return this.head.forward(x);
+  }
+
+  protected override computeIntermediates(x: tf.Tensor, o: ForwardIntermediatesOptions): IntermediatesResult {
+    const fmt = o.outputFmt ?? 'NHWC';
+    if (fmt !== 'NHWC' && fmt !== 'NLC') throw new Error(`outputFmt must be 'NHWC' or 'NLC', got '${fmt}'`);
+    const { indices, maxIndex } = featureTakeIndices(this.blocks.length, o.indices);
+    const [B, H, W] = x.shape as [number, number, number, number];
+    const [gh, gw] = this.patchEmbed.dynamicFeatSize([H, W]);
+    x = this.embed(x);
+    const blocks = o.stopEarly ? this.blocks.slice(0, maxIndex + 1) : this.blocks;
+    let intermediates: tf.Tensor[] = [];
+    blocks.forEach((b, i) => {
+      x = b.forward(x);
+      if (indices.includes(i)) intermediates.push(o.norm && this.norm ? this.norm.forward(x) : x);
+    });
+    const npt = this.numPrefixTokens;
+    const C = this.embedDim;
+    if (npt) intermediates = intermediates.map((y) => tf.slice(y, [0, npt, 0], [B, y.shape[1]! - npt, C]));
+    if (fmt === 'NHWC') intermediates = intermediates.map((y) => tf.reshape(y, [B, gh, gw, C]));
+    const final = this.norm ? this.norm.forward(x) : x;
+    return { final, intermediates };
+  }
+
+  override pruneIntermediateLayers(indices: OutIndices = 1, pruneNorm = false, pruneHead = true): number[] {
+    const { indices: take, maxIndex } = featureTakeIndices(this.blocks.length, indices);
+    for (let i = maxIndex + 1; i < this.blocks.length; i++) this.blockList.addModule(String(i), null);
+    this.blocks = this.blocks.slice(0, maxIndex + 1);
+    if (pruneNorm && this.norm) {
+      this.addModule('norm', null);
+      this.norm = null;
+    }
+    if (pruneHead) {
+      if (this.fcNorm) this.addModule('fc_norm', null);
+      this.fcNorm = null;
+      this.resetClassifier(0, '');
+    }
+    return take;
+  }
+
+  resetClassifier(numClasses: number, globalPool?: string): void {
+    this.numClasses = numClasses;
+    if (globalPool !== undefined) {
+      if (!['', 'avg', 'avgmax', 'max', 'token'].includes(globalPool)) throw new Error(`Unsupported globalPool '${globalPool}'`);
+      this.globalPool = globalPool;
+    }
+    this.buildHead(numClasses);
+  }
+
+  getClassifier(): Module {
+    return this.head ?? new Module();
+  }
+
+  /** The token grid of the built image size. */
+  get gridSize(): Pair {
+    return this.patchEmbed.gridSize!;
+  }
+}
+
+/**
+ * timm's `checkpoint_filter_fn` for ViT / DeiT checkpoints in timm's layout: unwraps `model` / `state_dict`, reshapes
+ * a linear patch projection into a conv, resamples `pos_embed` to the model's grid (bicubic, antialiased, as timm), maps
+ * DeiT-III `gamma_N` to `lsN.gamma` (with `adaptLayerScale`) and drops `pre_logits`. A patch projection of another
+ * patch size (timm's `resample_patch_embed`) is not supported and throws.
+ */
+export function checkpointFilterFn(sd: StateDict, model: VisionModel, opts: { adaptLayerScale?: boolean; interpolation?: 'bicubic' | 'bilinear'; antialias?: boolean } = {}): StateDict {
+  const vit = model as unknown as VisionTransformer;
+  const out: StateDict = {};
+  for (let [k, v] of Object.entries(sd)) {
+    if (k.includes('patch_embed.proj.weight')) {
+      const [O, I, Hh, Ww] = vit.patchEmbed.proj.weight.shape as [number, number, number, number];
+      if (v.shape.length < 4) v = { ...v, shape: [O, v.data.length / (O * Hh * Ww), Hh, Ww] };
+      if (v.shape[2] !== Hh || v.shape[3] !== Ww) {
+        throw new Error(`patch_embed.proj.weight is ${v.shape.slice(2).join('x')} patches, the model ${Hh}x${Ww}: patch-embed resampling is not supported`);
+      }
+      void I;
+    } else if (k === 'pos_embed' && vit.posEmbed && v.shape[1] !== vit.posEmbed.shape[1]) {
+      const npt = vit.noEmbedClass ? 0 : vit.numPrefixTokens;
+      v = resampleAbsPosEmbed(v, vit.gridSize, null, npt, opts.interpolation ?? 'bicubic', opts.antialias ?? true);
+    } else if (opts.adaptLayerScale && k.includes('gamma_')) {
+      k = k.replace(/gamma_([0-9])/, 'ls$1.gamma');
+    } else if (k.includes('pre_logits')) {
+      continue;
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
