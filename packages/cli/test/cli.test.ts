@@ -1,0 +1,102 @@
+/** `zoo` as a user runs it: list, info, help, and the exit codes / one-line errors of bad input and bad usage. */
+import { describe, expect, it } from 'vitest';
+import { isOneLineError, zoo } from './helpers.js';
+
+describe('zoo list', () => {
+  it('lists ResNets one per line, filtered by pattern and module', async () => {
+    const r = await zoo(['list', 'resnet1*', '--module', 'resnet']);
+    expect(r.code).toBe(0);
+    const names = r.stdout.trim().split('\n');
+    expect(names).toContain('resnet18');
+    expect(names).toContain('resnet101');
+    expect(names.every((n) => /^resnet1/.test(n))).toBe(true);
+    const none = await zoo(['list', '--module', 'no_such_module']);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toBe('');
+  });
+
+  it('--pretrained lists tagged names', async () => {
+    const r = await zoo(['list', 'resnet18*', '--pretrained']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')).toContain('resnet18.a1_in1k');
+  });
+});
+
+describe('zoo info', () => {
+  it('prints cfg, parameter count and feature_info', async () => {
+    const r = await zoo(['info', 'resnet18']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/parameters:\s+11,689,512/);
+    expect(r.stdout).toMatch(/hf_hub_id: "timm\/resnet18.a1_in1k"/);
+    expect(r.stdout).toMatch(/512\s+32\s+layer4/);
+  });
+
+  it('--json', async () => {
+    const r = await zoo(['info', 'resnet18', '--json']);
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.stdout);
+    expect(info.params).toBe(11689512);
+    expect(info.num_classes).toBe(1000);
+    expect(info.pretrained_cfg.input_size).toEqual([3, 224, 224]);
+    expect(info.feature_info.map((f: { module: string }) => f.module)).toEqual(['act1', 'layer1', 'layer2', 'layer3', 'layer4']);
+  });
+});
+
+describe('help', () => {
+  it('zoo --help and <command> --help print usage on stdout with exit 0', async () => {
+    const main = await zoo(['--help']);
+    expect(main.code).toBe(0);
+    for (const c of ['list', 'info', 'predict', 'features', 'bench']) expect(main.stdout).toContain(c);
+    const cmds = ['list', 'info', 'predict', 'features', 'bench'];
+    const runs = await Promise.all(cmds.map((c) => zoo([c, '--help'])));
+    runs.forEach((r, i) => {
+      expect(r.code, cmds[i]).toBe(0);
+      expect(r.stdout, cmds[i]).toMatch(new RegExp(`^Usage: zoo ${cmds[i]}`));
+    });
+  });
+});
+
+describe('errors', () => {
+  it('unknown model: exit 1, one line with the suggestion', async () => {
+    const r = await zoo(['info', 'resnt18']);
+    expect(r.code).toBe(1);
+    expect(isOneLineError(r), r.stderr).toBe(true);
+    expect(r.stderr).toMatch(/Unknown model 'resnt18'.*Did you mean: resnet18/);
+  });
+
+  it('missing image and bad weights: exit 1, one line', async () => {
+    const img = await zoo(['predict', 'resnet18', 'no/such/image.png']);
+    expect(img.code).toBe(1);
+    expect(isOneLineError(img), img.stderr).toBe(true);
+    expect(img.stderr).toContain('image not found: no/such/image.png');
+
+    const w = await zoo(['predict', 'resnet18', 'test/fixtures/camera.png', '--weights', 'test/fixtures/camera.png']);
+    expect(w.code).toBe(1);
+    expect(isOneLineError(w), w.stderr).toBe(true);
+    expect(w.stderr).toContain('cannot load weights from test/fixtures/camera.png');
+
+    const nw = await zoo(['predict', 'resnet18', 'test/fixtures/camera.png', '--weights', 'nope.safetensors']);
+    expect(nw.code).toBe(1);
+    expect(nw.stderr).toContain('weights file not found: nope.safetensors');
+  });
+
+  it('bad usage: exit 2, one line', async () => {
+    const cases = [
+      ['frobnicate'],
+      ['list', '--bogus'],
+      ['predict', 'resnet18'],
+      ['predict', 'resnet18', 'test/fixtures/camera.png', '--top-k', 'many'],
+      ['bench'],
+      ['bench', 'resnet18', '--backend', 'webgl'],
+    ];
+    const runs = await Promise.all(cases.map((args) => zoo(args)));
+    runs.forEach((r, i) => {
+      const args = cases[i]!.join(' ');
+      expect(r.code, args).toBe(2);
+      expect(isOneLineError(r), `${args}: ${r.stderr}`).toBe(true);
+    });
+    const none = await zoo([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('Usage: zoo');
+  });
+});
