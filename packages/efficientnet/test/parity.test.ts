@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 
 describe('EfficientNet family matches timm (wasm backend)', () => {
-  it('has the fixtures', () => expect(fixtures.length).toBeGreaterThanOrEqual(9));
+  it('has the fixtures', () => expect(fixtures.length).toBeGreaterThanOrEqual(13));
   for (const f of fixtures) {
     it(f.id, async () => {
       const weights = writeFixtureWeights(f);
