@@ -242,6 +242,15 @@ describe('saveModel (timm hub format) and local-dir', () => {
     expect(maxAbsDiff(a, b)).toBeLessThanOrEqual(1e-6);
     tf.dispose([a, b]);
     expectFixtureLogits(loaded);
+    // The feature extractor comes from the saved base model.
+    const fm = await createModel(`local-dir:${dir}`, { pretrained: true, featuresOnly: true });
+    const feats = fm.forward(x) as tf.Tensor[];
+    const last = model.forwardFeatures(x);
+    // (The feature wrapper runs another code path than forwardFeatures: compare at the parity bar, not 1e-6.)
+    const scale = Math.max(1, tf.tidy(() => tf.max(tf.abs(last)).dataSync()[0]!));
+    expect(maxAbsDiff(feats.at(-1)!, last)).toBeLessThanOrEqual(1e-4 * scale);
+    tf.dispose([...feats, last]);
+    fm.dispose();
     model.dispose();
     loaded.dispose();
   });
