@@ -1,22 +1,57 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+/** A backend to ask for: `'auto'` picks the best one available (see {@link setBackend}). */
 export type BackendName = 'auto' | 'wasm' | 'webgpu' | 'webgl' | 'cpu';
 
+/** What {@link setBackend} got. */
 export interface BackendInfo {
+  /** The active tfjs backend. */
   backend: string;
+  /** Threads the backend computes with (wasm: XNNPACK's thread pool; 1 without threads; GPU backends: 1). */
   threads: number;
+  /** wasm: whether the SIMD binary runs. */
   simd: boolean;
+  /** Why this backend (and thread count): what was asked, what was skipped and why. */
   reason: string;
 }
 
+/** The three binaries of `@tensorflow/tfjs-backend-wasm`, by file name. */
+export type WasmBinaryName = 'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm';
+
 export interface SetBackendOptions {
-  /** Threads for the wasm backend (where threads are available). */
+  /**
+   * wasm: threads for XNNPACK's pool. Default: tfjs' choice (the logical cores, capped) where threads are available —
+   * in Node, and in a browser page that is cross-origin isolated (COOP/COEP headers); 1 elsewhere.
+   */
   numThreads?: number;
+  /**
+   * wasm: where the `.wasm` binaries are, for bundled apps (tfjs looks next to its own script otherwise): a folder URL
+   * ending in `/`, or a URL per binary (e.g. Vite `?url` imports). Passed to tfjs' `setWasmPaths`; must be given
+   * before the wasm backend first starts.
+   */
+  wasmPaths?: string | Partial<Record<WasmBinaryName, string>>;
+  /**
+   * Loaders for the backend packages. Core imports `@tensorflow/tfjs-backend-*` itself by default; webgl and webgpu
+   * are optional peers that bundlers cannot see through that import, so in a bundled app either import them yourself
+   * (`import '@tensorflow/tfjs-backend-webgl'`, which registers them) or pass `{ webgl: () => import('@tensorflow/tfjs-backend-webgl') }`.
+   */
+  loaders?: Partial<Record<Exclude<BackendName, 'auto'>, () => Promise<unknown>>>;
+  /** `'auto'` skips a software WebGPU adapter (SwiftShader, `isFallbackAdapter`) unless this is true. Default false. */
+  allowSoftwareWebGPU?: boolean;
 }
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof (globalThis as { window?: unknown }).window === 'undefined';
 
-async function importBackend(name: Exclude<BackendName, 'auto'>): Promise<void> {
+const BACKENDS: readonly Exclude<BackendName, 'auto'>[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+async function importBackend(name: Exclude<BackendName, 'auto'>, loaders: SetBackendOptions['loaders']): Promise<void> {
+  const loader = loaders?.[name];
+  if (loader) {
+    await loader();
+    return;
+  }
+  // Already registered (the app imported the package): nothing to load.
+  if (tf.findBackendFactory(name)) return;
   switch (name) {
     case 'wasm':
       await import('@tensorflow/tfjs-backend-wasm');
@@ -33,52 +68,134 @@ async function importBackend(name: Exclude<BackendName, 'auto'>): Promise<void> 
   }
 }
 
-function info(reason: string): BackendInfo {
+interface WasmModule {
+  setWasmPaths?: (p: string | Partial<Record<WasmBinaryName, string>>, usePlatformFetch?: boolean) => void;
+  setThreadsCount?: (n: number) => void;
+  getThreadsCount?: () => number;
+}
+
+async function wasmModule(): Promise<WasmModule> {
+  return (await import('@tensorflow/tfjs-backend-wasm')) as unknown as WasmModule;
+}
+
+/** Whether this page can run wasm threads: SharedArrayBuffer and (in a browser) cross-origin isolation. */
+export function wasmThreadsAvailable(): { ok: boolean; why: string } {
+  if (isNode) return { ok: true, why: 'Node' };
+  const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown };
+  if (typeof g.SharedArrayBuffer !== 'function') return { ok: false, why: 'no SharedArrayBuffer (the page is not cross-origin isolated: serve it with COOP/COEP headers)' };
+  if (g.crossOriginIsolated === false) return { ok: false, why: 'the page is not cross-origin isolated (serve it with COOP/COEP headers)' };
+  return { ok: true, why: 'cross-origin isolated' };
+}
+
+/** The first WebGPU adapter's description, or why there is none; `software` for SwiftShader / fallback adapters. */
+async function probeWebGPU(): Promise<{ ok: boolean; software: boolean; why: string }> {
+  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(o?: unknown): Promise<any> } } }).navigator?.gpu;
+  if (!gpu) return { ok: false, software: false, why: 'navigator.gpu is missing (no WebGPU in this browser or not a secure context)' };
+  let adapter: any;
+  try {
+    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (e) {
+    return { ok: false, software: false, why: `requestAdapter failed: ${(e as Error).message}` };
+  }
+  if (!adapter) return { ok: false, software: false, why: 'no WebGPU adapter' };
+  const info = adapter.info ?? {};
+  const text = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ');
+  const software = adapter.isFallbackAdapter === true || info.isFallbackAdapter === true || /swiftshader/i.test(text);
+  return { ok: true, software, why: software ? `software WebGPU adapter (${text || 'fallback'})` : text };
+}
+
+function describe(reason: string): BackendInfo {
   const backend = tf.getBackend();
   let threads = 1;
   let simd = false;
   if (backend === 'wasm') {
     simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT' as never) as unknown as boolean;
-    const b = tf.backend() as unknown as { wasm?: { _getThreadsCount?: () => number } };
-    threads = b.wasm?._getThreadsCount?.() ?? 1;
+    const b = tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number }; _getThreadsCount?: () => number } };
+    threads = b.wasm?.tfjs?.getThreadsCount?.() ?? b.wasm?._getThreadsCount?.() ?? 1;
   }
   return { backend, threads, simd, reason };
 }
 
+let wasmPathsSet: string | undefined;
+
+async function prepareWasm(options: SetBackendOptions, notes: string[]): Promise<void> {
+  const wasm = await wasmModule();
+  if (options.wasmPaths !== undefined) {
+    const key = JSON.stringify(options.wasmPaths);
+    if (wasmPathsSet !== key) {
+      try {
+        wasm.setWasmPaths?.(options.wasmPaths);
+        wasmPathsSet = key;
+      } catch (e) {
+        // tfjs refuses once the wasm backend has started: the binaries already loaded are kept.
+        notes.push(`wasmPaths ignored: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+  }
+  if (options.numThreads) wasm.setThreadsCount?.(options.numThreads);
+  const t = wasmThreadsAvailable();
+  if (!isNode) notes.push(t.ok ? 'wasm threads: cross-origin isolated' : `wasm threads off: ${t.why}`);
+}
+
 /**
- * Selects the tfjs backend. In Node the default is wasm (SIMD); `'auto'` picks webgpu, then webgl, then wasm in a
- * browser and wasm in Node. Returns what it got and why.
+ * Selects the tfjs backend and says what it got: `{ backend, threads, simd, reason }`.
+ *
+ * - `'auto'`: in Node, wasm (SIMD, threads). In a browser the first that starts of webgpu (a hardware adapter; a
+ *   software one such as SwiftShader is skipped unless `allowSoftwareWebGPU`), webgl, wasm, then cpu.
+ * - A named backend is that one or an error saying why it could not start.
+ *
+ * wasm uses threads where it can (Node; a cross-origin isolated page), SIMD where the engine has it. In a bundled app
+ * give `wasmPaths` (where the `.wasm` files are served) and import the GPU backends you want (see `loaders`).
  */
 export async function setBackend(name: BackendName = 'auto', options: SetBackendOptions = {}): Promise<BackendInfo> {
-  const order: Exclude<BackendName, 'auto'>[] = name === 'auto' ? (isNode ? ['wasm'] : ['webgpu', 'webgl', 'wasm']) : [name];
-  const failures: string[] = [];
+  if (name !== 'auto' && !BACKENDS.includes(name)) {
+    throw new RangeError(`unknown backend '${name}': expected one of auto, ${BACKENDS.join(', ')}`);
+  }
   if (options.numThreads !== undefined && !(Number.isInteger(options.numThreads) && options.numThreads >= 1)) {
     throw new RangeError(`numThreads must be a positive integer, got ${options.numThreads}`);
   }
+  const order: Exclude<BackendName, 'auto'>[] = name === 'auto' ? (isNode ? ['wasm'] : ['webgpu', 'webgl', 'wasm', 'cpu']) : [name];
+  const skipped: string[] = [];
   for (const b of order) {
+    const notes: string[] = [];
     try {
-      await importBackend(b);
-      if (b === 'wasm' && options.numThreads) {
-        const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as { setThreadsCount?: (n: number) => void };
-        wasm.setThreadsCount?.(options.numThreads);
+      if (b === 'webgpu' && !isNode) {
+        const probe = await probeWebGPU();
+        if (!probe.ok) {
+          skipped.push(`webgpu: ${probe.why}`);
+          continue;
+        }
+        if (probe.software && name === 'auto' && !options.allowSoftwareWebGPU) {
+          skipped.push(`webgpu: ${probe.why} skipped (allowSoftwareWebGPU: true to use it)`);
+          continue;
+        }
+        notes.push(`adapter: ${probe.why}`);
       }
+      await importBackend(b, options.loaders);
+      if (!tf.findBackendFactory(b)) {
+        skipped.push(`${b}: not registered (the package did not register it here${b === 'webgpu' ? ': no WebGPU' : ''})`);
+        continue;
+      }
+      if (b === 'wasm') await prepareWasm(options, notes);
       if (await tf.setBackend(b)) {
         await tf.ready();
-        return info(name === 'auto' ? `auto: first available of ${order.join(', ')}${failures.length ? ` (${failures.join('; ')})` : ''}` : 'requested');
+        const head = name === 'auto' ? `auto: ${b}${isNode ? ' (Node default)' : ''}` : `requested ${b}`;
+        const reason = [head, ...(skipped.length ? [`skipped ${skipped.join('; ')}`] : []), ...notes].join('; ');
+        return describe(reason);
       }
-      failures.push(`${b} failed to initialise`);
+      skipped.push(`${b}: failed to initialise`);
     } catch (e) {
-      failures.push(`${b}: ${(e as Error).message.split('\n')[0]}`);
+      skipped.push(`${b}: ${(e as Error).message.split('\n')[0]}`);
     }
   }
-  throw new Error(`no backend could be started: ${failures.join('; ')}`);
+  throw new Error(`no backend could be started: ${skipped.join('; ')}`);
 }
 
 let defaultReady: Promise<void> | null = null;
 
 /**
  * Makes sure a fast backend is active before the first forward: in Node, wasm unless the user already chose one
- * (the pure-JS cpu backend is never picked silently).
+ * (the pure-JS cpu backend is never picked silently); in a browser `'auto'` unless one was chosen.
  */
 export function ensureBackend(): Promise<void> {
   defaultReady ??= (async () => {
