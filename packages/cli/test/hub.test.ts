@@ -1,0 +1,62 @@
+/** The pretrained path: `zoo predict` without --weights downloads from HF_ENDPOINT (a loopback stand-in) with progress on stderr. */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ParityFixture, writeFixtureWeights } from '@zoo/parity';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, isOneLineError, zoo } from './helpers.js';
+
+const COMMIT = 'a'.repeat(40);
+let server: Server;
+let endpoint: string;
+let weights: string;
+const requests: string[] = [];
+
+beforeAll(async () => {
+  weights = writeFixtureWeights(JSON.parse(readFileSync(join(FIXTURES, 'resnet18.json'), 'utf8')) as ParityFixture);
+  const body = readFileSync(weights);
+  const etag = createHash('sha1').update(`blob ${body.byteLength}\0`).update(body).digest('hex');
+  server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    if (req.url !== '/timm/resnet18.a1_in1k/resolve/main/model.safetensors') {
+      res.writeHead(404, { 'X-Error-Code': 'EntryNotFound', 'X-Error-Message': 'Entry not found', 'X-Repo-Commit': COMMIT }).end();
+      return;
+    }
+    res.writeHead(200, { 'X-Repo-Commit': COMMIT, ETag: `"${etag}"`, 'Content-Length': String(body.byteLength) });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    for (let o = 0; o < body.byteLength; o += 1 << 20) res.write(body.subarray(o, o + (1 << 20)));
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+describe('pretrained download', () => {
+  it('downloads model.safetensors with progress on stderr, then predicts as with --weights', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'zoo-cli-hub-'));
+    const env = { HF_ENDPOINT: endpoint, HF_HUB_CACHE: cache, HF_HUB_OFFLINE: '', HF_TOKEN: '' };
+    const r = await zoo(['predict', 'resnet18', 'test/fixtures/chelsea.png', '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(requests.some((q) => q.startsWith('GET /timm/resnet18.a1_in1k/resolve/main/model.safetensors'))).toBe(true);
+    expect(r.stderr).toMatch(/downloading model\.safetensors: [\d.]+\/[\d.]+ MB \(100%\)/);
+    const local = await zoo(['predict', 'resnet18', 'test/fixtures/chelsea.png', '--json', '--weights', weights]);
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(local.stdout));
+
+    // offline with an empty cache: one clear line, exit 1
+    const off = await zoo(['predict', 'resnet18', 'test/fixtures/chelsea.png'], {
+      HF_HUB_CACHE: mkdtempSync(join(tmpdir(), 'zoo-cli-hub-')),
+      HF_HUB_OFFLINE: '1',
+    });
+    expect(off.code).toBe(1);
+    expect(isOneLineError(off), off.stderr).toBe(true);
+    expect(off.stderr).toMatch(/No pretrained weights for 'timm\/resnet18.a1_in1k'/);
+  });
+});
