@@ -1,0 +1,2 @@
+/** The DenseNet classes with no registration side effect. */
+export * from './densenet.js';
