@@ -17,3 +17,6 @@ export * from './attention.js';
 export * from './layer-scale.js';
 export * from './patch-embed.js';
 export * from './pos-embed.js';
+export * from './simple-norm.js';
+export * from './grn.js';
+export * from './heads.js';

@@ -1,0 +1,2 @@
+/** The ConvNeXt classes with no registration side effect. */
+export * from './convnext.js';
