@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel, type FeatureModel, setBackend, type VisionModel } from '@zoo/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { camelKwargs, compareOutput, fixtureInput, type OutputRecord, type ParityFixture, writeFixtureWeights } from './index.ts';
+import { camelKwargs, compareOutput, fixtureInput, type OutputRecord, type ParityFixture, writeFixtureWeights } from './index.js';
 
 /**
  * Defines one test per parity fixture in `dir`: builds the case's model through the public API (`checkpointPath`

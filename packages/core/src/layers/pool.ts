@@ -7,6 +7,8 @@ import { Linear } from './linear.js';
 /** Global pool types as timm's SelectAdaptivePool2d names them; `''` means no pooling (the NHWC map passes through). */
 export type PoolType = '' | 'avg' | 'max' | 'avgmax' | 'catavgmax' | 'fast' | 'fastavg';
 
+const POOL_TYPES: readonly string[] = ['', 'avg', 'max', 'avgmax', 'catavgmax', 'fast', 'fastavg'];
+
 /** How many times the channel count a pool type outputs (catavgmax concatenates avg and max). */
 export function poolFeatMult(poolType: PoolType | string): number {
   return poolType === 'catavgmax' ? 2 : 1;
@@ -39,7 +41,9 @@ export class SelectAdaptivePool2d extends Module {
   constructor(options: { poolType?: PoolType | string; flatten?: boolean } = {}) {
     super();
     this.poolType = (options.poolType ?? 'avg') as PoolType;
-    globalPool(tf.zeros([1, 1, 1, 1]), this.poolType).dispose(); // validates the name early
+    if (!POOL_TYPES.includes(this.poolType)) {
+      throw new Error(`Unknown global pool type '${this.poolType}'. Use one of: avg, max, avgmax, catavgmax, ''`);
+    }
     this.flatten = options.flatten ?? true;
   }
   isIdentity(): boolean {
