@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   type ActName, createClassifier, featureTakeIndices, FeatureInfo, FeatureModel, type FeatureInfoEntry,
   type ForwardIntermediatesOptions, Identity, type IntermediatesResult, type Module, type OutIndices, resolveAct,
@@ -136,7 +136,8 @@ export class EfficientNet extends VisionModel {
       if (take.includes(i)) intermediates.push(y);
     });
     if (last === this.stageEnds[this.stageEnds.length - 1]) x = this.head(x);
-    return { final: x, intermediates };
+    // The final map may also be an intermediate; a clone (same data) lets either be disposed alone.
+    return { final: intermediates.includes(x) ? tf.clone(x) : x, intermediates };
   }
 
   override pruneIntermediateLayers(indices: OutIndices = 1, pruneNorm = false, pruneHead = true): number[] {

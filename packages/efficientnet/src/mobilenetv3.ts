@@ -136,7 +136,8 @@ export class MobileNetV3 extends VisionModel {
     x = runStages(blocks, x, o.stopEarly ? maxStage : blocks.namedChildren().length, (i, y) => {
       if (take.includes(i)) intermediates.push(y);
     });
-    return { final: x, intermediates };
+    // The final map may also be an intermediate; a clone (same data) lets either be disposed alone.
+    return { final: intermediates.includes(x) ? tf.clone(x) : x, intermediates };
   }
 
   override pruneIntermediateLayers(indices: OutIndices = 1, _pruneNorm = false, pruneHead = true): number[] {
