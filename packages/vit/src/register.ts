@@ -22,7 +22,9 @@ const vit = (name: string, args: VisionTransformerArgs) =>
       const strict = !(name.includes('siglip') && kwargs.globalPool !== 'map');
       return buildModelWithCfg(VisionTransformer, name, { ...args, ...kwargs }, {
         featureCfg,
-        pretrainedFilterFn: (sd, model) => checkpointFilterFn(sd, model),
+        // timm: FlexiViT weights prefer bilinear, non-antialiased patch / pos-embed resampling.
+        pretrainedFilterFn: (sd, model) =>
+          checkpointFilterFn(sd, model, name.includes('flexi') ? { interpolation: 'bilinear', antialias: false } : {}),
         pretrainedStrict: strict,
       });
     },

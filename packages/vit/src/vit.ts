@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   type ActName, Attention, featureTakeIndices, type ForwardIntermediatesOptions, GluMlp, type IntermediatesResult,
   LayerNorm, LayerScale, Linear, Mlp, Module, type NormFactory, type OutIndices, type Pair, type Param, PatchEmbed,
-  resampleAbsPosEmbed, resampleAbsPosEmbedTensor, resolveAct, RmsNorm, type StateDict, SwiGLU, VisionModel,
+  resampleAbsPosEmbed, resampleAbsPosEmbedTensor, resamplePatchEmbed, resolveAct, RmsNorm, type StateDict, SwiGLU, VisionModel,
 } from '@zoo/core';
 
 /** timm's norm layers for ViT: LayerNorm (timm's default eps 1e-6; CLIP-style 1e-5) or RmsNorm. */
@@ -374,8 +374,8 @@ export class VisionTransformer extends VisionModel {
 /**
  * timm's `checkpoint_filter_fn` for ViT / DeiT checkpoints in timm's layout: unwraps `model` / `state_dict`, reshapes
  * a linear patch projection into a conv, resamples `pos_embed` to the model's grid (bicubic, antialiased, as timm), maps
- * DeiT-III `gamma_N` to `lsN.gamma` (with `adaptLayerScale`) and drops `pre_logits`. A patch projection of another
- * patch size (timm's `resample_patch_embed`) is not supported and throws.
+ * DeiT-III `gamma_N` to `lsN.gamma` (with `adaptLayerScale`), resizes a patch projection of another patch size
+ * (timm's `resample_patch_embed`, pseudo-inverse) and drops `pre_logits`.
  */
 export function checkpointFilterFn(sd: StateDict, model: VisionModel, opts: { adaptLayerScale?: boolean; interpolation?: 'bicubic' | 'bilinear'; antialias?: boolean } = {}): StateDict {
   const vit = model as unknown as VisionTransformer;
@@ -385,7 +385,7 @@ export function checkpointFilterFn(sd: StateDict, model: VisionModel, opts: { ad
       const [O, I, Hh, Ww] = vit.patchEmbed.proj.weight.shape as [number, number, number, number];
       if (v.shape.length < 4) v = { ...v, shape: [O, v.data.length / (O * Hh * Ww), Hh, Ww] };
       if (v.shape[2] !== Hh || v.shape[3] !== Ww) {
-        throw new Error(`patch_embed.proj.weight is ${v.shape.slice(2).join('x')} patches, the model ${Hh}x${Ww}: patch-embed resampling is not supported`);
+        v = resamplePatchEmbed(v, [Hh, Ww], opts.interpolation ?? 'bicubic', opts.antialias ?? true);
       }
       void I;
     } else if (k === 'pos_embed' && vit.posEmbed && v.shape[1] !== vit.posEmbed.shape[1]) {

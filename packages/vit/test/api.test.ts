@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  createModel, type FeatureModel, interpWeights, resampleAbsPosEmbed, resampleAbsPosEmbedTensor, type VisionModel,
+  createModel, type FeatureModel, interpWeights, resampleAbsPosEmbed, resampleAbsPosEmbedTensor, resamplePatchEmbed,
+  type VisionModel,
 } from '@zoo/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VisionTransformer } from '@zoo/vit';
@@ -46,6 +47,31 @@ describe('pos-embed resampling (torch F.interpolate semantics)', () => {
     const d = t.dataSync();
     for (let i = 0; i < d.length; i++) expect(d[i]).toBeCloseTo(ad[i]!, 5);
     t.dispose();
+  });
+
+  it('patch-embed resampling (pseudo-inverse): <resize(x), w\'> equals <x, w> when upsampling', () => {
+    const [O, I, p, q] = [2, 3, 4, 6];
+    const data = Float32Array.from({ length: O * I * p * p }, (_, i) => Math.cos(i * 0.7));
+    const w = { dtype: 'float32' as const, shape: [O, I, p, p], data };
+    const r = resamplePatchEmbed(w, [q, q]);
+    expect(r.shape).toEqual([O, I, q, q]);
+    const wy = interpWeights(p, q, 'bicubic', true);
+    const x = Float64Array.from({ length: p * p }, (_, i) => Math.sin(i + 1));
+    // resize(x) = Wy x Wx^T
+    const rx = new Float64Array(q * q);
+    for (let a = 0; a < q; a++) for (let b = 0; b < q; b++) {
+      let s = 0;
+      for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) s += wy[a * p + i]! * x[i * p + j]! * wy[b * p + j]!;
+      rx[a * q + b] = s;
+    }
+    const rd = r.data as Float32Array;
+    for (let k = 0; k < O * I; k++) {
+      let lhs = 0;
+      let rhs = 0;
+      for (let i = 0; i < q * q; i++) lhs += rx[i]! * rd[k * q * q + i]!;
+      for (let i = 0; i < p * p; i++) rhs += x[i]! * data[k * p * p + i]!;
+      expect(lhs).toBeCloseTo(rhs, 4);
+    }
   });
 });
 
@@ -127,6 +153,25 @@ describe('VisionTransformer API', () => {
     expect(y.shape).toEqual([1, 7]);
     expect(Object.keys(m.stateDict())).toEqual(expect.arrayContaining(['dist_token', 'head_dist.weight', 'head.weight']));
     tf.dispose([x, y]);
+    m.dispose();
+  });
+});
+
+describe('checkpoint filter', () => {
+  it('loads 16-pixel-patch weights into an 8-pixel-patch model (8x8 grid) (patch + pos embed resampled)', async () => {
+    const src = (await createModel('vit_tiny_patch16_224', { imgSize: 64, numClasses: 3 })) as VisionModel;
+    const x = input(64, 64);
+    tf.dispose(src.forward(x));
+    const sd = src.stateDict();
+    const m = (await createModel('vit_tiny_patch16_224', {
+      imgSize: 64, patchSize: 8, numClasses: 3, pretrained: true, pretrainedCfgOverlay: { stateDict: sd },
+    })) as VisionTransformer;
+    expect(m.patchEmbed.proj.weight.shape).toEqual([192, 3, 8, 8]);
+    expect(m.posEmbed!.shape).toEqual([1, 1 + 64, 192]);
+    const y = m.forward(x);
+    expect(y.shape).toEqual([1, 3]);
+    tf.dispose([x, y]);
+    src.dispose();
     m.dispose();
   });
 });

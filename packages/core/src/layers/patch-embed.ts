@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../module.js';
 import { Conv2d } from './conv.js';
 import { type Pair, toPair } from './helpers.js';
+import type { TensorData } from '../weights/types.js';
 import type { NormFactory } from './mlp.js';
+import { interpWeights, type ResampleMode } from './pos-embed.js';
 
 export interface PatchEmbedOptions {
   imgSize?: number | Pair | null;
@@ -83,4 +85,99 @@ export class PatchEmbed extends Module {
     if (this.norm) y = this.norm.forward(y);
     return y;
   }
+}
+
+/** Solves `M X = B` (M `[n, n]`, B `[n, m]`, row-major float64) by Gaussian elimination with partial pivoting. */
+function solve(M: Float64Array, B: Float64Array, n: number, m: number): Float64Array {
+  const a = Float64Array.from(M);
+  const b = Float64Array.from(B);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(a[r * n + c]!) > Math.abs(a[p * n + c]!)) p = r;
+    if (a[p * n + c] === 0) throw new Error('resamplePatchEmbed: singular resize matrix');
+    if (p !== c) {
+      for (let k = 0; k < n; k++) [a[c * n + k], a[p * n + k]] = [a[p * n + k]!, a[c * n + k]!];
+      for (let k = 0; k < m; k++) [b[c * m + k], b[p * m + k]] = [b[p * m + k]!, b[c * m + k]!];
+    }
+    const piv = a[c * n + c]!;
+    for (let r = c + 1; r < n; r++) {
+      const f = a[r * n + c]! / piv;
+      if (f === 0) continue;
+      for (let k = c; k < n; k++) a[r * n + k]! -= f * a[c * n + k]!;
+      for (let k = 0; k < m; k++) b[r * m + k]! -= f * b[c * m + k]!;
+    }
+  }
+  for (let c = n - 1; c >= 0; c--) {
+    const piv = a[c * n + c]!;
+    for (let k = 0; k < m; k++) {
+      let s = b[c * m + k]!;
+      for (let j = c + 1; j < n; j++) s -= a[c * n + j]! * b[j * m + k]!;
+      b[c * m + k] = s / piv;
+    }
+  }
+  return b;
+}
+
+/**
+ * timm's `resample_patch_embed` (FlexiViT): a patch projection `[O, I, h, w]` resized to `newSize` patches by the
+ * pseudo-inverse of the (bicubic, antialiased by default) resize matrix, so that `<resize(x), w'> = <x, w>`.
+ * The pseudo-inverse is taken through the normal equations of the full-rank resize matrix (float64).
+ */
+export function resamplePatchEmbed(
+  weight: TensorData, newSize: Pair, mode: ResampleMode = 'bicubic', antialias = true,
+): TensorData {
+  const [O, I, oh, ow] = weight.shape as [number, number, number, number];
+  const [nh, nw] = newSize;
+  if (oh === nh && ow === nw) return weight;
+  const wy = interpWeights(oh, nh, mode, antialias);
+  const wx = interpWeights(ow, nw, mode, antialias);
+  const oldN = oh * ow;
+  const newN = nh * nw;
+  // R [newN, oldN]: resize of each old basis vector; A = R^T [oldN, newN]; result = pinv(A) @ k.
+  const R = new Float64Array(newN * oldN);
+  for (let y = 0; y < nh; y++) for (let x = 0; x < nw; x++) {
+    for (let iy = 0; iy < oh; iy++) for (let ix = 0; ix < ow; ix++) {
+      R[(y * nw + x) * oldN + iy * ow + ix] = wy[y * oh + iy]! * wx[x * ow + ix]!;
+    }
+  }
+  const K = O * I;
+  const src = weight.data as Float32Array;
+  // kernels as columns: Kmat [oldN, K]
+  const Kmat = new Float64Array(oldN * K);
+  for (let k = 0; k < K; k++) for (let j = 0; j < oldN; j++) Kmat[j * K + k] = src[k * oldN + j]!;
+  let out: Float64Array; // [newN, K]
+  if (oldN <= newN) {
+    // A full row rank: pinv(A) = A^T (A A^T)^-1 = R (R^T R)^-1 → out = R (R^T R)^-1 Kmat
+    const G = new Float64Array(oldN * oldN);
+    for (let i = 0; i < oldN; i++) for (let j = 0; j < oldN; j++) {
+      let s = 0;
+      for (let r = 0; r < newN; r++) s += R[r * oldN + i]! * R[r * oldN + j]!;
+      G[i * oldN + j] = s;
+    }
+    const Z = solve(G, Kmat, oldN, K); // [oldN, K]
+    out = new Float64Array(newN * K);
+    for (let r = 0; r < newN; r++) for (let j = 0; j < oldN; j++) {
+      const v = R[r * oldN + j]!;
+      if (v === 0) continue;
+      for (let k = 0; k < K; k++) out[r * K + k]! += v * Z[j * K + k]!;
+    }
+  } else {
+    // A full column rank: pinv(A) = (A^T A)^-1 A^T = (R R^T)^-1 R → out = (R R^T)^-1 (R Kmat)
+    const G = new Float64Array(newN * newN);
+    for (let i = 0; i < newN; i++) for (let j = 0; j < newN; j++) {
+      let s = 0;
+      for (let c = 0; c < oldN; c++) s += R[i * oldN + c]! * R[j * oldN + c]!;
+      G[i * newN + j] = s;
+    }
+    const RK = new Float64Array(newN * K);
+    for (let r = 0; r < newN; r++) for (let j = 0; j < oldN; j++) {
+      const v = R[r * oldN + j]!;
+      if (v === 0) continue;
+      for (let k = 0; k < K; k++) RK[r * K + k]! += v * Kmat[j * K + k]!;
+    }
+    out = solve(G, RK, newN, K);
+  }
+  const res = new Float32Array(K * newN);
+  for (let k = 0; k < K; k++) for (let r = 0; r < newN; r++) res[k * newN + r] = out[r * K + k]!;
+  return { dtype: 'float32', shape: [O, I, nh, nw], data: res };
 }
