@@ -44,6 +44,13 @@ describe('zoo predict', () => {
     expect(res[1]!.top[0]).toMatchObject({ index: 421 });
   });
 
+  it('a file that is not an image is a user error naming it', async () => {
+    const r = await zoo(['predict', 'resnet18', 'test/fixtures/resnet18.json', '--weights', weights]);
+    expect(r.code).toBe(1);
+    expect(isOneLineError(r), r.stderr).toBe(true);
+    expect(r.stderr).toContain('cannot read image test/fixtures/resnet18.json');
+  });
+
   it('human output: one block per image', async () => {
     const r = await zoo(['predict', 'resnet18', chelsea, camera, '--weights', weights]);
     expect(r.code, r.stderr).toBe(0);
