@@ -20,3 +20,4 @@ export * from './pos-embed.js';
 export * from './simple-norm.js';
 export * from './grn.js';
 export * from './heads.js';
+export * from './conv-norm-act.js';

@@ -1,0 +1,81 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { Module, Sequential } from '../module.js';
+import { type ActName, resolveAct } from './activations.js';
+import { Conv2d, type PaddingArg } from './conv.js';
+import { convNormAct } from './fuse.js';
+import { BatchNormAct2d } from './norm.js';
+import { AvgPool2d, BlurPool2d } from './pool.js';
+
+/** timm's anti-aliasing layer names (`create_aa`): a 2×2/stride average pool, or a blur pool. */
+export type AaLayerName = 'avg' | 'avgpool' | 'blur' | 'blurpool';
+
+/** timm's `create_aa`: the anti-aliasing module for `channels` at `stride`, or null when off. */
+export function createAa(aaLayer: AaLayerName | null | undefined, channels: number, stride = 2, enable = true): Module | null {
+  if (!aaLayer || !enable) return null;
+  switch (aaLayer) {
+    case 'avg':
+    case 'avgpool':
+      return new AvgPool2d(stride);
+    case 'blur':
+    case 'blurpool':
+      return new BlurPool2d(channels, { stride });
+    default:
+      throw new Error(`Unknown anti-aliasing layer '${aaLayer as string}'. Use 'avg' or 'blur'.`);
+  }
+}
+
+export interface ConvNormActOptions {
+  stride?: number;
+  padding?: PaddingArg;
+  dilation?: number;
+  groups?: number;
+  bias?: boolean;
+  /** false: no norm (`bn` is an empty Sequential, as in timm). */
+  applyNorm?: boolean;
+  /** false: the norm runs without its activation. */
+  applyAct?: boolean;
+  /** Activation after the norm (default relu; null/'' for none). */
+  actLayer?: string | null;
+  /** BatchNorm epsilon (default 1e-5). */
+  eps?: number;
+  /** Anti-aliasing after the norm for strided convs (the conv then runs at stride 1). */
+  aaLayer?: AaLayerName | null;
+}
+
+/**
+ * timm's ConvNormAct (ConvBnAct): conv → BatchNormAct2d (→ anti-aliasing when strided). Keys: conv.weight,
+ * bn.{weight,bias,running_mean,running_var}. The norm and a fusable activation are folded into one conv op.
+ */
+export class ConvNormAct extends Module {
+  readonly conv: Conv2d;
+  readonly bn: Module;
+  readonly aa: Module | null;
+  constructor(inChannels: number, outChannels: number, kernelSize = 1, options: ConvNormActOptions = {}) {
+    super();
+    const stride = options.stride ?? 1;
+    const useAa = !!options.aaLayer && stride > 1;
+    this.conv = this.addModule('conv', new Conv2d(inChannels, outChannels, kernelSize, {
+      stride: useAa ? 1 : stride, padding: options.padding ?? '', dilation: options.dilation ?? 1, groups: options.groups ?? 1,
+      bias: options.bias ?? false,
+    }));
+    const act = options.actLayer === undefined ? 'relu' : options.actLayer;
+    this.bn = this.addModule('bn', (options.applyNorm ?? true)
+      ? new BatchNormAct2d(outChannels, { eps: options.eps, act, applyAct: options.applyAct ?? true })
+      : new Sequential());
+    this.aa = this.addModule('aa', createAa(options.aaLayer, outChannels, stride, useAa));
+  }
+  get inChannels(): number {
+    return this.conv.inChannels;
+  }
+  get outChannels(): number {
+    return this.conv.outChannels;
+  }
+  /** The activation the norm applies ('identity' when none). */
+  get act(): ActName {
+    return this.bn instanceof BatchNormAct2d ? this.bn.act : resolveAct(null);
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    const y = convNormAct(x, this.conv, this.bn instanceof BatchNormAct2d ? this.bn : null);
+    return this.aa ? this.aa.forward(y) : y;
+  }
+}
