@@ -105,12 +105,15 @@ function oneLine(e: unknown): string {
   return msg.replace(/\s*\n\s*/g, ' ').trim();
 }
 
+/** Family packages registered when installed (optional peer dependencies). */
+const OPTIONAL_FAMILIES = ['@zoo/efficientnet', '@zoo/vit', '@zoo/convnext', '@zoo/densenet'];
+
 let familiesLoaded: Promise<void> | undefined;
 /** Registers the model families: @zoo/resnet always, others where installed. */
 function loadFamilies(): Promise<void> {
   familiesLoaded ??= (async () => {
     await import('@zoo/resnet');
-    for (const spec of ['@zoo/efficientnet', '@zoo/vit'] as string[]) {
+    for (const spec of OPTIONAL_FAMILIES as readonly string[]) {
       try {
         await import(spec);
       } catch (e) {

@@ -15,11 +15,13 @@ describe('zoo list', () => {
     expect(none.stdout).toBe('');
   });
 
-  it('registers the optional families present in the workspace (@zoo/vit, @zoo/efficientnet)', async () => {
+  it('registers the optional families present in the workspace (@zoo/vit, @zoo/efficientnet, @zoo/densenet)', async () => {
     const r = await zoo(['list', 'vit_tiny_patch16_224']);
     expect(r.stdout.trim()).toBe('vit_tiny_patch16_224');
     const e = await zoo(['list', 'efficientnet_b0', '--module', 'efficientnet']);
     expect(e.stdout.trim()).toBe('efficientnet_b0');
+    const d = await zoo(['list', 'densenet121']);
+    expect(d.stdout.trim()).toBe('densenet121');
   });
 
   it('--pretrained lists tagged names', async () => {
