@@ -1,6 +1,6 @@
 // timm's _efficientnet_builder.py: the block-string decoder, channel rounding / depth scaling, and the builder
 // that turns decoded block args into stages of blocks with feature info.
-import { type ActName, type FeatureInfoEntry, makeDivisible, type Module, Sequential } from '@zoo/core';
+import { type ActName, type FeatureInfoEntry, GlobalContext, makeDivisible, type Module, Sequential } from '@zoo/core';
 import {
   ConvBnAct, DepthwiseSeparableConv, EdgeResidual, type EfficientBlock, InvertedResidual, type SeLayerSpec,
   SqueezeExcite, UniversalInvertedResidual,
@@ -179,7 +179,7 @@ export function decodeArchDef(archDef: string[][], o: DecodeOptions = {}): Block
 }
 
 /** An SE layer factory as the builder binds it: `(chs, {rdRatio, act}) → module`. */
-export type SeLayer = SeLayerSpec | ((chs: number, o: { rdRatio: number; act: ActName }) => Module);
+export type SeLayer = SeLayerSpec | 'gc' | ((chs: number, o: { rdRatio: number; act: ActName }) => Module);
 
 export interface BuilderOptions {
   outputStride?: number;
@@ -211,6 +211,7 @@ export class EfficientNetBuilder {
     const se = this.o.seLayer;
     if (!seRatio || !se) return null;
     if (typeof se === 'function') return (chs, act) => se(chs, { rdRatio: seRatio, act });
+    if (se === 'gc') return (chs, act) => new GlobalContext(chs, { rdRatio: seRatio, act });
     return (chs, act) => new SqueezeExcite(chs, { rdRatio: seRatio, act, ...se });
   }
 

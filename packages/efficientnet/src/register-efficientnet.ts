@@ -20,12 +20,11 @@ const GN16 = { type: 'groupnorm', groupSize: 16 } as const;
 
 /**
  * Architectures of timm's efficientnet.py left out: efficientnet_cc_* / tf_efficientnet_cc_* (CondConv),
- * efficientnet_x_b3 / efficientnet_x_b5 / efficientnet_h_b5 (space-to-depth blocks), gc_efficientnetv2_rw_t
- * (GlobalContext attention), test_efficientnet_evos (EvoNorm).
+ * efficientnet_x_b3 / efficientnet_x_b5 / efficientnet_h_b5 (space-to-depth blocks), test_efficientnet_evos (EvoNorm).
  */
 export const EFFICIENTNET_LEFT_OUT = [
   'efficientnet_cc_b0_4e', 'efficientnet_cc_b0_8e', 'efficientnet_cc_b1_8e', 'tf_efficientnet_cc_b0_4e', 'tf_efficientnet_cc_b0_8e',
-  'tf_efficientnet_cc_b1_8e', 'efficientnet_x_b3', 'efficientnet_x_b5', 'efficientnet_h_b5', 'gc_efficientnetv2_rw_t',
+  'tf_efficientnet_cc_b1_8e', 'efficientnet_x_b3', 'efficientnet_x_b5', 'efficientnet_h_b5',
   'test_efficientnet_evos',
 ];
 
@@ -84,6 +83,7 @@ export function registerEfficientnet(): void {
     reg(name, (kw) => genEfficientnet(name, tfDefaults(kw), { channelMultiplier: cm, depthMultiplier: dm, pruned: true }));
   }
   reg('efficientnetv2_rw_t', (kw) => genEfficientnetV2S('efficientnetv2_rw_t', kw, { channelMultiplier: 0.8, depthMultiplier: 0.9 }));
+  reg('gc_efficientnetv2_rw_t', (kw) => genEfficientnetV2S('gc_efficientnetv2_rw_t', { seLayer: 'gc', ...kw }, { channelMultiplier: 0.8, depthMultiplier: 0.9 }));
   reg('efficientnetv2_rw_s', (kw) => genEfficientnetV2S('efficientnetv2_rw_s', kw, { rw: true }));
   reg('efficientnetv2_rw_m', (kw) => genEfficientnetV2S('efficientnetv2_rw_m', kw, { channelMultiplier: 1.2, depthMultiplier: [1.2, 1.2, 1.2, 1.2, 1.6, 1.6], rw: true }));
   reg('efficientnetv2_s', (kw) => genEfficientnetV2S('efficientnetv2_s', kw));

@@ -51,7 +51,7 @@ describe("architectures have timm's parameter counts", () => {
     efficientnet_b0: 5288548, efficientnet_b0_gn: 5288548, mobilenetv2_100: 3504872, mnasnet_100: 4383312,
     mixnet_s: 4134606, efficientnet_lite0: 4652008, tf_efficientnetv2_s: 21458488, mobilenetv3_large_100: 5483032,
     mobilenetv3_small_100: 2542856, lcnet_050: 1880856, mobilenetv4_conv_small: 3774024, mobilenetv4_conv_medium: 9715512,
-    efficientnet_b1_pruned: 6331916, efficientnet_b2_pruned: 8309737, efficientnet_b3_pruned: 9855020,
+    gc_efficientnetv2_rw_t: 13677713, efficientnet_b1_pruned: 6331916, efficientnet_b2_pruned: 8309737, efficientnet_b3_pruned: 9855020,
   };
   for (const [name, n] of Object.entries(COUNTS)) {
     it(name, async () => {

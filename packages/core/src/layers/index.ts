@@ -21,3 +21,4 @@ export * from './simple-norm.js';
 export * from './grn.js';
 export * from './heads.js';
 export * from './conv-norm-act.js';
+export * from './global-context.js';

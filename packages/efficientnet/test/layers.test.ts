@@ -1,0 +1,66 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { GlobalContext } from '@zoo/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+beforeAll(async () => {
+  const { setBackend } = await import('@zoo/core');
+  await setBackend('wasm');
+});
+
+/** Deterministic pseudo-random numbers in [-1, 1). */
+function rand(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+describe('GlobalContext (GCNet) matches its definition', () => {
+  it('attention-pooled context → conv mlp with LayerNorm → sigmoid scale', () => {
+    const [B, H, W, C, R] = [2, 3, 4, 8, 3];
+    const gc = new GlobalContext(C, { rdChannels: R, act: 'relu' });
+    const sd = {
+      'conv_attn.weight': { shape: [1, C, 1, 1], data: rand(C, 1) },
+      'conv_attn.bias': { shape: [1], data: rand(1, 2) },
+      'mlp_scale.fc1.weight': { shape: [R, C, 1, 1], data: rand(R * C, 3) },
+      'mlp_scale.fc1.bias': { shape: [R], data: rand(R, 4) },
+      'mlp_scale.norm.weight': { shape: [R], data: rand(R, 5) },
+      'mlp_scale.norm.bias': { shape: [R], data: rand(R, 6) },
+      'mlp_scale.fc2.weight': { shape: [C, R, 1, 1], data: rand(C * R, 7) },
+      'mlp_scale.fc2.bias': { shape: [C], data: rand(C, 8) },
+    };
+    gc.loadStateDict(sd as never);
+    const xd = rand(B * H * W * C, 9);
+    const x = tf.tensor4d(xd, [B, H, W, C]);
+    const y = gc.forward(x).dataSync();
+    const at = (b: number, p: number, c: number) => xd[(b * H * W + p) * C + c]!;
+    const get = (k: keyof typeof sd) => sd[k].data;
+    for (let b = 0; b < B; b++) {
+      const logits = Array.from({ length: H * W }, (_, p) => {
+        let s = get('conv_attn.bias')[0]!;
+        for (let c = 0; c < C; c++) s += get('conv_attn.weight')[c]! * at(b, p, c);
+        return s;
+      });
+      const m = Math.max(...logits);
+      const e = logits.map((l) => Math.exp(l - m));
+      const z = e.reduce((a, v) => a + v, 0);
+      const ctx = Array.from({ length: C }, (_, c) => e.reduce((a, v, p) => a + (v / z) * at(b, p, c), 0));
+      const h = Array.from({ length: R }, (_, r) => ctx.reduce((a, v, c) => a + get('mlp_scale.fc1.weight')[r * C + c]! * v, get('mlp_scale.fc1.bias')[r]!));
+      const mean = h.reduce((a, v) => a + v, 0) / R;
+      const v = h.reduce((a, q) => a + (q - mean) ** 2, 0) / R;
+      const hn = h.map((q, r) => Math.max(0, ((q - mean) / Math.sqrt(v + 1e-6)) * get('mlp_scale.norm.weight')[r]! + get('mlp_scale.norm.bias')[r]!));
+      const gate = Array.from({ length: C }, (_, c) => {
+        const s = hn.reduce((a, q, r) => a + get('mlp_scale.fc2.weight')[c * R + r]! * q, get('mlp_scale.fc2.bias')[c]!);
+        return 1 / (1 + Math.exp(-s));
+      });
+      for (let p = 0; p < H * W; p++) {
+        for (let c = 0; c < C; c++) expect(y[(b * H * W + p) * C + c]).toBeCloseTo(at(b, p, c) * gate[c]!, 5);
+      }
+    }
+    x.dispose();
+    gc.dispose();
+  });
+});
