@@ -1,6 +1,6 @@
 // Every architecture of timm's vision_transformer.py and deit.py that these blocks can build: each is its arguments
-// and one call, as in timm. Left out (not built here): SigLIP / MAP attention-pool heads (global_pool='map'), parallel
-// blocks (ParallelThingsBlock, ParallelScalingBlock, DiffParallelScalingBlock) and differential attention.
+// and one call, as in timm. Left out (not built here): parallel blocks (ParallelThingsBlock, ParallelScalingBlock,
+// DiffParallelScalingBlock) and differential attention.
 import { buildModelWithCfg, type CreateModelOptions, registerModel, registerModelDeprecations } from '@zoo/core';
 import { deitCfgs } from './cfgs-deit.js';
 import { vitCfgs } from './cfgs-vit.js';
@@ -121,6 +121,22 @@ export function register(): void {
   vit('vit_large_patch14_reg1_tipsv2', { patchSize: 14, embedDim: 1024, depth: 24, numHeads: 16, initValues: 1.0, regTokens: 1, noEmbedClass: true });
   vit('vit_so400m_patch14_reg1_tipsv2', { patchSize: 14, embedDim: 1152, depth: 27, numHeads: 16, initValues: 1.0, mlpRatio: 3.736111111111111, regTokens: 1, noEmbedClass: true });
   vit('vit_giant_patch14_reg1_tipsv2', { patchSize: 14, embedDim: 1536, depth: 40, numHeads: 24, initValues: 1.0, mlpRatio: 5.33334, mlpLayer: 'swiglu_packed', actLayer: 'silu', regTokens: 1, noEmbedClass: true });
+  vit('vit_base_patch32_siglip_256', { patchSize: 32, embedDim: 768, depth: 12, numHeads: 12, classToken: false, globalPool: 'map', actLayer: 'gelu_tanh' });
+  vit('vit_base_patch16_siglip_224', { patchSize: 16, embedDim: 768, depth: 12, numHeads: 12, classToken: false, globalPool: 'map' });
+  vit('vit_base_patch16_siglip_256', { patchSize: 16, embedDim: 768, depth: 12, numHeads: 12, classToken: false, globalPool: 'map' });
+  vit('vit_base_patch16_siglip_384', { patchSize: 16, embedDim: 768, depth: 12, numHeads: 12, classToken: false, globalPool: 'map' });
+  vit('vit_base_patch16_siglip_512', { patchSize: 16, embedDim: 768, depth: 12, numHeads: 12, classToken: false, globalPool: 'map' });
+  vit('vit_large_patch16_siglip_256', { patchSize: 16, embedDim: 1024, depth: 24, numHeads: 16, classToken: false, globalPool: 'map' });
+  vit('vit_large_patch16_siglip_384', { patchSize: 16, embedDim: 1024, depth: 24, numHeads: 16, classToken: false, globalPool: 'map' });
+  vit('vit_large_patch16_siglip_512', { patchSize: 16, embedDim: 1024, depth: 24, numHeads: 16, classToken: false, globalPool: 'map', actLayer: 'gelu_tanh' });
+  vit('vit_so400m_patch14_siglip_224', { patchSize: 14, embedDim: 1152, depth: 27, numHeads: 16, mlpRatio: 3.7362, classToken: false, globalPool: 'map' });
+  vit('vit_so400m_patch14_siglip_378', { patchSize: 14, embedDim: 1152, depth: 27, numHeads: 16, mlpRatio: 3.7362, classToken: false, globalPool: 'map' });
+  vit('vit_so400m_patch14_siglip_384', { patchSize: 14, embedDim: 1152, depth: 27, numHeads: 16, mlpRatio: 3.7362, classToken: false, globalPool: 'map' });
+  vit('vit_so400m_patch16_siglip_256', { patchSize: 16, embedDim: 1152, depth: 27, numHeads: 16, mlpRatio: 3.7362, classToken: false, globalPool: 'map', actLayer: 'gelu_tanh' });
+  vit('vit_so400m_patch16_siglip_384', { patchSize: 16, embedDim: 1152, depth: 27, numHeads: 16, mlpRatio: 3.7362, classToken: false, globalPool: 'map', actLayer: 'gelu_tanh' });
+  vit('vit_so400m_patch16_siglip_512', { patchSize: 16, embedDim: 1152, depth: 27, numHeads: 16, mlpRatio: 3.7362, classToken: false, globalPool: 'map', actLayer: 'gelu_tanh' });
+  vit('vit_giantopt_patch16_siglip_256', { patchSize: 16, embedDim: 1536, depth: 40, numHeads: 16, classToken: false, globalPool: 'map', actLayer: 'gelu_tanh' });
+  vit('vit_giantopt_patch16_siglip_384', { patchSize: 16, embedDim: 1536, depth: 40, numHeads: 16, classToken: false, globalPool: 'map', actLayer: 'gelu_tanh' });
   vit('vit_base_patch32_siglip_gap_256', { patchSize: 32, embedDim: 768, depth: 12, numHeads: 12, classToken: false, globalPool: 'avg', fcNorm: false, actLayer: 'gelu_tanh' });
   vit('vit_base_patch16_siglip_gap_224', { patchSize: 16, embedDim: 768, depth: 12, numHeads: 12, classToken: false, globalPool: 'avg', fcNorm: false });
   vit('vit_base_patch16_siglip_gap_256', { patchSize: 16, embedDim: 768, depth: 12, numHeads: 12, classToken: false, globalPool: 'avg', fcNorm: false });
@@ -150,6 +166,7 @@ export function register(): void {
   vit('vit_betwixt_patch16_reg4_gap_256', { patchSize: 16, embedDim: 640, depth: 12, numHeads: 10, initValues: 1e-05, classToken: false, noEmbedClass: true, regTokens: 4, globalPool: 'avg' });
   vit('vit_betwixt_patch16_reg4_gap_384', { patchSize: 16, embedDim: 640, depth: 12, numHeads: 10, initValues: 1e-05, classToken: false, noEmbedClass: true, regTokens: 4, globalPool: 'avg' });
   vit('vit_base_patch16_reg4_gap_256', { patchSize: 16, embedDim: 768, depth: 12, numHeads: 12, classToken: false, noEmbedClass: true, globalPool: 'avg', regTokens: 4 });
+  vit('vit_so150m_patch16_reg4_map_256', { patchSize: 16, embedDim: 896, depth: 18, numHeads: 14, mlpRatio: 2.572, classToken: false, regTokens: 4, globalPool: 'map' });
   vit('vit_so150m_patch16_reg4_gap_256', { patchSize: 16, embedDim: 896, depth: 18, numHeads: 14, mlpRatio: 2.572, classToken: false, regTokens: 4, globalPool: 'avg', fcNorm: false });
   vit('vit_so150m_patch16_reg4_gap_384', { patchSize: 16, embedDim: 896, depth: 18, numHeads: 14, mlpRatio: 2.572, classToken: false, regTokens: 4, globalPool: 'avg', fcNorm: false });
   vit('vit_so150m2_patch16_reg1_gap_256', { patchSize: 16, embedDim: 832, depth: 21, numHeads: 13, mlpRatio: 2.6153846153846154, initValues: 1e-05, qkvBias: false, classToken: false, regTokens: 1, globalPool: 'avg' });
@@ -170,6 +187,7 @@ export function register(): void {
   vit('aimv2_3b_patch14_448', { patchSize: 14, embedDim: 3072, depth: 24, numHeads: 24, classToken: false, fcNorm: false, mlpRatio: 2.6667, globalPool: 'avg', qkvBias: false, projBias: false, actLayer: 'silu', normLayer: 'rmsnorm', normEps: 1e-05, embedNormLayer: 'rmsnorm', mlpLayer: 'swiglu' });
   vit('test_vit', { patchSize: 16, embedDim: 64, depth: 6, numHeads: 2, mlpRatio: 3, dynamicImgSize: true });
   vit('test_vit2', { patchSize: 16, embedDim: 64, depth: 8, numHeads: 2, mlpRatio: 3, classToken: false, regTokens: 1, globalPool: 'avg', initValues: 1e-05, dynamicImgSize: true });
+  vit('test_vit3', { patchSize: 16, embedDim: 96, depth: 9, numHeads: 3, mlpRatio: 2, classToken: false, regTokens: 1, globalPool: 'map', poolIncludePrefix: true, initValues: 1e-05 });
   vit('test_vit4', { patchSize: 16, embedDim: 96, depth: 9, numHeads: 3, mlpRatio: 3, classToken: false, regTokens: 1, globalPool: 'avg', initValues: 1e-05, dynamicImgSize: true, normLayer: 'rmsnorm' });
   vit('beit3_base_patch16_224', { patchSize: 16, embedDim: 768, depth: 12, numHeads: 12, mlpRatio: 4, scaleAttnNorm: true, scaleMlpNorm: true, classToken: true, globalPool: 'avg', normLayer: 'layernorm', normEps: 1e-05 });
   vit('beit3_large_patch16_224', { patchSize: 16, embedDim: 1024, depth: 24, numHeads: 16, mlpRatio: 4, scaleAttnNorm: true, scaleMlpNorm: true, classToken: true, globalPool: 'avg', normLayer: 'layernorm', normEps: 1e-05 });

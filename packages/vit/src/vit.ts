@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  type ActName, Attention, featureTakeIndices, type ForwardIntermediatesOptions, GluMlp, type IntermediatesResult,
+  type ActName, Attention, AttentionPoolLatent, featureTakeIndices, type ForwardIntermediatesOptions, GluMlp, type IntermediatesResult,
   LayerNorm, LayerScale, Linear, Mlp, Module, type NormFactory, type OutIndices, type Pair, type Param, PatchEmbed,
   resampleAbsPosEmbed, resampleAbsPosEmbedTensor, resamplePatchEmbed, resolveAct, RmsNorm, type StateDict, SwiGLU, VisionModel,
 } from '@zoo/core';
@@ -11,7 +11,7 @@ export type NormLayerName = 'layernorm' | 'rmsnorm';
 export type MlpLayerName = 'mlp' | 'swiglu_packed' | 'swiglu';
 /** timm's `block_fn`: pre-norm Block or ResPostBlock (norm after attn / mlp). */
 export type BlockFnName = 'block' | 'res_post';
-export type VitPool = '' | 'token' | 'avg' | 'avgmax' | 'max';
+export type VitPool = '' | 'token' | 'avg' | 'avgmax' | 'max' | 'map';
 
 export interface VisionTransformerArgs {
   imgSize?: number | Pair;
@@ -149,6 +149,8 @@ export class ResPostBlock extends Module {
 
 class BlockList extends Module {}
 
+const POOLS = ['', 'avg', 'avgmax', 'max', 'token', 'map'];
+
 /**
  * timm's VisionTransformer (and DeiT's VisionTransformerDistilled with `distilled`) on NHWC input.
  * `forwardFeatures` returns tokens `[B, N, C]` (prefix tokens first). State-dict keys are timm's: cls_token, reg_token,
@@ -177,6 +179,7 @@ export class VisionTransformer extends VisionModel {
   readonly normPre: Module | null;
   blocks: Module[];
   norm: Module | null;
+  attnPool: AttentionPoolLatent | null;
   fcNorm: Module | null;
   head: Linear | null = null;
   headDist: Linear | null = null;
@@ -192,8 +195,8 @@ export class VisionTransformer extends VisionModel {
       embedNormLayer = null, actLayer = 'gelu', mlpLayer = 'mlp', blockFn = 'block', scaleAttnNorm = false,
       scaleMlpNorm = false, distilled = false,
     } = args;
-    if (!['', 'avg', 'avgmax', 'max', 'token'].includes(globalPool)) {
-      throw new Error(`VisionTransformer: globalPool '${globalPool}' is not supported (use '', 'avg', 'avgmax', 'max' or 'token')`);
+    if (!POOLS.includes(globalPool)) {
+      throw new Error(`VisionTransformer: globalPool '${globalPool}' is not supported (use ${POOLS.map((p) => `'${p}'`).join(', ')})`);
     }
     if (distilled && !classToken) throw new Error('VisionTransformer: distilled needs the class token');
     this.numClasses = numClasses;
@@ -237,6 +240,9 @@ export class VisionTransformer extends VisionModel {
     }
     this.featureInfo = Array.from({ length: depth }, (_, i) => ({ module: `blocks.${i}`, numChs: embedDim, reduction: r }));
     this.norm = finalNorm && !useFcNorm ? this.addModule('norm', norm(embedDim)) : null;
+    this.attnPool = globalPool === 'map'
+      ? this.addModule('attn_pool', new AttentionPoolLatent(embedDim, { numHeads, mlpRatio, normLayer: norm, actLayer }))
+      : null;
     this.fcNorm = finalNorm && useFcNorm ? this.addModule('fc_norm', norm(embedDim)) : null;
     this.buildHead(numClasses);
   }
@@ -288,8 +294,12 @@ export class VisionTransformer extends VisionModel {
 
   /** timm's `global_pool_nlc` over tokens `[B, N, C]`. */
   private pool(x: tf.Tensor, poolType = this.globalPool): tf.Tensor {
-    if (!poolType) return x;
     const [B, N, C] = x.shape as [number, number, number];
+    if (this.attnPool) {
+      const skip = this.poolIncludePrefix ? 0 : this.numPrefixTokens;
+      return this.attnPool.forward(skip ? tf.slice(x, [0, skip, 0], [B, N - skip, C]) : x);
+    }
+    if (!poolType) return x;
     if (poolType === 'token') return tf.reshape(tf.slice(x, [0, 0, 0], [B, 1, C]), [B, C]);
     const skip = this.poolIncludePrefix ? 0 : this.numPrefixTokens;
     const t = skip ? tf.slice(x, [0, skip, 0], [B, N - skip, C]) : x;
@@ -355,7 +365,12 @@ export class VisionTransformer extends VisionModel {
   resetClassifier(numClasses: number, globalPool?: string): void {
     this.numClasses = numClasses;
     if (globalPool !== undefined) {
-      if (!['', 'avg', 'avgmax', 'max', 'token'].includes(globalPool)) throw new Error(`Unsupported globalPool '${globalPool}'`);
+      if (!POOLS.includes(globalPool)) throw new Error(`Unsupported globalPool '${globalPool}'`);
+      if (globalPool === 'map' && !this.attnPool) throw new Error('Cannot add attention pooling in resetClassifier()');
+      if (globalPool !== 'map' && this.attnPool) {
+        this.addModule('attn_pool', null);
+        this.attnPool = null;
+      }
       this.globalPool = globalPool;
     }
     this.buildHead(numClasses);

@@ -175,3 +175,26 @@ describe('checkpoint filter', () => {
     m.dispose();
   });
 });
+
+describe('MAP attention-pool head (SigLIP)', () => {
+  it('pools with learned latent queries; keys as timm; resetClassifier to another pool drops it', async () => {
+    const m = (await createModel('test_vit3', { imgSize: 32, numClasses: 4 })) as VisionTransformer;
+    const keys = Object.keys(m.stateDict());
+    expect(keys).toEqual(expect.arrayContaining([
+      'attn_pool.latent', 'attn_pool.q.weight', 'attn_pool.kv.weight', 'attn_pool.proj.weight', 'attn_pool.norm.weight',
+      'attn_pool.mlp.fc1.weight', 'attn_pool.mlp.fc2.weight',
+    ]));
+    const x = input(32, 32, 2);
+    const y = m.forward(x);
+    expect(y.shape).toEqual([2, 4]);
+    const f = m.forwardFeatures(x);
+    const pre = m.forwardHead(f, { preLogits: true });
+    expect(pre.shape).toEqual([2, m.embedDim]);
+    m.resetClassifier(0, 'avg');
+    expect(Object.keys(m.stateDict()).some((k) => k.startsWith('attn_pool'))).toBe(false);
+    const p2 = m.forward(x);
+    expect(p2.shape).toEqual([2, m.embedDim]);
+    tf.dispose([x, y, f, pre, p2]);
+    m.dispose();
+  });
+});

@@ -26,12 +26,6 @@ const LEFT_OUT: Record<string, string[]> = {
     'vit_huge_patch14_xp_224', 'vit_pwee_patch16_reg1_gap_256', 'vit_dpwee_patch16_reg1_gap_256',
     // differential attention
     'vit_dwee_patch16_reg1_gap_256', 'vit_dlittle_patch16_reg1_gap_256',
-    // global_pool='map' (attention-pool head)
-    'vit_base_patch32_siglip_256', 'vit_base_patch16_siglip_224', 'vit_base_patch16_siglip_256', 'vit_base_patch16_siglip_384',
-    'vit_base_patch16_siglip_512', 'vit_large_patch16_siglip_256', 'vit_large_patch16_siglip_384', 'vit_large_patch16_siglip_512',
-    'vit_so400m_patch14_siglip_224', 'vit_so400m_patch14_siglip_378', 'vit_so400m_patch14_siglip_384',
-    'vit_so400m_patch16_siglip_256', 'vit_so400m_patch16_siglip_384', 'vit_so400m_patch16_siglip_512',
-    'vit_giantopt_patch16_siglip_256', 'vit_giantopt_patch16_siglip_384', 'vit_so150m_patch16_reg4_map_256', 'test_vit3',
   ],
   deit: [],
 };

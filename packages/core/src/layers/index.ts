@@ -22,3 +22,4 @@ export * from './grn.js';
 export * from './heads.js';
 export * from './conv-norm-act.js';
 export * from './global-context.js';
+export * from './attention-pool.js';
