@@ -1,8 +1,4 @@
-/**
- * The parts of @zoo/core's data module the CLI uses (classify, resolveDataConfig). Taken from the `@zoo/core` root
- * when it exports them; otherwise loaded from the data module beside the entry `@zoo/core` resolved to (src/*.ts
- * from source, dist/*.js when installed), so the CLI works either way.
- */
+/** The parts of @zoo/core's data module the CLI uses (classify, resolveDataConfig), typed for the CLI. */
 import * as core from '@zoo/core';
 import type { FeatureModel, VisionModel } from '@zoo/core';
 import type { createNodeTransform, NodeImageInput } from '@zoo/core/node';
@@ -25,15 +21,7 @@ export interface CoreData {
   resolveDataConfig(options: { model: VisionModel | FeatureModel }): TransformConfig;
 }
 
-let cached: Promise<CoreData> | undefined;
-
+/** The data helpers from `@zoo/core`'s public entry. */
 export function coreData(): Promise<CoreData> {
-  cached ??= (async () => {
-    const root = core as unknown as Partial<CoreData>;
-    if (typeof root.classify === 'function' && typeof root.resolveDataConfig === 'function') return root as CoreData;
-    const entry = import.meta.resolve('@zoo/core');
-    const ext = entry.endsWith('.ts') ? '.ts' : '.js';
-    return (await import(new URL(`./data/index${ext}`, entry).href)) as CoreData;
-  })();
-  return cached;
+  return Promise.resolve(core as unknown as CoreData);
 }
