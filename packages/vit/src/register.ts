@@ -1,6 +1,6 @@
 // Every architecture of timm's vision_transformer.py and deit.py that these blocks can build: each is its arguments
-// and one call, as in timm. Left out (not built here): parallel blocks (ParallelThingsBlock, ParallelScalingBlock,
-// DiffParallelScalingBlock) and differential attention.
+// and one call, as in timm. Left out (not built here): differential attention (attn_layer='diff',
+// DiffParallelScalingBlock).
 import { buildModelWithCfg, type CreateModelOptions, registerModel, registerModelDeprecations } from '@zoo/core';
 import { deitCfgs } from './cfgs-deit.js';
 import { vitCfgs } from './cfgs-vit.js';
@@ -104,11 +104,16 @@ export function register(): void {
   vit('vit_base_patch16_plus_240', { patchSize: 16, embedDim: 896, depth: 12, numHeads: 14, initValues: 1e-05 });
   vit('vit_base_patch16_rpn_224', { patchSize: 16, embedDim: 768, depth: 12, numHeads: 12, qkvBias: false, initValues: 1e-05, classToken: false, blockFn: 'res_post', globalPool: 'avg' });
   vit('vit_small_patch16_36x1_224', { patchSize: 16, embedDim: 384, depth: 36, numHeads: 6, initValues: 1e-05 });
+  vit('vit_small_patch16_18x2_224', { patchSize: 16, embedDim: 384, depth: 18, numHeads: 6, initValues: 1e-05, blockFn: 'parallel_things' });
+  vit('vit_base_patch16_18x2_224', { patchSize: 16, embedDim: 768, depth: 18, numHeads: 12, initValues: 1e-05, blockFn: 'parallel_things' });
   vit('eva_large_patch14_196', { patchSize: 14, embedDim: 1024, depth: 24, numHeads: 16, globalPool: 'avg' });
   vit('eva_large_patch14_336', { patchSize: 14, embedDim: 1024, depth: 24, numHeads: 16, globalPool: 'avg' });
   vit('flexivit_small', { patchSize: 16, embedDim: 384, depth: 12, numHeads: 6, noEmbedClass: true });
   vit('flexivit_base', { patchSize: 16, embedDim: 768, depth: 12, numHeads: 12, noEmbedClass: true });
   vit('flexivit_large', { patchSize: 16, embedDim: 1024, depth: 24, numHeads: 16, noEmbedClass: true });
+  vit('vit_base_patch16_xp_224', { patchSize: 16, embedDim: 768, depth: 12, numHeads: 12, preNorm: true, noEmbedClass: true, normLayer: 'rmsnorm', blockFn: 'parallel_scaling', qkvBias: false, qkNorm: true });
+  vit('vit_large_patch14_xp_224', { patchSize: 14, embedDim: 1024, depth: 24, numHeads: 16, preNorm: true, noEmbedClass: true, normLayer: 'rmsnorm', blockFn: 'parallel_scaling', qkvBias: false, qkNorm: true });
+  vit('vit_huge_patch14_xp_224', { patchSize: 14, embedDim: 1280, depth: 32, numHeads: 16, preNorm: true, noEmbedClass: true, normLayer: 'rmsnorm', blockFn: 'parallel_scaling', qkvBias: false, qkNorm: true });
   vit('vit_small_patch14_dinov2', { patchSize: 14, embedDim: 384, depth: 12, numHeads: 6, initValues: 1e-05 });
   vit('vit_base_patch14_dinov2', { patchSize: 14, embedDim: 768, depth: 12, numHeads: 12, initValues: 1e-05 });
   vit('vit_large_patch14_dinov2', { patchSize: 14, embedDim: 1024, depth: 24, numHeads: 16, initValues: 1e-05 });
@@ -156,6 +161,7 @@ export function register(): void {
   vit('vit_giantopt_patch16_siglip_gap_256', { patchSize: 16, embedDim: 1536, depth: 40, numHeads: 16, classToken: false, globalPool: 'avg', fcNorm: false, actLayer: 'gelu_tanh' });
   vit('vit_giantopt_patch16_siglip_gap_384', { patchSize: 16, embedDim: 1536, depth: 40, numHeads: 16, classToken: false, globalPool: 'avg', fcNorm: false, actLayer: 'gelu_tanh' });
   vit('vit_wee_patch16_reg1_gap_256', { patchSize: 16, embedDim: 256, depth: 14, numHeads: 4, initValues: 1e-05, mlpRatio: 5, classToken: false, noEmbedClass: true, regTokens: 1, globalPool: 'avg' });
+  vit('vit_pwee_patch16_reg1_gap_256', { patchSize: 16, embedDim: 256, depth: 16, numHeads: 4, initValues: 1e-05, mlpRatio: 5, classToken: false, noEmbedClass: true, regTokens: 1, globalPool: 'avg', blockFn: 'parallel_scaling' });
   vit('vit_little_patch16_reg1_gap_256', { patchSize: 16, embedDim: 320, depth: 14, numHeads: 5, initValues: 1e-05, mlpRatio: 5.6, classToken: false, noEmbedClass: true, regTokens: 1, globalPool: 'avg' });
   vit('vit_little_patch16_reg4_gap_256', { patchSize: 16, embedDim: 320, depth: 14, numHeads: 5, initValues: 1e-05, mlpRatio: 5.6, classToken: false, noEmbedClass: true, regTokens: 4, globalPool: 'avg' });
   vit('vit_medium_patch16_reg1_gap_256', { patchSize: 16, embedDim: 512, depth: 12, numHeads: 8, initValues: 1e-05, classToken: false, noEmbedClass: true, regTokens: 1, globalPool: 'avg' });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  type ActName, Attention, AttentionPoolLatent, featureTakeIndices, type ForwardIntermediatesOptions, GluMlp, type IntermediatesResult,
+  type ActName, applyAct, Attention, AttentionPoolLatent, featureTakeIndices, type ForwardIntermediatesOptions, GluMlp, type IntermediatesResult,
   LayerNorm, LayerScale, Linear, Mlp, Module, type NormFactory, type OutIndices, type Pair, type Param, PatchEmbed,
   resampleAbsPosEmbed, resampleAbsPosEmbedTensor, resamplePatchEmbed, resolveAct, RmsNorm, type StateDict, SwiGLU, VisionModel,
 } from '@zoo/core';
@@ -9,8 +9,11 @@ import {
 export type NormLayerName = 'layernorm' | 'rmsnorm';
 /** timm's `mlp_layer`: Mlp, SwiGLUPacked (GluMlp, silu, gate first) or SwiGLU (separate gate / value projections). */
 export type MlpLayerName = 'mlp' | 'swiglu_packed' | 'swiglu';
-/** timm's `block_fn`: pre-norm Block or ResPostBlock (norm after attn / mlp). */
-export type BlockFnName = 'block' | 'res_post';
+/**
+ * timm's `block_fn`: pre-norm Block, ResPostBlock (norm after attn / mlp), ParallelThingsBlock (two attn and two
+ * mlp branches summed) or ParallelScalingBlock (ViT-22B style: one fused in-projection for qkv and mlp fc1).
+ */
+export type BlockFnName = 'block' | 'res_post' | 'parallel_things' | 'parallel_scaling';
 export type VitPool = '' | 'token' | 'avg' | 'avgmax' | 'max' | 'map';
 
 export interface VisionTransformerArgs {
@@ -147,6 +150,99 @@ export class ResPostBlock extends Module {
   }
 }
 
+/** One residual branch of ParallelThingsBlock: norm → attn / mlp → (ls). Keys: norm, attn | mlp, ls. */
+class ParallelBranch extends Module {
+  constructor(readonly norm: Module, readonly fn: Module, readonly ls: LayerScale | null, fnName: string) {
+    super();
+    this.addModule('norm', norm);
+    this.addModule(fnName, fn);
+    if (ls) this.addModule('ls', ls);
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    const y = this.fn.forward(this.norm.forward(x));
+    return this.ls ? this.ls.forward(y) : y;
+  }
+}
+
+/** timm's `ParallelThingsBlock` (2 parallel branches): x + Σ attns(x), then x + Σ ffns(x). Keys: attns.N, ffns.N. */
+export class ParallelThingsBlock extends Module {
+  readonly attns: ParallelBranch[] = [];
+  readonly ffns: ParallelBranch[] = [];
+  constructor(dim: number, o: BlockOptions, numParallel = 2) {
+    super();
+    const attns = this.addModule('attns', new Module());
+    const ffns = this.addModule('ffns', new Module());
+    for (let i = 0; i < numParallel; i++) {
+      const ls = o.initValues ? new LayerScale(dim, o.initValues) : null;
+      this.attns.push(attns.addModule(String(i), new ParallelBranch(o.norm(dim), makeAttn(dim, o), ls, 'attn')));
+    }
+    for (let i = 0; i < numParallel; i++) {
+      const ls = o.initValues ? new LayerScale(dim, o.initValues) : null;
+      this.ffns.push(ffns.addModule(String(i), new ParallelBranch(o.norm(dim), makeMlp(dim, o), ls, 'mlp')));
+    }
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    x = tf.add(x, tf.addN(this.attns.map((a) => a.forward(x))));
+    return tf.add(x, tf.addN(this.ffns.map((f) => f.forward(x))));
+  }
+}
+
+/**
+ * timm's `ParallelScalingBlock`: in_norm → in_proj split into [mlp hidden, q, k, v]; attention and act(mlp) run in
+ * parallel; attn_out_proj(attn) + mlp_out_proj(mlp), layer-scaled, added to x. Keys: in_norm, in_proj, mlp_bias (when
+ * no qkv bias), q_norm, k_norm, attn_out_proj, mlp_out_proj, ls.
+ */
+export class ParallelScalingBlock extends Module {
+  readonly numHeads: number;
+  readonly headDim: number;
+  readonly mlpHidden: number;
+  readonly inNorm: Module;
+  readonly inProj: Linear;
+  readonly mlpBias: Param | null;
+  readonly qNorm: Module | null;
+  readonly kNorm: Module | null;
+  readonly attnOutProj: Linear;
+  readonly mlpOutProj: Linear;
+  readonly ls: LayerScale | null;
+  readonly act: ActName;
+  constructor(readonly dim: number, o: BlockOptions) {
+    super();
+    if (o.scaleAttnNorm || o.scaleMlpNorm) throw new Error('ParallelScalingBlock: scale norms are not supported');
+    this.numHeads = o.numHeads;
+    this.headDim = dim / o.numHeads;
+    this.mlpHidden = Math.trunc(o.mlpRatio * dim);
+    this.act = o.act;
+    this.inNorm = this.addModule('in_norm', o.norm(dim));
+    this.inProj = this.addModule('in_proj', new Linear(dim, this.mlpHidden + 3 * dim, { bias: o.qkvBias }));
+    this.mlpBias = o.qkvBias ? null : this.addParam('mlp_bias', [this.mlpHidden], { init: { kind: 'zeros' } });
+    this.qNorm = o.qkNorm ? this.addModule('q_norm', o.norm(this.headDim)) : null;
+    this.kNorm = o.qkNorm ? this.addModule('k_norm', o.norm(this.headDim)) : null;
+    this.attnOutProj = this.addModule('attn_out_proj', new Linear(dim, dim, { bias: o.projBias }));
+    this.mlpOutProj = this.addModule('mlp_out_proj', new Linear(this.mlpHidden, dim, { bias: o.projBias }));
+    this.ls = o.initValues !== null ? this.addModule('ls', new LayerScale(dim, o.initValues)) : null;
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    const [B, N, C] = x.shape as [number, number, number];
+    const H = this.numHeads;
+    const D = this.headDim;
+    const y = this.inProj.forward(this.inNorm.forward(x));
+    let [xm, q, k, v] = tf.split(y, [this.mlpHidden, C, C, C], -1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    if (this.mlpBias) xm = tf.add(xm, this.mlpBias.value);
+    const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, N, H, D]), [0, 2, 1, 3]);
+    q = heads(q);
+    k = heads(k);
+    if (this.qNorm) q = this.qNorm.forward(q);
+    if (this.kNorm) k = this.kNorm.forward(k);
+    const q3 = tf.reshape(tf.mul(q, D ** -0.5), [B * H, N, D]) as tf.Tensor3D;
+    const attn = tf.softmax(tf.matMul(q3, tf.reshape(k, [B * H, N, D]) as tf.Tensor3D, false, true), -1) as tf.Tensor3D;
+    const o = tf.matMul(attn, tf.reshape(heads(v), [B * H, N, D]) as tf.Tensor3D);
+    const xa = tf.reshape(tf.transpose(tf.reshape(o, [B, H, N, D]), [0, 2, 1, 3]), [B, N, C]);
+    let out = tf.add(this.attnOutProj.forward(xa), this.mlpOutProj.forward(applyAct(this.act, xm)));
+    if (this.ls) out = this.ls.forward(out);
+    return tf.add(x, out);
+  }
+}
+
 class BlockList extends Module {}
 
 const POOLS = ['', 'avg', 'avgmax', 'max', 'token', 'map'];
@@ -235,7 +331,10 @@ export class VisionTransformer extends VisionModel {
     this.blockList = this.addModule('blocks', new BlockList());
     this.blocks = [];
     for (let i = 0; i < depth; i++) {
-      const b = blockFn === 'res_post' ? new ResPostBlock(embedDim, blockOpts) : new Block(embedDim, blockOpts);
+      const b = blockFn === 'res_post' ? new ResPostBlock(embedDim, blockOpts)
+        : blockFn === 'parallel_things' ? new ParallelThingsBlock(embedDim, blockOpts)
+        : blockFn === 'parallel_scaling' ? new ParallelScalingBlock(embedDim, blockOpts)
+        : new Block(embedDim, blockOpts);
       this.blocks.push(this.blockList.addModule(String(i), b));
     }
     this.featureInfo = Array.from({ length: depth }, (_, i) => ({ module: `blocks.${i}`, numChs: embedDim, reduction: r }));

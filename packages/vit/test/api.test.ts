@@ -198,3 +198,32 @@ describe('MAP attention-pool head (SigLIP)', () => {
     m.dispose();
   });
 });
+
+describe('parallel blocks', () => {
+  it("ParallelThingsBlock / ParallelScalingBlock carry timm's keys and run", async () => {
+    const things = (await createModel('vit_small_patch16_18x2_224', { imgSize: 32, numClasses: 3 })) as VisionTransformer;
+    const tk = things.namedParams().map(([n]) => n);
+    expect(tk).toEqual(expect.arrayContaining([
+      'blocks.0.attns.0.norm.weight', 'blocks.0.attns.1.attn.qkv.weight', 'blocks.0.attns.0.ls.gamma',
+      'blocks.17.ffns.1.mlp.fc2.bias', 'blocks.17.ffns.0.ls.gamma',
+    ]));
+    const scaling = (await createModel('vit_base_patch16_xp_224', { imgSize: 32, numClasses: 3 })) as VisionTransformer;
+    const sk = scaling.namedParams().map(([n]) => n);
+    expect(sk).toEqual(expect.arrayContaining([
+      'blocks.0.in_norm.weight', 'blocks.0.in_proj.weight', 'blocks.0.mlp_bias', 'blocks.0.q_norm.weight',
+      'blocks.0.k_norm.weight', 'blocks.0.attn_out_proj.weight', 'blocks.0.mlp_out_proj.bias', 'norm_pre.weight',
+    ]));
+    expect(sk).not.toContain('blocks.0.in_proj.bias');
+    expect(sk).not.toContain('norm_pre.bias'); // RmsNorm
+    const x = input(32, 32);
+    const pwee = (await createModel('vit_pwee_patch16_reg1_gap_256', { imgSize: 32, numClasses: 3 })) as VisionTransformer;
+    for (const m of [things, pwee]) {
+      const y = m.forward(x);
+      expect(y.shape).toEqual([1, 3]);
+      expect(Number.isFinite(y.dataSync()[0])).toBe(true);
+      y.dispose();
+    }
+    x.dispose();
+    for (const m of [things, scaling, pwee]) m.dispose();
+  });
+});

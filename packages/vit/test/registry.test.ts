@@ -21,11 +21,8 @@ const load = (m: string) => JSON.parse(readFileSync(join(import.meta.dirname, `f
 /** Architectures of timm's module that are not built here, and why. */
 const LEFT_OUT: Record<string, string[]> = {
   vision_transformer: [
-    // ParallelThingsBlock / ParallelScalingBlock / DiffParallelScalingBlock
-    'vit_small_patch16_18x2_224', 'vit_base_patch16_18x2_224', 'vit_base_patch16_xp_224', 'vit_large_patch14_xp_224',
-    'vit_huge_patch14_xp_224', 'vit_pwee_patch16_reg1_gap_256', 'vit_dpwee_patch16_reg1_gap_256',
-    // differential attention
-    'vit_dwee_patch16_reg1_gap_256', 'vit_dlittle_patch16_reg1_gap_256',
+    // differential attention (attn_layer='diff', DiffParallelScalingBlock)
+    'vit_dpwee_patch16_reg1_gap_256', 'vit_dwee_patch16_reg1_gap_256', 'vit_dlittle_patch16_reg1_gap_256',
   ],
   deit: [],
 };
