@@ -1,7 +1,7 @@
 // The EfficientNet / MobileNet blocks of timm's _efficientnet_blocks.py, on NHWC input. Module names (and so
 // state-dict keys) are timm's.
 import * as tf from '@tensorflow/tfjs-core';
-import { type ActName, Conv2d, DropPath, Identity, Module, type Param, resolveAct } from '@zoo/core';
+import { type ActName, CondConv2d, Conv2d, DropPath, Identity, Linear, Module, type Param, resolveAct } from '@zoo/core';
 import {
   type AaLayer, type AnyConv, convNorm, createAa, createConv, createNormAct, type NormLayer, numGroups, pyRound,
 } from './layers.js';
@@ -328,4 +328,55 @@ export function makeDivisible8(v: number): number {
   let n = Math.max(8, Math.trunc(v + 4) - (Math.trunc(v + 4) % 8));
   if (n < 0.9 * v) n += 8;
   return n;
+}
+
+/** timm's CondConvResidual ('ir' with `cc<experts>`): an inverted residual whose convs are CondConv2d, routed per sample. */
+export class CondConvResidual extends EfficientBlock {
+  readonly convPw: CondConv2d;
+  readonly bn1: Module;
+  readonly convDw: CondConv2d;
+  readonly bn2: Module;
+  readonly se: Module;
+  readonly convPwl: CondConv2d;
+  readonly bn3: Module;
+  readonly routingFn: Linear;
+  readonly hasSkip: boolean;
+  constructor(a: CommonBlockArgs & {
+    dwKernelSize: number | number[]; expKernelSize: number | number[]; pwKernelSize: number | number[];
+    expRatio: number; noskip: boolean; numExperts: number;
+  }) {
+    super();
+    const single = (k: number | number[]) => {
+      if (Array.isArray(k)) throw new Error('CondConv blocks take a single kernel size');
+      return k;
+    };
+    this.hasSkip = a.inChs === a.outChs && a.stride === 1 && !a.noskip;
+    const midChs = makeDivisible8(a.inChs * a.expRatio);
+    const groups = numGroups(a.groupSize ?? 1, midChs);
+    const e = a.numExperts;
+    this.convPw = this.addModule('conv_pw', new CondConv2d(a.inChs, midChs, single(a.expKernelSize), { padding: a.padType, numExperts: e }));
+    this.bn1 = this.addModule('bn1', createNormAct(a.normLayer, midChs, a.actLayer));
+    this.convDw = this.addModule('conv_dw', new CondConv2d(midChs, midChs, single(a.dwKernelSize), {
+      stride: a.stride, dilation: a.dilation, groups, padding: a.padType, numExperts: e,
+    }));
+    this.bn2 = this.addModule('bn2', createNormAct(a.normLayer, midChs, a.actLayer));
+    this.addModule('aa', new Identity());
+    this.se = this.addModule('se', a.seLayer ? a.seLayer(midChs, a.actLayer) : new Identity());
+    this.convPwl = this.addModule('conv_pwl', new CondConv2d(midChs, a.outChs, single(a.pwKernelSize), { padding: a.padType, numExperts: e }));
+    this.bn3 = this.addModule('bn3', createNormAct(a.normLayer, a.outChs, a.actLayer, false));
+    this.addModule('drop_path', dropPath(a.dropPathRate));
+    this.routingFn = this.addModule('routing_fn', new Linear(a.inChs, e));
+  }
+  featureInfo(location: string): BlockFeatureInfo {
+    if (location === 'expansion') return { module: 'conv_pwl', hookType: 'forward_pre', numChs: this.convPwl.inChannels };
+    return { module: '', numChs: this.convPwl.outChannels };
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    const routing = tf.sigmoid(this.routingFn.forward(tf.mean(x, [1, 2])));
+    let y = this.bn1.forward(this.convPw.forwardRouted(x, routing));
+    y = this.bn2.forward(this.convDw.forwardRouted(y, routing));
+    y = this.se.forward(y);
+    y = this.bn3.forward(this.convPwl.forwardRouted(y, routing));
+    return residual(y, x, this.hasSkip);
+  }
 }

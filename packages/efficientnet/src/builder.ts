@@ -2,7 +2,7 @@
 // that turns decoded block args into stages of blocks with feature info.
 import { type ActName, type FeatureInfoEntry, GlobalContext, makeDivisible, type Module, Sequential } from '@zoo/core';
 import {
-  ConvBnAct, DepthwiseSeparableConv, EdgeResidual, type EfficientBlock, InvertedResidual, type SeLayerSpec,
+  CondConvResidual, ConvBnAct, DepthwiseSeparableConv, EdgeResidual, type EfficientBlock, InvertedResidual, type SeLayerSpec,
   SqueezeExcite, UniversalInvertedResidual,
 } from './blocks.js';
 import { type AaLayer, type NormLayer, pyRound } from './layers.js';
@@ -229,7 +229,13 @@ export class EfficientNetBuilder {
     let block: EfficientBlock;
     switch (ba.blockType) {
       case 'ir':
-        if (ba.numExperts) throw new Error('CondConv blocks (cc) are not supported');
+        if (ba.numExperts) {
+          block = new CondConvResidual({
+            ...common, dwKernelSize: ba.dwKernelSize!, expKernelSize: ba.expKernelSize!, pwKernelSize: ba.pwKernelSize!,
+            expRatio: ba.expRatio!, noskip: !!ba.noskip, numExperts: ba.numExperts,
+          });
+          break;
+        }
         block = new InvertedResidual({
           ...common, dwKernelSize: ba.dwKernelSize!, expKernelSize: ba.expKernelSize!, pwKernelSize: ba.pwKernelSize!,
           expRatio: ba.expRatio!, noskip: !!ba.noskip, s2d: ba.s2d,

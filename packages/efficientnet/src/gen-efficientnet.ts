@@ -357,3 +357,19 @@ export function genEfficientnetX(
 }
 
 export type { NormLayer };
+
+export function genEfficientnetCondconv(
+  variant: string, kw: Kwargs, o: { channelMultiplier?: number; depthMultiplier?: number; expertsMultiplier?: number } = {},
+): Created {
+  const { channelMultiplier = 1.0, depthMultiplier = 1.0, expertsMultiplier = 1 } = o;
+  const archDef = [
+    ['ds_r1_k3_s1_e1_c16_se0.25'], ['ir_r2_k3_s2_e6_c24_se0.25'], ['ir_r2_k5_s2_e6_c40_se0.25'], ['ir_r3_k3_s2_e6_c80_se0.25'],
+    ['ir_r3_k5_s1_e6_c112_se0.25_cc4'], ['ir_r4_k5_s2_e6_c192_se0.25_cc4'], ['ir_r1_k3_s1_e6_c320_se0.25_cc4'],
+  ];
+  const roundChsFn = rc(channelMultiplier);
+  kw = { ...kw };
+  return create(variant, kw, {
+    blockArgs: decodeArchDef(archDef, { depthMultiplier, expertsMultiplier }), numFeatures: roundChsFn(1280), stemSize: 32,
+    roundChsFn, normLayer: popNorm(kw), actLayer: popAct(kw, 'swish'),
+  });
+}

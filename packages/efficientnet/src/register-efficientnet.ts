@@ -2,7 +2,7 @@
 import { registerModel, registerModelDeprecations, type CreateModelOptions } from '@zoo/core';
 import { efficientnetCfgs } from './cfgs-efficientnet.js';
 import {
-  type Created, genEfficientnet, genEfficientnetEdge, genEfficientnetLite, genEfficientnetV2Base, genEfficientnetV2L,
+  type Created, genEfficientnet, genEfficientnetCondconv, genEfficientnetEdge, genEfficientnetLite, genEfficientnetV2Base, genEfficientnetV2L,
   genEfficientnetV2M, genEfficientnetV2S, genEfficientnetV2Xl, genFbnetc, genMixnetM, genMixnetS, genMnasnetA1,
   genMnasnetB1, genMnasnetSmall, genMobilenetEdgetpu, genMobilenetV1, genMobilenetV2, genSpnasnet, genTestEfficientnet,
   genTinynet, type Kwargs, tfDefaults,
@@ -19,12 +19,11 @@ const GN8 = { type: 'groupnorm', groupSize: 8 } as const;
 const GN16 = { type: 'groupnorm', groupSize: 16 } as const;
 
 /**
- * Architectures of timm's efficientnet.py left out: efficientnet_cc_* / tf_efficientnet_cc_* (CondConv),
+ * Architectures of timm's efficientnet.py left out:
  * efficientnet_x_b3 / efficientnet_x_b5 / efficientnet_h_b5 (space-to-depth blocks), test_efficientnet_evos (EvoNorm).
  */
 export const EFFICIENTNET_LEFT_OUT = [
-  'efficientnet_cc_b0_4e', 'efficientnet_cc_b0_8e', 'efficientnet_cc_b1_8e', 'tf_efficientnet_cc_b0_4e', 'tf_efficientnet_cc_b0_8e',
-  'tf_efficientnet_cc_b1_8e', 'efficientnet_x_b3', 'efficientnet_x_b5', 'efficientnet_h_b5',
+  'efficientnet_x_b3', 'efficientnet_x_b5', 'efficientnet_h_b5',
   'test_efficientnet_evos',
 ];
 
@@ -72,6 +71,9 @@ export function registerEfficientnet(): void {
   reg('efficientnet_em', (kw) => genEfficientnetEdge('efficientnet_em', kw, { depthMultiplier: 1.1 }));
   reg('efficientnet_el', (kw) => genEfficientnetEdge('efficientnet_el', kw, { channelMultiplier: 1.2, depthMultiplier: 1.4 }));
   reg('efficientnet_el_pruned', (kw) => genEfficientnetEdge('efficientnet_el_pruned', kw, { channelMultiplier: 1.2, depthMultiplier: 1.4 }));
+  reg('efficientnet_cc_b0_4e', (kw) => genEfficientnetCondconv('efficientnet_cc_b0_4e', kw));
+  reg('efficientnet_cc_b0_8e', (kw) => genEfficientnetCondconv('efficientnet_cc_b0_8e', kw, { expertsMultiplier: 2 }));
+  reg('efficientnet_cc_b1_8e', (kw) => genEfficientnetCondconv('efficientnet_cc_b1_8e', kw, { depthMultiplier: 1.1, expertsMultiplier: 2 }));
   const lite: [string, number, number][] = [['lite0', 1.0, 1.0], ['lite1', 1.0, 1.1], ['lite2', 1.1, 1.2], ['lite3', 1.2, 1.4], ['lite4', 1.4, 1.8]];
   for (const [v, cm, dm] of lite) {
     const name = `efficientnet_${v}`;
@@ -97,6 +99,9 @@ export function registerEfficientnet(): void {
   reg('tf_efficientnet_es', (kw) => genEfficientnetEdge('tf_efficientnet_es', tfDefaults(kw)));
   reg('tf_efficientnet_em', (kw) => genEfficientnetEdge('tf_efficientnet_em', tfDefaults(kw), { depthMultiplier: 1.1 }));
   reg('tf_efficientnet_el', (kw) => genEfficientnetEdge('tf_efficientnet_el', tfDefaults(kw), { channelMultiplier: 1.2, depthMultiplier: 1.4 }));
+  reg('tf_efficientnet_cc_b0_4e', (kw) => genEfficientnetCondconv('tf_efficientnet_cc_b0_4e', tfDefaults(kw)));
+  reg('tf_efficientnet_cc_b0_8e', (kw) => genEfficientnetCondconv('tf_efficientnet_cc_b0_8e', tfDefaults(kw), { expertsMultiplier: 2 }));
+  reg('tf_efficientnet_cc_b1_8e', (kw) => genEfficientnetCondconv('tf_efficientnet_cc_b1_8e', tfDefaults(kw), { depthMultiplier: 1.1, expertsMultiplier: 2 }));
   for (const [v, cm, dm] of lite) {
     const name = `tf_efficientnet_${v}`;
     reg(name, (kw) => genEfficientnetLite(name, tfDefaults(kw), { channelMultiplier: cm, depthMultiplier: dm }));

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { GlobalContext } from '@zoo/core';
+import { CondConv2d, Conv2d, GlobalContext } from '@zoo/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 beforeAll(async () => {
@@ -63,4 +63,36 @@ describe('GlobalContext (GCNet) matches its definition', () => {
     x.dispose();
     gc.dispose();
   });
+});
+
+describe('CondConv2d matches a conv with each sample\'s routed kernel', () => {
+  for (const [groups, cin, cout, k, stride, padding] of [[1, 3, 5, 3, 1, ''], [4, 4, 4, 5, 2, 'same'], [1, 6, 2, 1, 1, '']] as const) {
+    it(`groups ${groups}, ${cin}→${cout}, k${k}, stride ${stride}, padding '${padding}'`, () => {
+      const E = 3;
+      const cc = new CondConv2d(cin, cout, k, { groups, stride, padding, numExperts: E, bias: true });
+      const P = cout * (cin / groups) * k * k;
+      const w = rand(E * P, 11);
+      const bias = rand(E * cout, 12);
+      cc.loadStateDict({ weight: { shape: [E, P], data: w }, bias: { shape: [E, cout], data: bias } } as never);
+      const x = tf.tensor4d(rand(2 * 7 * 7 * cin, 13), [2, 7, 7, cin]);
+      const routing = tf.tensor2d([0.2, 0.5, 0.9, 0.7, 0.1, 0.3], [2, E]);
+      const y = cc.forwardRouted(x, routing);
+      const r = routing.arraySync();
+      for (let b = 0; b < 2; b++) {
+        const conv = new Conv2d(cin, cout, k, { groups, stride, padding, bias: true });
+        const wb = new Float32Array(P).map((_, i) => r[b]!.reduce((a, re, e) => a + re * w[e * P + i]!, 0));
+        const bb = new Float32Array(cout).map((_, i) => r[b]!.reduce((a, re, e) => a + re * bias[e * cout + i]!, 0));
+        conv.loadStateDict({ weight: { shape: [cout, cin / groups, k, k], data: wb }, bias: { shape: [cout], data: bb } } as never);
+        const xb = tf.slice(x, [b, 0, 0, 0], [1, -1, -1, -1]);
+        const ref = conv.forward(xb);
+        const got = tf.slice(y, [b, 0, 0, 0], [1, -1, -1, -1]);
+        expect(got.shape).toEqual(ref.shape);
+        expect(tf.max(tf.abs(tf.sub(got, ref))).dataSync()[0]).toBeLessThan(1e-5);
+        tf.dispose([xb, ref, got]);
+        conv.dispose();
+      }
+      tf.dispose([x, routing, y]);
+      cc.dispose();
+    });
+  }
 });

@@ -53,6 +53,18 @@ describe("architectures have timm's parameter counts", () => {
     mobilenetv3_small_100: 2542856, lcnet_050: 1880856, mobilenetv4_conv_small: 3774024, mobilenetv4_conv_medium: 9715512,
     gc_efficientnetv2_rw_t: 13677713, efficientnet_b1_pruned: 6331916, efficientnet_b2_pruned: 8309737, efficientnet_b3_pruned: 9855020,
   };
+  // Counts timm's tables give in millions (2 decimals).
+  const MILLIONS: Record<string, number> = {
+    efficientnet_cc_b0_4e: 13.31, efficientnet_cc_b0_8e: 24.01, efficientnet_cc_b1_8e: 39.72, mobilenetv4_conv_large: 32.59,
+    fbnetv3_b: 8.6, tinynet_a: 6.19, efficientnetv2_rw_s: 23.94, mobilenetv3_large_150d: 14.62,
+  };
+  for (const [name, n] of Object.entries(MILLIONS)) {
+    it(`${name} (${n}M)`, async () => {
+      const m = (await createModel(name)) as VisionModel;
+      expect(Math.round(learnable(m) / 1e4) / 100).toBe(n);
+      m.dispose();
+    });
+  }
   for (const [name, n] of Object.entries(COUNTS)) {
     it(name, async () => {
       const m = (await createModel(name)) as VisionModel;
@@ -81,7 +93,7 @@ describe("pruned variants take timm's pruned definitions", () => {
 });
 
 describe('features and intermediates', () => {
-  for (const name of ['mobilenetv3_large_100', 'mobilenetv4_conv_small', 'efficientnetv2_rw_t', 'mixnet_s']) {
+  for (const name of ['mobilenetv3_large_100', 'mobilenetv4_conv_small', 'efficientnetv2_rw_t', 'mixnet_s', 'tf_efficientnet_cc_b0_4e', 'gc_efficientnetv2_rw_t']) {
     it(`${name}: features_only levels agree with feature_info and forward_intermediates`, async () => {
       const model = (await createModel(name)) as VisionModel;
       const fm = (await createModel(name, { featuresOnly: true })) as FeatureModel;

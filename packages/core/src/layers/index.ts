@@ -23,3 +23,4 @@ export * from './heads.js';
 export * from './conv-norm-act.js';
 export * from './global-context.js';
 export * from './attention-pool.js';
+export * from './cond-conv.js';
