@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { Module, Sequential } from '../module.js';
-import { type ActName, resolveAct } from './activations.js';
+import { type ActName, applyAct, resolveAct } from './activations.js';
 import { Conv2d, type PaddingArg } from './conv.js';
 import { convNormAct } from './fuse.js';
 import { BatchNormAct2d } from './norm.js';
@@ -75,7 +75,9 @@ export class ConvNormAct extends Module {
     return this.bn instanceof BatchNormAct2d ? this.bn.act : resolveAct(null);
   }
   override forward(x: tf.Tensor): tf.Tensor {
-    const y = convNormAct(x, this.conv, this.bn instanceof BatchNormAct2d ? this.bn : null);
+    const bn = this.bn instanceof BatchNormAct2d ? this.bn : null;
+    // tfjs' fused 'leakyrelu' defaults to slope 0.2, torch's LeakyReLU to 0.01: run that one unfused.
+    const y = bn?.act === 'leaky_relu' ? applyAct('leaky_relu', this.conv.forwardBn(x, bn, 'identity')) : convNormAct(x, this.conv, bn);
     return this.aa ? this.aa.forward(y) : y;
   }
 }

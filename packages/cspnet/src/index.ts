@@ -1,0 +1,12 @@
+/**
+ * @zoo/cspnet — timm's CSPNet family (CSPResNet/ResNeXt, CSPDarkNet, DarkNet, CS3-DarkNet/EdgeNet). Importing this
+ * entry registers every architecture; `@zoo/cspnet/models` exports the classes without registering anything.
+ */
+import { register } from './register.js';
+
+register();
+
+export { MODULE, register } from './register.js';
+export * from './cspnet.js';
+export { cs3Cfg, MODEL_CFGS } from './model-cfgs.js';
+export { defaultCfgs } from './cfgs.js';
