@@ -22,3 +22,6 @@ async function nodeDecode(input: unknown): Promise<RawImageLike | undefined> {
 export function createNodeTransform(config: DataConfig | DataConfigOverrides): ImageTransform<NodeImageInput> {
   return createTransform<NodeImageInput>(config, { decode: nodeDecode });
 }
+export {
+  defaultNumThreads, type NodeBackendInfo, type NodeBackendOptions, nodeBackendInfo, prepareNodeWasm, resolveNumThreads, setNodeBackend,
+} from './threads.js';
