@@ -69,6 +69,22 @@ function dropPath(rate: number): Module | null {
   return rate > 0 ? new DropPath(rate) : null;
 }
 
+/**
+ * The start of a space-to-depth region (s2d == 1): a 2×2 stride-2 conv to 4× channels (`conv_s2d`, `bn_s2d`), and
+ * the depthwise kernel halved (TF 'same' padding when it becomes 2). Returns the new widths, or null.
+ */
+function spaceToDepth(
+  block: { convS2d: AnyConv | null; bnS2d: Module | null } & Module, a: CommonBlockArgs & { s2d?: number }, dwKernel: number | number[],
+): { chs: number; dwKernel: number; dwPad: '' | 'same' | 'valid' } | null {
+  if (a.s2d !== 1) return null;
+  if (Array.isArray(dwKernel)) throw new Error('space-to-depth blocks take a single kernel size');
+  const chs = a.inChs * 4;
+  block.convS2d = block.addModule('conv_s2d', createConv(a.inChs, chs, 2, { stride: 2, padding: 'same' }));
+  block.bnS2d = block.addModule('bn_s2d', createNormAct(a.normLayer, chs, a.actLayer));
+  const k = Math.floor((dwKernel + 1) / 2);
+  return { chs, dwKernel: k, dwPad: k === 2 ? 'same' : a.padType };
+}
+
 function residual(x: tf.Tensor, shortcut: tf.Tensor, hasSkip: boolean): tf.Tensor {
   return hasSkip ? tf.add(x, shortcut) : x;
 }
@@ -104,6 +120,8 @@ export class ConvBnAct extends EfficientBlock {
 
 /** timm's DepthwiseSeparableConv ('ds', 'dsa'): dw conv → norm+act (→ aa) → SE → pw conv → norm (+act). */
 export class DepthwiseSeparableConv extends EfficientBlock {
+  convS2d: AnyConv | null = null;
+  bnS2d: Module | null = null;
   readonly convDw: AnyConv;
   readonly bn1: Module;
   readonly aa: Module;
@@ -115,12 +133,15 @@ export class DepthwiseSeparableConv extends EfficientBlock {
     dwKernelSize: number | number[]; pwKernelSize: number | number[]; pwAct: boolean; noskip: boolean; s2d?: number;
   }) {
     super();
-    if (a.s2d) throw new Error('space-to-depth (s2d) blocks are not supported');
     this.hasSkip = a.stride === 1 && a.inChs === a.outChs && !a.noskip;
-    const useAa = !!a.aaLayer && a.stride > 1;
+    let useAa = !!a.aaLayer && a.stride > 1;
+    const s2d = spaceToDepth(this, a, a.dwKernelSize);
+    if (s2d) useAa = false;
+    const inChs = s2d ? s2d.chs : a.inChs;
+    a = { ...a, inChs };
     const groups = numGroups(a.groupSize ?? 1, a.inChs);
-    this.convDw = this.addModule('conv_dw', createConv(a.inChs, a.inChs, a.dwKernelSize, {
-      stride: useAa ? 1 : a.stride, dilation: a.dilation, padding: a.padType, groups,
+    this.convDw = this.addModule('conv_dw', createConv(a.inChs, a.inChs, s2d ? s2d.dwKernel : a.dwKernelSize, {
+      stride: useAa ? 1 : a.stride, dilation: a.dilation, padding: s2d ? s2d.dwPad : a.padType, groups,
     }));
     this.bn1 = this.addModule('bn1', createNormAct(a.normLayer, a.inChs, a.actLayer));
     this.aa = this.addModule('aa', createAa(a.aaLayer, a.outChs, a.stride, useAa));
@@ -134,7 +155,8 @@ export class DepthwiseSeparableConv extends EfficientBlock {
     return { module: '', numChs: this.convPw.outChannels };
   }
   override forward(x: tf.Tensor): tf.Tensor {
-    let y = convNorm(x, this.convDw, this.bn1);
+    let y = this.convS2d ? convNorm(x, this.convS2d, this.bnS2d!) : x;
+    y = convNorm(y, this.convDw, this.bn1);
     y = this.aa.forward(y);
     y = this.se.forward(y);
     y = convNorm(y, this.convPw, this.bn2);
@@ -144,6 +166,8 @@ export class DepthwiseSeparableConv extends EfficientBlock {
 
 /** timm's InvertedResidual ('ir', MBConv): pw expand → dw → SE → pw linear, skip when shapes allow. */
 export class InvertedResidual extends EfficientBlock {
+  convS2d: AnyConv | null = null;
+  bnS2d: Module | null = null;
   readonly convPw: AnyConv;
   readonly bn1: Module;
   readonly convDw: AnyConv;
@@ -158,15 +182,17 @@ export class InvertedResidual extends EfficientBlock {
     expRatio: number; noskip: boolean; s2d?: number;
   }) {
     super();
-    if (a.s2d) throw new Error('space-to-depth (s2d) blocks are not supported');
     this.hasSkip = a.inChs === a.outChs && a.stride === 1 && !a.noskip;
-    const useAa = !!a.aaLayer && a.stride > 1;
+    let useAa = !!a.aaLayer && a.stride > 1;
+    const s2d = spaceToDepth(this, a, a.dwKernelSize);
+    if (s2d) useAa = false;
+    a = { ...a, inChs: s2d ? s2d.chs : a.inChs };
     const midChs = makeDivisible8(a.inChs * a.expRatio);
     const groups = numGroups(a.groupSize ?? 1, midChs);
     this.convPw = this.addModule('conv_pw', createConv(a.inChs, midChs, a.expKernelSize, { padding: a.padType }));
     this.bn1 = this.addModule('bn1', createNormAct(a.normLayer, midChs, a.actLayer));
-    this.convDw = this.addModule('conv_dw', createConv(midChs, midChs, a.dwKernelSize, {
-      stride: useAa ? 1 : a.stride, dilation: a.dilation, groups, padding: a.padType,
+    this.convDw = this.addModule('conv_dw', createConv(midChs, midChs, s2d ? s2d.dwKernel : a.dwKernelSize, {
+      stride: useAa ? 1 : a.stride, dilation: a.dilation, groups, padding: s2d ? s2d.dwPad : a.padType,
     }));
     this.bn2 = this.addModule('bn2', createNormAct(a.normLayer, midChs, a.actLayer));
     this.aa = this.addModule('aa', createAa(a.aaLayer, midChs, a.stride, useAa));
@@ -180,7 +206,8 @@ export class InvertedResidual extends EfficientBlock {
     return { module: '', numChs: this.convPwl.outChannels };
   }
   override forward(x: tf.Tensor): tf.Tensor {
-    let y = convNorm(x, this.convPw, this.bn1);
+    let y = this.convS2d ? convNorm(x, this.convS2d, this.bnS2d!) : x;
+    y = convNorm(y, this.convPw, this.bn1);
     y = convNorm(y, this.convDw, this.bn2);
     y = this.aa.forward(y);
     y = this.se.forward(y);

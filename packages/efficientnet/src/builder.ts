@@ -217,10 +217,13 @@ export class EfficientNetBuilder {
 
   private makeBlock(ba: BlockArgs, blockIdx: number, blockCount: number): EfficientBlock {
     const dropPathRate = (this.o.dropPathRate * blockIdx) / blockCount;
-    const outChs = this.o.roundChsFn(ba.outChs);
+    const s2d = ba.s2d ?? 0;
+    // Inside a space-to-depth region the block works at 4× the channels.
+    const outChs = this.o.roundChsFn(ba.outChs) * (s2d > 0 ? 4 : 1);
     const forceInChs = ba.forceInChs ? this.o.roundChsFn(ba.forceInChs) : 0;
     let seRatio = ba.seRatio ?? 0;
     if (seRatio && !this.o.seFromExp) seRatio /= ba.expRatio ?? 1.0;
+    if (seRatio && s2d === 1) seRatio /= 4;
     const common = {
       inChs: this.inChs, outChs, stride: ba.stride, dilation: ba.dilation ?? 1, padType: this.o.padType,
       actLayer: ba.actLayer ?? this.o.actLayer, normLayer: this.o.normLayer, aaLayer: this.o.aaLayer,
@@ -278,6 +281,7 @@ export class EfficientNetBuilder {
     let currentStride = 2;
     let currentDilation = 1;
     const stages: Sequential[] = [];
+    let space2depth = 0;
     if (modelBlockArgs[0]![0]!.stride > 1) {
       this.features.push({ module: 'bn1', numChs: inChs, stage: 0, reduction: currentStride });
     }
@@ -288,7 +292,19 @@ export class EfficientNetBuilder {
         const lastBlock = blockIdx + 1 === stackArgs.length;
         if (ba.stride !== 1 && ba.stride !== 2) throw new Error(`stride must be 1 or 2, got ${ba.stride}`);
         if (blockIdx >= 1) ba.stride = 1;
-        if (ba.s2d) throw new Error('space-to-depth (s2d) blocks are not supported');
+        // Space-to-depth (timm's WIP 's2d'): the 'd' block starts it, the next stride-2 block ends it.
+        if (!space2depth && ba.s2d) {
+          delete ba.s2d;
+          if (ba.stride !== 1) throw new Error('a space-to-depth block must have stride 1');
+          space2depth = 1;
+        }
+        if (space2depth > 0) {
+          if (space2depth === 2 && ba.stride === 2) {
+            ba.stride = 1;
+            ba.expRatio = (ba.expRatio ?? 1) / 4;
+            space2depth = 0;
+          } else ba.s2d = space2depth;
+        }
         let extract = false;
         if (lastBlock) {
           const next = stackIdx + 1;
@@ -306,6 +322,7 @@ export class EfficientNetBuilder {
         currentDilation = nextDilation;
         const block = this.makeBlock(ba, totalIdx, total);
         blocks.push(block);
+        if (space2depth === 1) space2depth = 2;
         if (extract) {
           const fi = block.featureInfo(this.o.featureLocation);
           const module = fi.module ? `blocks.${stackIdx}.${blockIdx}.${fi.module}` : `blocks.${stackIdx}`;

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import {
-  type ActName, applyAct, AvgPool2d, BatchNorm2d, BatchNormAct2d, BlurPool2d, Conv2d, convNormAct, GroupNormAct,
+  type ActName, applyAct, AvgPool2d, BatchNorm2d, BatchNormAct2d, BlurPool2d, Conv2d, convNormAct, EvoNorm2dS0, GroupNormAct,
   Identity, LayerNorm2d, type Module, type MixedConv2d, type PaddingArg, resolveAct, createConv2dMixed,
 } from '@zoo/core';
 
@@ -8,7 +8,8 @@ import {
 export type NormLayer =
   | { type: 'batchnorm'; eps?: number }
   | { type: 'groupnorm'; groupSize?: number; numGroups?: number; eps?: number }
-  | { type: 'layernorm'; eps?: number };
+  | { type: 'layernorm'; eps?: number }
+  | { type: 'evonorms0'; groupSize?: number; groups?: number; eps?: number };
 
 /** timm's LayerNormAct2d: LayerNorm over channels (same keys) then an activation. */
 export class LayerNormAct2d extends LayerNorm2d {
@@ -34,6 +35,9 @@ export function createNormAct(norm: NormLayer | undefined, chs: number, act: Act
     }
     case 'layernorm':
       return new LayerNormAct2d(chs, { eps: spec.eps, act, applyAct });
+    case 'evonorms0':
+      // EvoNorm is its own activation (the block's act layer does not apply).
+      return new EvoNorm2dS0(chs, { groupSize: spec.groupSize, groups: spec.groups, eps: spec.eps, applyAct });
     default:
       throw new Error(`Unknown norm layer ${JSON.stringify(spec)}`);
   }

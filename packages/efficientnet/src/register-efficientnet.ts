@@ -3,7 +3,7 @@ import { registerModel, registerModelDeprecations, type CreateModelOptions } fro
 import { efficientnetCfgs } from './cfgs-efficientnet.js';
 import {
   type Created, genEfficientnet, genEfficientnetCondconv, genEfficientnetEdge, genEfficientnetLite, genEfficientnetV2Base, genEfficientnetV2L,
-  genEfficientnetV2M, genEfficientnetV2S, genEfficientnetV2Xl, genFbnetc, genMixnetM, genMixnetS, genMnasnetA1,
+  genEfficientnetV2M, genEfficientnetV2S, genEfficientnetV2Xl, genEfficientnetX, genFbnetc, genMixnetM, genMixnetS, genMnasnetA1,
   genMnasnetB1, genMnasnetSmall, genMobilenetEdgetpu, genMobilenetV1, genMobilenetV2, genSpnasnet, genTestEfficientnet,
   genTinynet, type Kwargs, tfDefaults,
 } from './gen-efficientnet.js';
@@ -18,14 +18,8 @@ const reg = (name: string, create: (kw: Kwargs) => Created) =>
 const GN8 = { type: 'groupnorm', groupSize: 8 } as const;
 const GN16 = { type: 'groupnorm', groupSize: 16 } as const;
 
-/**
- * Architectures of timm's efficientnet.py left out:
- * efficientnet_x_b3 / efficientnet_x_b5 / efficientnet_h_b5 (space-to-depth blocks), test_efficientnet_evos (EvoNorm).
- */
-export const EFFICIENTNET_LEFT_OUT = [
-  'efficientnet_x_b3', 'efficientnet_x_b5', 'efficientnet_h_b5',
-  'test_efficientnet_evos',
-];
+/** Architectures of timm's efficientnet.py left out (none: every one is built). */
+export const EFFICIENTNET_LEFT_OUT: string[] = [];
 
 /** Registers the efficientnet-module architectures (idempotent). */
 export function registerEfficientnet(): void {
@@ -114,6 +108,9 @@ export function registerEfficientnet(): void {
   reg('tf_efficientnetv2_b1', (kw) => genEfficientnetV2Base('tf_efficientnetv2_b1', tfDefaults(kw), { depthMultiplier: 1.1 }));
   reg('tf_efficientnetv2_b2', (kw) => genEfficientnetV2Base('tf_efficientnetv2_b2', tfDefaults(kw), { channelMultiplier: 1.1, depthMultiplier: 1.2 }));
   reg('tf_efficientnetv2_b3', (kw) => genEfficientnetV2Base('tf_efficientnetv2_b3', tfDefaults(kw), { channelMultiplier: 1.2, depthMultiplier: 1.4 }));
+  reg('efficientnet_x_b3', (kw) => genEfficientnetX('efficientnet_x_b3', kw, { channelMultiplier: 1.2, depthMultiplier: 1.4 }));
+  reg('efficientnet_x_b5', (kw) => genEfficientnetX('efficientnet_x_b5', kw, { channelMultiplier: 1.6, depthMultiplier: 2.2 }));
+  reg('efficientnet_h_b5', (kw) => genEfficientnetX('efficientnet_h_b5', kw, { channelMultiplier: 1.92, depthMultiplier: 2.2, version: 2 }));
   reg('mixnet_s', (kw) => genMixnetS('mixnet_s', 1.0, kw));
   reg('mixnet_m', (kw) => genMixnetM('mixnet_m', kw));
   reg('mixnet_l', (kw) => genMixnetM('mixnet_l', kw, { channelMultiplier: 1.3 }));
@@ -132,6 +129,7 @@ export function registerEfficientnet(): void {
   }
   reg('test_efficientnet', (kw) => genTestEfficientnet('test_efficientnet', kw));
   reg('test_efficientnet_gn', (kw) => genTestEfficientnet('test_efficientnet_gn', { normLayer: GN8, ...kw }));
+  reg('test_efficientnet_evos', (kw) => genTestEfficientnet('test_efficientnet_evos', { normLayer: { type: 'evonorms0', groupSize: 8 }, ...kw }));
   reg('test_efficientnet_ln', (kw) => genTestEfficientnet('test_efficientnet_ln', { normLayer: { type: 'layernorm' }, ...kw }));
 
   registerModelDeprecations(EFFICIENTNET_MODULE, {

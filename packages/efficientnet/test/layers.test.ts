@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { CondConv2d, Conv2d, GlobalContext } from '@zoo/core';
+import { CondConv2d, Conv2d, EvoNorm2dS0, GlobalContext } from '@zoo/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 beforeAll(async () => {
@@ -95,4 +95,40 @@ describe('CondConv2d matches a conv with each sample\'s routed kernel', () => {
       cc.dispose();
     });
   }
+});
+
+describe('EvoNorm2dS0 matches its definition', () => {
+  it('x * sigmoid(v x) / group std, then affine; affine only without the activation', () => {
+    const [B, H, W, C, G] = [2, 3, 3, 6, 2];
+    const sd = { weight: { shape: [C], data: rand(C, 21) }, bias: { shape: [C], data: rand(C, 22) }, v: { shape: [C], data: rand(C, 23) } };
+    const n = new EvoNorm2dS0(C, { groupSize: C / G });
+    n.loadStateDict(sd as never);
+    const plain = new EvoNorm2dS0(C, { groupSize: C / G, applyAct: false });
+    plain.loadStateDict({ weight: sd.weight, bias: sd.bias } as never);
+    const xd = rand(B * H * W * C, 24);
+    const x = tf.tensor4d(xd, [B, H, W, C]);
+    const y = n.forward(x).dataSync();
+    const yp = plain.forward(x).dataSync();
+    const cg = C / G;
+    for (let b = 0; b < B; b++) {
+      for (let g = 0; g < G; g++) {
+        const vals: number[] = [];
+        for (let p = 0; p < H * W; p++) for (let c = g * cg; c < (g + 1) * cg; c++) vals.push(xd[(b * H * W + p) * C + c]!);
+        const mean = vals.reduce((a, v) => a + v, 0) / vals.length;
+        const std = Math.sqrt(vals.reduce((a, v) => a + (v - mean) ** 2, 0) / vals.length + 1e-5);
+        for (let p = 0; p < H * W; p++) {
+          for (let c = g * cg; c < (g + 1) * cg; c++) {
+            const i = (b * H * W + p) * C + c;
+            const xv = xd[i]!;
+            const act = (xv / (1 + Math.exp(-xv * sd.v.data[c]!))) / std;
+            expect(y[i]).toBeCloseTo(act * sd.weight.data[c]! + sd.bias.data[c]!, 5);
+            expect(yp[i]).toBeCloseTo(xv * sd.weight.data[c]! + sd.bias.data[c]!, 5);
+          }
+        }
+      }
+    }
+    x.dispose();
+    n.dispose();
+    plain.dispose();
+  });
 });

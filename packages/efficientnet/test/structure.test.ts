@@ -140,6 +140,34 @@ describe('features and intermediates', () => {
     m.dispose();
   });
 
+  it('space-to-depth (efficientnet_x_b3): a 2×2 stride-2 conv to 4× channels starts the trunk', async () => {
+    const m = (await createModel('efficientnet_x_b3')) as VisionModel;
+    const shapes = new Map(m.namedParams().map(([k, p]) => [k, p.shape]));
+    expect(shapes.get('blocks.0.0.conv_s2d.weight')).toEqual([160, 40, 2, 2]);
+    expect(shapes.get('blocks.0.0.conv_dw.weight')).toEqual([160, 1, 2, 2]);
+    expect(shapes.get('blocks.0.1.conv_pw.weight')).toEqual([96, 96, 1, 1]);
+    expect(shapes.get('blocks.1.0.conv_exp.weight')).toEqual([144, 96, 3, 3]);
+    const x = tf.randomUniform([2, 96, 96, 3], -1, 1, 'float32', 1);
+    const feats = m.forwardIntermediates(x, { intermediatesOnly: true });
+    expect(feats.map((t) => t.shape)).toEqual([[2, 24, 24, 96], [2, 24, 24, 32], [2, 12, 12, 48], [2, 6, 6, 136], [2, 3, 3, 384]]);
+    const y = m.forward(x);
+    expect(y.shape).toEqual([2, 1000]);
+    tf.dispose([x, feats, y]);
+    m.dispose();
+  });
+
+  it('test_efficientnet_evos builds with EvoNorm (no BatchNorm buffers) and runs', async () => {
+    const m = (await createModel('test_efficientnet_evos')) as VisionModel;
+    expect(m.namedParams().some(([k]) => k.endsWith('running_mean'))).toBe(false);
+    expect(m.namedParams().some(([k]) => k === 'bn1.v')).toBe(true);
+    expect(m.namedParams().some(([k]) => k === 'blocks.1.0.bn2.v')).toBe(false);
+    const x = tf.randomUniform([1, 64, 64, 3]);
+    const y = m.forward(x);
+    expect(y.shape).toEqual([1, 1000]);
+    tf.dispose([x, y]);
+    m.dispose();
+  });
+
   it('resetClassifier and numClasses 0 give pooled features', async () => {
     const m = (await createModel('mobilenetv3_small_100', { numClasses: 0 })) as VisionModel;
     const x = tf.zeros([2, 64, 64, 3]);

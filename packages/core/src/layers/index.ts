@@ -24,3 +24,4 @@ export * from './conv-norm-act.js';
 export * from './global-context.js';
 export * from './attention-pool.js';
 export * from './cond-conv.js';
+export * from './evo-norm.js';
