@@ -25,3 +25,4 @@ export function createNodeTransform(config: DataConfig | DataConfigOverrides): I
 export {
   defaultNumThreads, type NodeBackendInfo, type NodeBackendOptions, nodeBackendInfo, prepareNodeWasm, resolveNumThreads, setNodeBackend,
 } from './threads.js';
+export { createPool, type Pool, type PoolInput, type PoolOptions, type PoolOutputKind, type PoolResult, resolveModuleSpecifier, type RunOptions } from './pool.js';
