@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  type ActName, applyAct, Attention, AttentionPoolLatent, featureTakeIndices, type ForwardIntermediatesOptions, GluMlp, type IntermediatesResult,
+  type ActName, applyAct, Attention, AttentionPoolLatent, DiffAttention, featureTakeIndices, type ForwardIntermediatesOptions, GluMlp, type IntermediatesResult,
   LayerNorm, LayerScale, Linear, Mlp, Module, type NormFactory, type OutIndices, type Pair, type Param, PatchEmbed,
   resampleAbsPosEmbed, resampleAbsPosEmbedTensor, resamplePatchEmbed, resolveAct, RmsNorm, type StateDict, SwiGLU, VisionModel,
 } from '@zoo/core';
@@ -49,6 +49,8 @@ export interface VisionTransformerArgs {
   embedNormLayer?: NormLayerName | null;
   actLayer?: string;
   mlpLayer?: MlpLayerName;
+  /** timm's `attn_layer`: 'attention' (default) or 'diff' (DiffAttention). */
+  attnLayer?: 'attention' | 'diff';
   blockFn?: BlockFnName;
   scaleAttnNorm?: boolean;
   scaleMlpNorm?: boolean;
@@ -68,7 +70,7 @@ const ARG_NAMES: readonly (keyof VisionTransformerArgs)[] = [
   'imgSize', 'patchSize', 'inChans', 'numClasses', 'globalPool', 'embedDim', 'depth', 'numHeads', 'mlpRatio', 'qkvBias',
   'qkNorm', 'projBias', 'initValues', 'classToken', 'posEmbed', 'noEmbedClass', 'regTokens', 'preNorm', 'finalNorm',
   'fcNorm', 'poolIncludePrefix', 'dynamicImgSize', 'dynamicImgPad', 'normLayer', 'normEps', 'embedNormLayer', 'actLayer',
-  'mlpLayer', 'blockFn', 'scaleAttnNorm', 'scaleMlpNorm', 'distilled', 'dropRate', 'posDropRate', 'patchDropRate',
+  'mlpLayer', 'attnLayer', 'blockFn', 'scaleAttnNorm', 'scaleMlpNorm', 'distilled', 'dropRate', 'posDropRate', 'patchDropRate',
   'projDropRate', 'attnDropRate', 'dropPathRate', 'weightInit', 'fixInit',
 ];
 
@@ -86,6 +88,7 @@ interface BlockOptions {
   norm: NormFactory;
   act: ActName;
   mlpLayer: MlpLayerName;
+  attnLayer: 'attention' | 'diff';
   scaleAttnNorm: boolean;
   scaleMlpNorm: boolean;
 }
@@ -98,7 +101,12 @@ function makeMlp(dim: number, o: BlockOptions): Module {
   return new Mlp(dim, common);
 }
 
-function makeAttn(dim: number, o: BlockOptions): Attention {
+function makeAttn(dim: number, o: BlockOptions, depth = 0): Module {
+  if (o.attnLayer === 'diff') {
+    return new DiffAttention(dim, {
+      numHeads: o.numHeads, qkvBias: o.qkvBias, qkNorm: o.qkNorm, projBias: o.projBias, scaleNorm: o.scaleAttnNorm, normLayer: o.norm, depth,
+    });
+  }
   return new Attention(dim, {
     numHeads: o.numHeads, qkvBias: o.qkvBias, qkNorm: o.qkNorm, projBias: o.projBias, scaleNorm: o.scaleAttnNorm, normLayer: o.norm,
   });
@@ -107,15 +115,15 @@ function makeAttn(dim: number, o: BlockOptions): Attention {
 /** timm's ViT `Block`: x + ls1(attn(norm1(x))), then x + ls2(mlp(norm2(x))). */
 export class Block extends Module {
   readonly norm1: Module;
-  readonly attn: Attention;
+  readonly attn: Module;
   readonly ls1: LayerScale | null;
   readonly norm2: Module;
   readonly mlp: Module;
   readonly ls2: LayerScale | null;
-  constructor(dim: number, o: BlockOptions) {
+  constructor(dim: number, o: BlockOptions, depth = 0) {
     super();
     this.norm1 = this.addModule('norm1', o.norm(dim));
-    this.attn = this.addModule('attn', makeAttn(dim, o));
+    this.attn = this.addModule('attn', makeAttn(dim, o, depth));
     this.ls1 = o.initValues ? this.addModule('ls1', new LayerScale(dim, o.initValues)) : null;
     this.norm2 = this.addModule('norm2', o.norm(dim));
     this.mlp = this.addModule('mlp', makeMlp(dim, o));
@@ -133,13 +141,13 @@ export class Block extends Module {
 
 /** timm's `ResPostBlock`: x + norm1(attn(x)), then x + norm2(mlp(x)). */
 export class ResPostBlock extends Module {
-  readonly attn: Attention;
+  readonly attn: Module;
   readonly norm1: Module;
   readonly mlp: Module;
   readonly norm2: Module;
-  constructor(dim: number, o: BlockOptions) {
+  constructor(dim: number, o: BlockOptions, depth = 0) {
     super();
-    this.attn = this.addModule('attn', makeAttn(dim, o));
+    this.attn = this.addModule('attn', makeAttn(dim, o, depth));
     this.norm1 = this.addModule('norm1', o.norm(dim));
     this.mlp = this.addModule('mlp', makeMlp(dim, o));
     this.norm2 = this.addModule('norm2', o.norm(dim));
@@ -168,13 +176,13 @@ class ParallelBranch extends Module {
 export class ParallelThingsBlock extends Module {
   readonly attns: ParallelBranch[] = [];
   readonly ffns: ParallelBranch[] = [];
-  constructor(dim: number, o: BlockOptions, numParallel = 2) {
+  constructor(dim: number, o: BlockOptions, depth = 0, numParallel = 2) {
     super();
     const attns = this.addModule('attns', new Module());
     const ffns = this.addModule('ffns', new Module());
     for (let i = 0; i < numParallel; i++) {
       const ls = o.initValues ? new LayerScale(dim, o.initValues) : null;
-      this.attns.push(attns.addModule(String(i), new ParallelBranch(o.norm(dim), makeAttn(dim, o), ls, 'attn')));
+      this.attns.push(attns.addModule(String(i), new ParallelBranch(o.norm(dim), makeAttn(dim, o, depth), ls, 'attn')));
     }
     for (let i = 0; i < numParallel; i++) {
       const ls = o.initValues ? new LayerScale(dim, o.initValues) : null;
@@ -288,7 +296,7 @@ export class VisionTransformer extends VisionModel {
       numHeads = 12, mlpRatio = 4, qkvBias = true, qkNorm = false, projBias = true, initValues = null, classToken = true,
       posEmbed = 'learn', noEmbedClass = false, regTokens = 0, preNorm = false, finalNorm = true, fcNorm = null,
       poolIncludePrefix = false, dynamicImgSize = false, dynamicImgPad = false, normLayer = 'layernorm', normEps = 1e-6,
-      embedNormLayer = null, actLayer = 'gelu', mlpLayer = 'mlp', blockFn = 'block', scaleAttnNorm = false,
+      embedNormLayer = null, actLayer = 'gelu', mlpLayer = 'mlp', attnLayer = 'attention', blockFn = 'block', scaleAttnNorm = false,
       scaleMlpNorm = false, distilled = false,
     } = args;
     if (!POOLS.includes(globalPool)) {
@@ -326,15 +334,15 @@ export class VisionTransformer extends VisionModel {
     this.normPre = preNorm ? this.addModule('norm_pre', norm(embedDim)) : null;
 
     const blockOpts: BlockOptions = {
-      numHeads, mlpRatio, qkvBias, qkNorm, projBias, initValues, norm, act: resolveAct(actLayer), mlpLayer, scaleAttnNorm, scaleMlpNorm,
+      numHeads, mlpRatio, qkvBias, qkNorm, projBias, initValues, norm, act: resolveAct(actLayer), mlpLayer, attnLayer, scaleAttnNorm, scaleMlpNorm,
     };
     this.blockList = this.addModule('blocks', new BlockList());
     this.blocks = [];
     for (let i = 0; i < depth; i++) {
-      const b = blockFn === 'res_post' ? new ResPostBlock(embedDim, blockOpts)
-        : blockFn === 'parallel_things' ? new ParallelThingsBlock(embedDim, blockOpts)
+      const b = blockFn === 'res_post' ? new ResPostBlock(embedDim, blockOpts, i)
+        : blockFn === 'parallel_things' ? new ParallelThingsBlock(embedDim, blockOpts, i)
         : blockFn === 'parallel_scaling' ? new ParallelScalingBlock(embedDim, blockOpts)
-        : new Block(embedDim, blockOpts);
+        : new Block(embedDim, blockOpts, i);
       this.blocks.push(this.blockList.addModule(String(i), b));
     }
     this.featureInfo = Array.from({ length: depth }, (_, i) => ({ module: `blocks.${i}`, numChs: embedDim, reduction: r }));

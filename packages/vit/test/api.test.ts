@@ -227,3 +227,20 @@ describe('parallel blocks', () => {
     for (const m of [things, scaling, pwee]) m.dispose();
   });
 });
+
+describe('differential attention', () => {
+  it("DiffAttention blocks carry timm's keys and run", async () => {
+    const m = (await createModel('vit_dwee_patch16_reg1_gap_256', { imgSize: 32, numClasses: 3 })) as VisionTransformer;
+    const keys = m.namedParams().map(([n]) => n);
+    expect(keys).toEqual(expect.arrayContaining([
+      'blocks.0.attn.qkv.weight', 'blocks.0.attn.lambda_q1', 'blocks.0.attn.lambda_k2', 'blocks.0.attn.sub_norm.weight',
+      'blocks.13.attn.proj.bias',
+    ]));
+    const x = input(32, 32);
+    const y = m.forward(x);
+    expect(y.shape).toEqual([1, 3]);
+    expect(Number.isFinite(y.dataSync()[0])).toBe(true);
+    tf.dispose([x, y]);
+    m.dispose();
+  });
+});

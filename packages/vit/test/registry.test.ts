@@ -21,8 +21,8 @@ const load = (m: string) => JSON.parse(readFileSync(join(import.meta.dirname, `f
 /** Architectures of timm's module that are not built here, and why. */
 const LEFT_OUT: Record<string, string[]> = {
   vision_transformer: [
-    // differential attention (attn_layer='diff', DiffParallelScalingBlock)
-    'vit_dpwee_patch16_reg1_gap_256', 'vit_dwee_patch16_reg1_gap_256', 'vit_dlittle_patch16_reg1_gap_256',
+    // DiffParallelScalingBlock
+    'vit_dpwee_patch16_reg1_gap_256',
   ],
   deit: [],
 };

@@ -24,4 +24,6 @@ export * from './conv-norm-act.js';
 export * from './global-context.js';
 export * from './attention-pool.js';
 export * from './cond-conv.js';
+export * from './diff-attention.js';
 export * from './evo-norm.js';
+export * from './attention2d.js';
