@@ -15,6 +15,9 @@ const FUSABLE: Partial<Record<ActName, FusedAct>> = {
 
 const SQRT1_2 = Math.SQRT1_2;
 
+/** torch's default negative slope for leaky_relu (tfjs' fused ops default to 0.2, so it is always passed). */
+export const LEAKY_SLOPE = 0.01;
+
 const ACTS: Record<ActName, (x: tf.Tensor) => tf.Tensor> = {
   relu: (x) => tf.relu(x),
   relu6: (x) => tf.relu6(x),
@@ -31,7 +34,7 @@ const ACTS: Record<ActName, (x: tf.Tensor) => tf.Tensor> = {
   gelu_tanh: (x) =>
     tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))))))),
   quick_gelu: (x) => tf.mul(x, tf.sigmoid(tf.mul(x, 1.702))),
-  leaky_relu: (x) => tf.leakyRelu(x, 0.01),
+  leaky_relu: (x) => tf.leakyRelu(x, LEAKY_SLOPE),
   elu: (x) => tf.elu(x),
   mish: (x) => tf.mul(x, tf.tanh(tf.softplus(x))),
   identity: (x) => x,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, type Param } from '../module.js';
-import { type ActName, applyAct, fusedAct } from './activations.js';
+import { type ActName, applyAct, fusedAct, LEAKY_SLOPE } from './activations.js';
 import { getPadding, isStaticPad, type Pair, toPair } from './helpers.js';
 import type { BatchNorm2d } from './norm.js';
 
@@ -132,12 +132,12 @@ export class Conv2d extends Module {
     if (this.groups === 1) {
       y = tf.fused.conv2d({
         x: x4, filter: w as tf.Tensor4D, strides: this.stride, pad: this.pad as never, dilations: this.dilation,
-        bias: b ?? undefined, activation,
+        bias: b ?? undefined, activation, leakyreluAlpha: LEAKY_SLOPE,
       });
     } else if (this.depthwise) {
       y = tf.fused.depthwiseConv2d({
         x: x4, filter: w as tf.Tensor4D, strides: this.stride, pad: this.pad as never, dilations: this.dilation,
-        bias: b ?? undefined, activation,
+        bias: b ?? undefined, activation, leakyreluAlpha: LEAKY_SLOPE,
       });
     } else {
       const g = this.groups;
@@ -147,7 +147,7 @@ export class Conv2d extends Module {
       const ys = xs.map((xi, i) =>
         tf.fused.conv2d({
           x: xi as tf.Tensor4D, filter: ws[i] as tf.Tensor4D, strides: this.stride, pad: this.pad as never,
-          dilations: this.dilation, bias: bs?.[i], activation,
+          dilations: this.dilation, bias: bs?.[i], activation, leakyreluAlpha: LEAKY_SLOPE,
         }),
       );
       y = tf.concat(ys, 3);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, type Param } from '../module.js';
-import { type ActName, applyAct, fusedAct } from './activations.js';
+import { type ActName, applyAct, fusedAct, LEAKY_SLOPE } from './activations.js';
 
 /** nn.Linear over the last axis. Keys: weight `[out, in]` (held as `[in, out]`), bias `[out]`. */
 export class Linear extends Module {
@@ -35,7 +35,7 @@ export class Linear extends Module {
     const lead = x.shape.slice(0, -1);
     const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D;
     let y: tf.Tensor = tf.fused.matMul({
-      a: x2, b: this.weight.value as tf.Tensor2D, bias: this.bias?.value, activation: fused ?? 'linear',
+      a: x2, b: this.weight.value as tf.Tensor2D, bias: this.bias?.value, activation: fused ?? 'linear', leakyreluAlpha: LEAKY_SLOPE,
     });
     if (x.rank !== 2) y = tf.reshape(y, [...lead, this.outFeatures]);
     return fused ? y : applyAct(act, y);
