@@ -1,5 +1,4 @@
-// Every architecture of timm's vision_transformer.py and deit.py that these blocks can build: each is its arguments
-// and one call, as in timm. Left out (not built here): DiffParallelScalingBlock (vit_dpwee_patch16_reg1_gap_256).
+// Every architecture of timm's vision_transformer.py and deit.py: each is its arguments and one call, as in timm.
 import { buildModelWithCfg, type CreateModelOptions, registerModel, registerModelDeprecations } from '@zoo/core';
 import { deitCfgs } from './cfgs-deit.js';
 import { vitCfgs } from './cfgs-vit.js';
@@ -162,6 +161,7 @@ export function register(): void {
   vit('vit_wee_patch16_reg1_gap_256', { patchSize: 16, embedDim: 256, depth: 14, numHeads: 4, initValues: 1e-05, mlpRatio: 5, classToken: false, noEmbedClass: true, regTokens: 1, globalPool: 'avg' });
   vit('vit_dwee_patch16_reg1_gap_256', { patchSize: 16, embedDim: 256, depth: 14, numHeads: 4, initValues: 1e-05, mlpRatio: 5, classToken: false, noEmbedClass: true, regTokens: 1, globalPool: 'avg', attnLayer: 'diff' });
   vit('vit_pwee_patch16_reg1_gap_256', { patchSize: 16, embedDim: 256, depth: 16, numHeads: 4, initValues: 1e-05, mlpRatio: 5, classToken: false, noEmbedClass: true, regTokens: 1, globalPool: 'avg', blockFn: 'parallel_scaling' });
+  vit('vit_dpwee_patch16_reg1_gap_256', { patchSize: 16, embedDim: 256, depth: 16, numHeads: 4, initValues: 1e-05, mlpRatio: 5, classToken: false, noEmbedClass: true, regTokens: 1, globalPool: 'avg', blockFn: 'diff_parallel_scaling' });
   vit('vit_little_patch16_reg1_gap_256', { patchSize: 16, embedDim: 320, depth: 14, numHeads: 5, initValues: 1e-05, mlpRatio: 5.6, classToken: false, noEmbedClass: true, regTokens: 1, globalPool: 'avg' });
   vit('vit_dlittle_patch16_reg1_gap_256', { patchSize: 16, embedDim: 320, depth: 14, numHeads: 5, initValues: 1e-05, mlpRatio: 5.6, classToken: false, noEmbedClass: true, regTokens: 1, globalPool: 'avg', attnLayer: 'diff' });
   vit('vit_little_patch16_reg4_gap_256', { patchSize: 16, embedDim: 320, depth: 14, numHeads: 5, initValues: 1e-05, mlpRatio: 5.6, classToken: false, noEmbedClass: true, regTokens: 4, globalPool: 'avg' });

@@ -13,7 +13,7 @@ export type MlpLayerName = 'mlp' | 'swiglu_packed' | 'swiglu';
  * timm's `block_fn`: pre-norm Block, ResPostBlock (norm after attn / mlp), ParallelThingsBlock (two attn and two
  * mlp branches summed) or ParallelScalingBlock (ViT-22B style: one fused in-projection for qkv and mlp fc1).
  */
-export type BlockFnName = 'block' | 'res_post' | 'parallel_things' | 'parallel_scaling';
+export type BlockFnName = 'block' | 'res_post' | 'parallel_things' | 'parallel_scaling' | 'diff_parallel_scaling';
 export type VitPool = '' | 'token' | 'avg' | 'avgmax' | 'max' | 'map';
 
 export interface VisionTransformerArgs {
@@ -251,6 +251,72 @@ export class ParallelScalingBlock extends Module {
   }
 }
 
+/**
+ * timm's `DiffParallelScalingBlock`: ParallelScalingBlock with differential attention (half-width heads, two softmax
+ * maps, λ from lambda_q1/k1/q2/k2, sub_norm) and one fused out_proj over [attn, act(mlp)]. Keys: in_norm, in_proj,
+ * mlp_bias, q_norm, k_norm, sub_norm, lambda_q1, lambda_k1, lambda_q2, lambda_k2, out_proj, ls.
+ */
+export class DiffParallelScalingBlock extends Module {
+  readonly numHeads: number;
+  readonly headDim: number;
+  readonly mlpHidden: number;
+  readonly lambdaInit: number;
+  readonly inNorm: Module;
+  readonly inProj: Linear;
+  readonly mlpBias: Param | null;
+  readonly qNorm: Module | null;
+  readonly kNorm: Module | null;
+  readonly subNorm: RmsNorm;
+  readonly lambdas: Param[];
+  readonly outProj: Linear;
+  readonly ls: LayerScale | null;
+  readonly act: ActName;
+  constructor(readonly dim: number, o: BlockOptions, depth = 0) {
+    super();
+    if (o.scaleAttnNorm || o.scaleMlpNorm) throw new Error('DiffParallelScalingBlock: scale norms are not supported');
+    this.numHeads = o.numHeads;
+    this.headDim = Math.floor(dim / o.numHeads / 2);
+    this.mlpHidden = Math.trunc(o.mlpRatio * dim);
+    this.act = o.act;
+    this.inNorm = this.addModule('in_norm', o.norm(dim));
+    this.inProj = this.addModule('in_proj', new Linear(dim, this.mlpHidden + 3 * dim, { bias: o.qkvBias }));
+    this.mlpBias = o.qkvBias ? null : this.addParam('mlp_bias', [this.mlpHidden], { init: { kind: 'zeros' } });
+    this.qNorm = o.qkNorm ? this.addModule('q_norm', o.norm(this.headDim)) : null;
+    this.kNorm = o.qkNorm ? this.addModule('k_norm', o.norm(this.headDim)) : null;
+    this.subNorm = this.addModule('sub_norm', new RmsNorm(2 * this.headDim, { eps: 1e-5 }));
+    this.lambdas = ['lambda_q1', 'lambda_k1', 'lambda_q2', 'lambda_k2']
+      .map((n) => this.addParam(n, [this.headDim], { init: { kind: 'normal', std: 0.1 } }));
+    this.outProj = this.addModule('out_proj', new Linear(dim + this.mlpHidden, dim, { bias: o.projBias }));
+    this.ls = o.initValues !== null ? this.addModule('ls', new LayerScale(dim, o.initValues)) : null;
+    this.lambdaInit = 0.8 - 0.6 * Math.exp(-0.3 * depth);
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    const [B, N, C] = x.shape as [number, number, number];
+    const H = this.numHeads;
+    const D = this.headDim;
+    const y = this.inProj.forward(this.inNorm.forward(x));
+    let [xm, q, k, v] = tf.split(y, [this.mlpHidden, C, C, C], -1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    if (this.mlpBias) xm = tf.add(xm, this.mlpBias.value);
+    q = tf.transpose(tf.reshape(q, [B, N, 2 * H, D]), [0, 2, 1, 3]);
+    k = tf.transpose(tf.reshape(k, [B, N, 2 * H, D]), [0, 2, 1, 3]);
+    v = tf.reshape(tf.transpose(tf.reshape(v, [B, N, H, 2 * D]), [0, 2, 1, 3]), [B * H, N, 2 * D]);
+    if (this.qNorm) q = this.qNorm.forward(q);
+    if (this.kNorm) k = this.kNorm.forward(k);
+    const [a, b, c, d] = this.lambdas.map((p) => p.value) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const lambda = tf.add(tf.sub(tf.exp(tf.sum(tf.mul(a, b))), tf.exp(tf.sum(tf.mul(c, d)))), this.lambdaInit);
+    const q5 = tf.reshape(tf.mul(q, D ** -0.5), [B, H, 2, N, D]);
+    const k5 = tf.reshape(k, [B, H, 2, N, D]);
+    const half = (t: tf.Tensor, j: number) => tf.reshape(tf.slice(t, [0, 0, j, 0, 0], [B, H, 1, N, D]), [B * H, N, D]) as tf.Tensor3D;
+    const attend = (j: number) => tf.matMul(tf.softmax(tf.matMul(half(q5, j), half(k5, j), false, true), -1) as tf.Tensor3D, v as tf.Tensor3D);
+    let xa = tf.sub(attend(0), tf.mul(lambda, attend(1)));
+    xa = tf.mul(this.subNorm.forward(xa), 1 - this.lambdaInit);
+    xa = tf.reshape(tf.transpose(tf.reshape(xa, [B, H, N, 2 * D]), [0, 2, 1, 3]), [B, N, C]);
+    let out = this.outProj.forward(tf.concat([xa, applyAct(this.act, xm)], -1));
+    if (this.ls) out = this.ls.forward(out);
+    return tf.add(x, out);
+  }
+}
+
 class BlockList extends Module {}
 
 const POOLS = ['', 'avg', 'avgmax', 'max', 'token', 'map'];
@@ -342,6 +408,7 @@ export class VisionTransformer extends VisionModel {
       const b = blockFn === 'res_post' ? new ResPostBlock(embedDim, blockOpts, i)
         : blockFn === 'parallel_things' ? new ParallelThingsBlock(embedDim, blockOpts, i)
         : blockFn === 'parallel_scaling' ? new ParallelScalingBlock(embedDim, blockOpts)
+        : blockFn === 'diff_parallel_scaling' ? new DiffParallelScalingBlock(embedDim, blockOpts, i)
         : new Block(embedDim, blockOpts, i);
       this.blocks.push(this.blockList.addModule(String(i), b));
     }
