@@ -1,9 +1,11 @@
 // The EfficientNet / MobileNet blocks of timm's _efficientnet_blocks.py, on NHWC input. Module names (and so
 // state-dict keys) are timm's.
 import * as tf from '@tensorflow/tfjs-core';
-import { type ActName, CondConv2d, Conv2d, DropPath, Identity, Linear, Module, type Param, resolveAct } from '@zoo/core';
 import {
-  type AaLayer, type AnyConv, convNorm, createAa, createConv, createNormAct, type NormLayer, numGroups, pyRound,
+  type ActName, CondConv2d, Conv2d, DropPath, Identity, Linear, Module, MultiQueryAttention2d, type Param, resolveAct,
+} from '@zoo/core';
+import {
+  type AaLayer, type AnyConv, convNorm, createAa, createConv, createNorm, createNormAct, type NormLayer, numGroups, pyRound,
 } from './layers.js';
 
 /** What a block reports for feature extraction at a location ('bottleneck' → block output, 'expansion' → hook). */
@@ -404,6 +406,39 @@ export class CondConvResidual extends EfficientBlock {
     y = this.bn2.forward(this.convDw.forwardRouted(y, routing));
     y = this.se.forward(y);
     y = this.bn3.forward(this.convPwl.forwardRouted(y, routing));
+    return residual(y, x, this.hasSkip);
+  }
+}
+
+/** timm's MobileAttention ('mqa', MobileNetV4 hybrids): norm → multi-query attention → layer scale, skip when shapes allow. */
+export class MobileAttention extends EfficientBlock {
+  readonly norm: Module;
+  readonly attn: MultiQueryAttention2d;
+  readonly layerScale: Module;
+  readonly hasSkip: boolean;
+  readonly outChs: number;
+  constructor(a: CommonBlockArgs & {
+    dwKernelSize: number; numHeads: number; keyDim: number; valueDim: number; kvStride: number; noskip: boolean;
+    layerScaleInitValue?: number | null;
+  }) {
+    super();
+    this.hasSkip = a.stride === 1 && a.inChs === a.outChs && !a.noskip;
+    if (a.stride !== 1) throw new Error('MobileAttention query strides are not supported');
+    this.outChs = a.outChs;
+    this.norm = this.addModule('norm', createNormAct(a.normLayer, a.inChs, a.actLayer, false));
+    this.attn = this.addModule('attn', new MultiQueryAttention2d(a.inChs, {
+      dimOut: a.outChs, numHeads: a.numHeads, keyDim: a.keyDim, valueDim: a.valueDim, kvStride: a.kvStride,
+      dwKernelSize: a.dwKernelSize, dilation: a.dilation, padding: a.padType, normLayer: (c) => createNorm(a.normLayer, c),
+    }));
+    this.layerScale = this.addModule('layer_scale',
+      a.layerScaleInitValue != null ? new LayerScale2d(a.outChs, a.layerScaleInitValue) : new Identity());
+    this.addModule('drop_path', dropPath(a.dropPathRate));
+  }
+  featureInfo(_location: string): BlockFeatureInfo {
+    return { module: '', numChs: this.outChs };
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    const y = this.layerScale.forward(this.attn.forward(this.norm.forward(x)));
     return residual(y, x, this.hasSkip);
   }
 }

@@ -2,7 +2,8 @@
 // that turns decoded block args into stages of blocks with feature info.
 import { type ActName, type FeatureInfoEntry, GlobalContext, makeDivisible, type Module, Sequential } from '@zoo/core';
 import {
-  CondConvResidual, ConvBnAct, DepthwiseSeparableConv, EdgeResidual, type EfficientBlock, InvertedResidual, type SeLayerSpec,
+  CondConvResidual, ConvBnAct, DepthwiseSeparableConv, EdgeResidual, type EfficientBlock, InvertedResidual, MobileAttention,
+  type SeLayerSpec,
   SqueezeExcite, UniversalInvertedResidual,
 } from './blocks.js';
 import { type AaLayer, type NormLayer, pyRound } from './layers.js';
@@ -264,6 +265,12 @@ export class EfficientNetBuilder {
           ...common, dwKernelSizeStart: ba.dwKernelSizeStart ?? 0, dwKernelSizeMid: ba.dwKernelSizeMid ?? 3,
           dwKernelSizeEnd: ba.dwKernelSizeEnd ?? 0, expRatio: ba.expRatio!, noskip: !!ba.noskip,
           layerScaleInitValue: this.o.layerScaleInitValue ?? null,
+        });
+        break;
+      case 'mqa':
+        block = new MobileAttention({
+          ...common, dwKernelSize: ba.dwKernelSize as number, numHeads: ba.numHeads!, keyDim: ba.keyDim!, valueDim: ba.valueDim!,
+          kvStride: ba.kvStride ?? 1, noskip: !!ba.noskip, layerScaleInitValue: this.o.layerScaleInitValue ?? null,
         });
         break;
       default:

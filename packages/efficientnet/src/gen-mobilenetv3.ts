@@ -160,16 +160,60 @@ const MNV4_CONV: Record<string, { stem: number; arch: string[][] }> = {
   },
 };
 
-/** MobileNetV4 conv variants (the hybrid variants need mobile attention blocks, not built here). */
+
+const MNV4_HYBRID: Record<string, { stem: number; act: string; arch: string[][] }> = {
+  medium: {
+    stem: 32,
+    act: 'relu',
+    arch: [
+      ['er_r1_k3_s2_e4_c48'],
+      ['uir_r1_a3_k5_s2_e4_c80', 'uir_r1_a3_k3_s1_e2_c80'],
+      [
+        'uir_r1_a3_k5_s2_e6_c160', 'uir_r1_a0_k0_s1_e2_c160', 'uir_r1_a3_k3_s1_e4_c160', 'uir_r1_a3_k5_s1_e4_c160',
+        'mqa_r1_k3_h4_s1_v2_d64_c160', 'uir_r1_a3_k3_s1_e4_c160', 'mqa_r1_k3_h4_s1_v2_d64_c160', 'uir_r1_a3_k0_s1_e4_c160',
+        'mqa_r1_k3_h4_s1_v2_d64_c160', 'uir_r1_a3_k3_s1_e4_c160', 'mqa_r1_k3_h4_s1_v2_d64_c160', 'uir_r1_a3_k0_s1_e4_c160',
+      ],
+      [
+        'uir_r1_a5_k5_s2_e6_c256', 'uir_r1_a5_k5_s1_e4_c256', 'uir_r2_a3_k5_s1_e4_c256', 'uir_r1_a0_k0_s1_e2_c256',
+        'uir_r1_a3_k5_s1_e2_c256', 'uir_r1_a0_k0_s1_e2_c256', 'uir_r1_a0_k0_s1_e4_c256', 'mqa_r1_k3_h4_s1_d64_c256',
+        'uir_r1_a3_k0_s1_e4_c256', 'mqa_r1_k3_h4_s1_d64_c256', 'uir_r1_a5_k5_s1_e4_c256', 'mqa_r1_k3_h4_s1_d64_c256',
+        'uir_r1_a5_k0_s1_e4_c256', 'mqa_r1_k3_h4_s1_d64_c256', 'uir_r1_a5_k0_s1_e4_c256',
+      ],
+      ['cn_r1_k1_s1_c960'],
+    ],
+  },
+  large: {
+    stem: 24,
+    act: 'gelu',
+    arch: [
+      ['er_r1_k3_s2_e4_c48'],
+      ['uir_r1_a3_k5_s2_e4_c96', 'uir_r1_a3_k3_s1_e4_c96'],
+      [
+        'uir_r1_a3_k5_s2_e4_c192', 'uir_r3_a3_k3_s1_e4_c192', 'uir_r1_a3_k5_s1_e4_c192', 'uir_r2_a5_k3_s1_e4_c192',
+        'mqa_r1_k3_h8_s1_v2_d48_c192', 'uir_r1_a5_k3_s1_e4_c192', 'mqa_r1_k3_h8_s1_v2_d48_c192', 'uir_r1_a5_k3_s1_e4_c192',
+        'mqa_r1_k3_h8_s1_v2_d48_c192', 'uir_r1_a5_k3_s1_e4_c192', 'mqa_r1_k3_h8_s1_v2_d48_c192', 'uir_r1_a3_k0_s1_e4_c192',
+      ],
+      [
+        'uir_r4_a5_k5_s2_e4_c512', 'uir_r1_a5_k0_s1_e4_c512', 'uir_r1_a5_k3_s1_e4_c512', 'uir_r2_a5_k0_s1_e4_c512',
+        'uir_r1_a5_k3_s1_e4_c512', 'uir_r1_a5_k5_s1_e4_c512', 'mqa_r1_k3_h8_s1_d64_c512', 'uir_r1_a5_k0_s1_e4_c512',
+        'mqa_r1_k3_h8_s1_d64_c512', 'uir_r1_a5_k0_s1_e4_c512', 'mqa_r1_k3_h8_s1_d64_c512', 'uir_r1_a5_k0_s1_e4_c512',
+        'mqa_r1_k3_h8_s1_d64_c512', 'uir_r1_a5_k0_s1_e4_c512',
+      ],
+      ['cn_r1_k1_s1_c960'],
+    ],
+  },
+};
+
+/** timm's `_gen_mobilenet_v4`: conv variants, and hybrids with mobile multi-query attention and layer scale. */
 export function genMobilenetV4(variant: string, channelMultiplier: number, kw: Kwargs, o: { groupSize?: number | null } = {}): Created {
-  if (variant.includes('hybrid')) throw new Error(`${variant}: MobileNetV4 hybrid (attention) variants are not supported`);
   const size = variant.includes('small') ? 'small' : variant.includes('medium') ? 'medium' : variant.includes('large') ? 'large' : null;
-  if (!size) throw new Error(`Unknown variant ${variant}.`);
-  const { stem, arch } = MNV4_CONV[size]!;
+  const hybrid = variant.includes('hybrid');
+  const def = size ? (hybrid ? MNV4_HYBRID[size] : { ...MNV4_CONV[size]!, act: 'relu' }) : undefined;
+  if (!def) throw new Error(`Unknown variant ${variant}.`);
   kw = { ...kw };
   return create(variant, kw, {
-    blockArgs: decodeArchDef(arch, { groupSize: o.groupSize ?? null }), headBias: false, headNorm: true, numFeatures: 1280,
-    stemSize: stem, fixStem: channelMultiplier < 1.0, roundChsFn: rc(channelMultiplier), normLayer: popNorm(kw),
-    actLayer: popAct(kw, 'relu'), layerScaleInitValue: null,
+    blockArgs: decodeArchDef(def.arch, { groupSize: o.groupSize ?? null }), headBias: false, headNorm: true, numFeatures: 1280,
+    stemSize: def.stem, fixStem: channelMultiplier < 1.0, roundChsFn: rc(channelMultiplier), normLayer: popNorm(kw),
+    actLayer: popAct(kw, def.act), layerScaleInitValue: hybrid ? 1e-5 : null,
   });
 }

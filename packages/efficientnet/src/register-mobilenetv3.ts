@@ -8,10 +8,8 @@ import { BN_EPS_TF_DEFAULT } from './builder.js';
 /** timm's module name for these architectures. */
 export const MOBILENETV3_MODULE = 'mobilenetv3';
 
-/** Architectures of timm's mobilenetv3.py left out: the MobileNetV4 hybrids (mobile multi-query attention blocks). */
-export const MOBILENETV3_LEFT_OUT = [
-  'mobilenetv4_hybrid_medium', 'mobilenetv4_hybrid_large', 'mobilenetv4_hybrid_medium_075', 'mobilenetv4_hybrid_large_075',
-];
+/** Architectures of timm's mobilenetv3.py left out (none: every one is built). */
+export const MOBILENETV3_LEFT_OUT: string[] = [];
 
 const reg = (name: string, create: (kw: Kwargs) => Created) =>
   registerModel({ name, module: MOBILENETV3_MODULE, defaultCfg: mobilenetv3Cfgs[name], create: (kw: CreateModelOptions) => create(kw as Kwargs) });
@@ -44,9 +42,13 @@ export function registerMobilenetv3(): void {
   reg('mobilenetv4_conv_small', (kw) => genMobilenetV4('mobilenetv4_conv_small', 1.0, kw));
   reg('mobilenetv4_conv_medium', (kw) => genMobilenetV4('mobilenetv4_conv_medium', 1.0, kw));
   reg('mobilenetv4_conv_large', (kw) => genMobilenetV4('mobilenetv4_conv_large', 1.0, kw));
+  reg('mobilenetv4_hybrid_medium', (kw) => genMobilenetV4('mobilenetv4_hybrid_medium', 1.0, kw));
+  reg('mobilenetv4_hybrid_large', (kw) => genMobilenetV4('mobilenetv4_hybrid_large', 1.0, kw));
   reg('mobilenetv4_conv_aa_medium', (kw) => genMobilenetV4('mobilenetv4_conv_aa_medium', 1.0, { aaLayer: 'avg', ...kw }));
   reg('mobilenetv4_conv_blur_medium', (kw) => genMobilenetV4('mobilenetv4_conv_blur_medium', 1.0, { aaLayer: 'blurpc', ...kw }));
   reg('mobilenetv4_conv_aa_large', (kw) => genMobilenetV4('mobilenetv4_conv_aa_large', 1.0, { aaLayer: 'avg', ...kw }));
+  reg('mobilenetv4_hybrid_medium_075', (kw) => genMobilenetV4('mobilenetv4_hybrid_medium_075', 0.75, kw));
+  reg('mobilenetv4_hybrid_large_075', (kw) => genMobilenetV4('mobilenetv4_hybrid_large_075', 0.75, kw));
 
   registerModelDeprecations(MOBILENETV3_MODULE, {
     mobilenetv3_large_100_miil: 'mobilenetv3_large_100.miil_in21k_ft_in1k',

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { CondConv2d, Conv2d, EvoNorm2dS0, GlobalContext } from '@zoo/core';
+import { BatchNorm2d, CondConv2d, Conv2d, EvoNorm2dS0, GlobalContext, MultiQueryAttention2d } from '@zoo/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 beforeAll(async () => {
@@ -131,4 +131,76 @@ describe('EvoNorm2dS0 matches its definition', () => {
     n.dispose();
     plain.dispose();
   });
+});
+
+describe('MultiQueryAttention2d matches multi-query attention written out', () => {
+  for (const kvStride of [1, 2]) {
+    it(`per-head queries, one shared key/value (kv stride ${kvStride})`, () => {
+      const [B, H, W, C, NH, KD, VD, CO] = [2, 4, 4, 6, 3, 4, 5, 7];
+      const mqa = new MultiQueryAttention2d(C, { dimOut: CO, numHeads: NH, keyDim: KD, valueDim: VD, kvStride, dwKernelSize: 3 });
+      const sd: Record<string, { shape: number[]; data: Float32Array }> = {
+        'query.proj.weight': { shape: [NH * KD, C, 1, 1], data: rand(NH * KD * C, 31) },
+        'key.proj.weight': { shape: [KD, C, 1, 1], data: rand(KD * C, 32) },
+        'value.proj.weight': { shape: [VD, C, 1, 1], data: rand(VD * C, 33) },
+        'output.proj.weight': { shape: [CO, NH * VD, 1, 1], data: rand(CO * NH * VD, 34) },
+      };
+      if (kvStride > 1) {
+        for (const [i, kv] of ['key', 'value'].entries()) {
+          sd[`${kv}.down_conv.weight`] = { shape: [C, 1, 3, 3], data: rand(C * 9, 40 + i) };
+          sd[`${kv}.norm.weight`] = { shape: [C], data: rand(C, 50 + i) };
+          sd[`${kv}.norm.bias`] = { shape: [C], data: rand(C, 60 + i) };
+          sd[`${kv}.norm.running_mean`] = { shape: [C], data: rand(C, 70 + i) };
+          sd[`${kv}.norm.running_var`] = { shape: [C], data: rand(C, 80 + i).map((v) => v + 1.5) };
+        }
+      }
+      mqa.loadStateDict(sd as never);
+      const xd = rand(B * H * W * C, 35);
+      const x = tf.tensor4d(xd, [B, H, W, C]);
+      const y = mqa.forward(x);
+      expect(y.shape).toEqual([B, H, W, CO]);
+      const yd = y.dataSync();
+      // Key / value sources: x, or x through the depthwise down-sampling conv + BatchNorm (separate, unfused modules).
+      const src = (kv: string): { data: Float32Array; m: number } => {
+        if (kvStride === 1) return { data: xd, m: H * W };
+        const conv = new Conv2d(C, C, 3, { stride: kvStride, groups: C });
+        const bn = new BatchNorm2d(C);
+        conv.loadStateDict({ weight: sd[`${kv}.down_conv.weight`] } as never);
+        bn.loadStateDict({ weight: sd[`${kv}.norm.weight`], bias: sd[`${kv}.norm.bias`], running_mean: sd[`${kv}.norm.running_mean`], running_var: sd[`${kv}.norm.running_var`] } as never);
+        const t = bn.forward(conv.forward(x));
+        const out = { data: t.dataSync() as Float32Array, m: t.shape[1]! * t.shape[2]! };
+        tf.dispose(t);
+        conv.dispose();
+        bn.dispose();
+        return out;
+      };
+      const ks = src('key');
+      const vs = src('value');
+      const proj = (w: Float32Array, inp: Float32Array, row: number, o: number) => {
+        let s = 0;
+        for (let c = 0; c < C; c++) s += w[o * C + c]! * inp[row * C + c]!;
+        return s;
+      };
+      for (let b = 0; b < B; b++) {
+        const K = Array.from({ length: ks.m }, (_, j) => Array.from({ length: KD }, (_, d) => proj(sd['key.proj.weight']!.data, ks.data, b * ks.m + j, d)));
+        const V = Array.from({ length: vs.m }, (_, j) => Array.from({ length: VD }, (_, d) => proj(sd['value.proj.weight']!.data, vs.data, b * vs.m + j, d)));
+        for (let p = 0; p < H * W; p++) {
+          const heads: number[] = [];
+          for (let h = 0; h < NH; h++) {
+            const q = Array.from({ length: KD }, (_, d) => proj(sd['query.proj.weight']!.data, xd, b * H * W + p, h * KD + d));
+            const logits = K.map((k) => k.reduce((a, kv, d) => a + kv * q[d]!, 0) / Math.sqrt(KD));
+            const mx = Math.max(...logits);
+            const e = logits.map((l) => Math.exp(l - mx));
+            const z = e.reduce((a, v) => a + v, 0);
+            for (let d = 0; d < VD; d++) heads.push(e.reduce((a, ev, j) => a + (ev / z) * V[j]![d]!, 0));
+          }
+          for (let o = 0; o < CO; o++) {
+            const want = heads.reduce((a, hv, i) => a + sd['output.proj.weight']!.data[o * NH * VD + i]! * hv, 0);
+            expect(yd[(b * H * W + p) * CO + o]).toBeCloseTo(want, 4);
+          }
+        }
+      }
+      tf.dispose([x, y]);
+      mqa.dispose();
+    });
+  }
 });

@@ -56,7 +56,7 @@ describe("architectures have timm's parameter counts", () => {
   // Counts timm's tables give in millions (2 decimals).
   const MILLIONS: Record<string, number> = {
     efficientnet_cc_b0_4e: 13.31, efficientnet_cc_b0_8e: 24.01, efficientnet_cc_b1_8e: 39.72, mobilenetv4_conv_large: 32.59,
-    fbnetv3_b: 8.6, tinynet_a: 6.19, efficientnetv2_rw_s: 23.94, mobilenetv3_large_150d: 14.62,
+    fbnetv3_b: 8.6, tinynet_a: 6.19, mobilenetv4_hybrid_medium: 11.07, mobilenetv4_hybrid_large: 37.76, efficientnetv2_rw_s: 23.94, mobilenetv3_large_150d: 14.62,
   };
   for (const [name, n] of Object.entries(MILLIONS)) {
     it(`${name} (${n}M)`, async () => {
@@ -93,7 +93,7 @@ describe("pruned variants take timm's pruned definitions", () => {
 });
 
 describe('features and intermediates', () => {
-  for (const name of ['mobilenetv3_large_100', 'mobilenetv4_conv_small', 'efficientnetv2_rw_t', 'mixnet_s', 'tf_efficientnet_cc_b0_4e', 'gc_efficientnetv2_rw_t']) {
+  for (const name of ['mobilenetv3_large_100', 'mobilenetv4_conv_small', 'efficientnetv2_rw_t', 'mixnet_s', 'tf_efficientnet_cc_b0_4e', 'gc_efficientnetv2_rw_t', 'mobilenetv4_hybrid_medium']) {
     it(`${name}: features_only levels agree with feature_info and forward_intermediates`, async () => {
       const model = (await createModel(name)) as VisionModel;
       const fm = (await createModel(name, { featuresOnly: true })) as FeatureModel;
