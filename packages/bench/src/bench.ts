@@ -1,0 +1,136 @@
+/**
+ * `pnpm bench`: per model, our forward time next to a raw fused-op reference built from the same weights (ResNet-50),
+ * single- and multi-threaded; weight loading time and memory against reading the file + one tensor per entry; and
+ * images/s through `createPool` with one worker and with one per core. Every measurement but the pool runs in a fresh
+ * process. Writes bench-results/latest.json and docs/bench.svg.
+ *
+ * Flags: --models resnet50,efficientnet_b0  --iters 10  --images 16  --threads N
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createPool, resolveNumThreads } from '@zoo/core/node';
+import { barChartSvg, type ChartGroup } from './chart.js';
+import type { Job } from './measure.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const pkgDir = join(here, '..');
+const repoRoot = join(pkgDir, '..', '..');
+
+interface ModelSpec {
+  name: string;
+  pkg: string;
+  /** A raw reference exists for this architecture. */
+  raw: boolean;
+  size: number;
+}
+
+const ALL: ModelSpec[] = [
+  { name: 'resnet50', pkg: '@zoo/resnet', raw: true, size: 224 },
+  { name: 'efficientnet_b0', pkg: '@zoo/efficientnet', raw: false, size: 224 },
+  { name: 'vit_small_patch16_224', pkg: '@zoo/vit', raw: false, size: 224 },
+];
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const iters = Number(flag('iters') ?? 10);
+const nImages = Number(flag('images') ?? 16);
+const threads = resolveNumThreads(flag('threads') ? Number(flag('threads')) : undefined);
+const cores = typeof availableParallelism === 'function' ? availableParallelism() : cpus().length;
+const wanted = flag('models')?.split(',');
+const models = wanted ? ALL.filter((m) => wanted.includes(m.name)) : ALL;
+
+function child<T>(job: Job, extraArgs: string[] = []): T {
+  const args = [...process.execArgv, ...extraArgs, join(here, 'measure.ts'), JSON.stringify(job)];
+  const r = spawnSync(process.execPath, args, { cwd: pkgDir, encoding: 'utf8', maxBuffer: 64 * 2 ** 20, env: { ...process.env, ZOO_NUM_THREADS: undefined } });
+  const line = r.stdout.split('\n').reverse().find((l) => l.startsWith('RESULT '));
+  if (r.status !== 0 || !line) throw new Error(`measurement ${job.kind} ${job.model} failed (exit ${r.status}):\n${(r.stderr || r.stdout).slice(-2000)}`);
+  return JSON.parse(line.slice('RESULT '.length)) as T;
+}
+
+async function poolRate(m: ModelSpec, file: string, workers: number): Promise<{ workers: number; imagesPerSec: number; images: number; startMs: number }> {
+  const t0 = performance.now();
+  const pool = await createPool({ model: m.name, options: { checkpointPath: file }, workers, modules: [m.pkg], resolveFrom: pkgDir });
+  const startMs = performance.now() - t0;
+  try {
+    const image = () => {
+      const data = new Float32Array(m.size * m.size * 3);
+      for (let i = 0; i < data.length; i++) data[i] = Math.sin(i);
+      return { data, shape: [m.size, m.size, 3] };
+    };
+    // First forward per worker folds BN / builds kernels: not part of the steady rate.
+    await pool.run(Array.from({ length: workers }, image));
+    const images = Array.from({ length: Math.max(nImages, workers) }, image);
+    const t1 = performance.now();
+    await pool.run(images);
+    const dt = (performance.now() - t1) / 1000;
+    return { workers, images: images.length, imagesPerSec: images.length / dt, startMs };
+  } finally {
+    await pool.close();
+  }
+}
+
+const fmt = (v: number | undefined, d = 1) => (v === undefined || Number.isNaN(v) ? '—' : v.toFixed(d));
+
+async function main() {
+  const startedAt = new Date().toISOString();
+  const load0 = loadavg();
+  console.log(`@zoo bench — ${cores} cores, threads ${threads}, load average ${load0.map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`);
+  const results: Record<string, unknown>[] = [];
+  for (const m of models) {
+    try {
+      await import(m.pkg);
+    } catch (e) {
+      console.log(`skip ${m.name}: ${m.pkg} is not available here (${(e as Error).message.split('\n')[0]})`);
+      continue;
+    }
+    console.log(`\n== ${m.name}`);
+    const file = join(tmpdir(), `zoo-bench-${m.name}.safetensors`);
+    const w = child<{ bytes: number }>({ kind: 'weights', model: m.name, pkg: m.pkg, file });
+    const weightsMB = w.bytes / 2 ** 20;
+    type Load = { loadMs: number; firstForwardMs?: number; rssGrowthMB: number; peakRssGrowthMB: number; peakRssMB: number };
+    const base = child<Load>({ kind: 'load', model: m.name, pkg: m.pkg, file, mode: 'baseline' }, ['--expose-gc']);
+    const ours = child<Load>({ kind: 'load', model: m.name, pkg: m.pkg, file, mode: 'ours' }, ['--expose-gc']);
+    console.log(`load: ours ${fmt(ours.loadMs)} ms vs file + tensors ${fmt(base.loadMs)} ms (×${fmt(ours.loadMs / base.loadMs, 2)}); ` +
+      `RSS +${fmt(ours.rssGrowthMB)} MB (peak +${fmt(ours.peakRssGrowthMB)} MB, ×${fmt(ours.peakRssGrowthMB / weightsMB, 2)} of ${fmt(weightsMB)} MB weights); first forward ${fmt(ours.firstForwardMs)} ms`);
+    type Fwd = { threads: number; threaded: boolean; fallbackReason?: string; oursMs: number; oursMinMs: number; rawMs?: number; rawMinMs?: number; ratio?: number; maxAbsDiff?: number; peakRssMB: number };
+    const single = child<Fwd>({ kind: 'forward', model: m.name, pkg: m.pkg, file, threads: 1, iters, raw: m.raw, size: m.size });
+    console.log(`forward b1, 1 thread: ours ${fmt(single.oursMs)} ms, raw ${fmt(single.rawMs)} ms, ours/raw ${fmt(single.ratio, 3)} (max |diff| ${single.maxAbsDiff?.toExponential(1) ?? '—'})`);
+    let multi: Fwd | null = null;
+    if (threads > 1) {
+      multi = child<Fwd>({ kind: 'forward', model: m.name, pkg: m.pkg, file, threads, iters, raw: m.raw, size: m.size });
+      console.log(`forward b1, ${multi.threads} threads${multi.threaded ? '' : ` (fell back: ${multi.fallbackReason})`}: ours ${fmt(multi.oursMs)} ms, raw ${fmt(multi.rawMs)} ms, ours/raw ${fmt(multi.ratio, 3)}; peak RSS ${fmt(multi.peakRssMB, 0)} MB`);
+    }
+    const pool1 = await poolRate(m, file, 1);
+    const poolN = cores > 1 ? await poolRate(m, file, cores) : null;
+    console.log(`pool: 1 worker ${fmt(pool1.imagesPerSec, 2)} img/s` + (poolN ? `, ${poolN.workers} workers ${fmt(poolN.imagesPerSec, 2)} img/s (×${fmt(poolN.imagesPerSec / pool1.imagesPerSec, 2)})` : ''));
+    results.push({ model: m.name, weightsMB, load: { ours, baseline: base, ratio: ours.loadMs / base.loadMs, rssRatio: ours.peakRssGrowthMB / weightsMB }, forward: { single, multi }, pool: { one: pool1, many: poolN } });
+  }
+  const report = { startedAt, finishedAt: new Date().toISOString(), node: process.version, cores, threads, iters, loadavgStart: load0, loadavgEnd: loadavg(), results };
+  mkdirSync(join(pkgDir, 'bench-results'), { recursive: true });
+  writeFileSync(join(pkgDir, 'bench-results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const groups: ChartGroup[] = results.map((r) => {
+    const f = r.forward as { single: { oursMs: number; rawMs?: number }; multi: { oursMs: number; rawMs?: number; threads: number } | null };
+    const bars = [{ label: 'ours, 1 thread', value: f.single.oursMs }];
+    if (f.single.rawMs !== undefined) bars.push({ label: 'raw fused, 1 thread', value: f.single.rawMs });
+    if (f.multi) {
+      bars.push({ label: `ours, ${f.multi.threads} threads`, value: f.multi.oursMs });
+      if (f.multi.rawMs !== undefined) bars.push({ label: `raw fused, ${f.multi.threads} threads`, value: f.multi.rawMs });
+    }
+    const p = r.pool as { one: { imagesPerSec: number }; many: { imagesPerSec: number; workers: number } | null };
+    bars.push({ label: 'pool, 1 worker (ms/img)', value: 1000 / p.one.imagesPerSec });
+    if (p.many) bars.push({ label: `pool, ${p.many.workers} workers (ms/img)`, value: 1000 / p.many.imagesPerSec });
+    return { name: r.model as string, bars };
+  });
+  const note = `${startedAt.slice(0, 16)}Z · ${cores} cores · node ${process.version} · tfjs wasm SIMD · load avg ${load0[0]!.toFixed(1)}→${loadavg()[0]!.toFixed(1)}`;
+  mkdirSync(join(repoRoot, 'docs'), { recursive: true });
+  writeFileSync(join(repoRoot, 'docs', 'bench.svg'), barChartSvg('Forward time, batch 1, 224×224 (lower is better)', groups, 'ms', note));
+  console.log(`\nwrote ${join('packages/bench/bench-results/latest.json')} and docs/bench.svg`);
+}
+
+await main();

@@ -1,0 +1,133 @@
+/**
+ * One measurement in a fresh process (so memory and backend state of one do not leak into the next). Takes a JSON
+ * job as its argument and prints `RESULT <json>` as its last line.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { createModel, readSafetensors, type VisionModel, writeSafetensors } from '@zoo/core';
+import { setNodeBackend } from '@zoo/core/node';
+import { buildRawResNet, type RawResNet } from './raw-resnet.js';
+
+export type Job =
+  | { kind: 'weights'; model: string; pkg: string; file: string }
+  | { kind: 'load'; model: string; pkg: string; file: string; mode: 'ours' | 'baseline' }
+  | { kind: 'forward'; model: string; pkg: string; file: string; threads: number; iters: number; raw: boolean; size: number };
+
+const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
+const peakRss = () => process.resourceUsage().maxRSS * 1024;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function weights(job: Extract<Job, { kind: 'weights' }>) {
+  if (!existsSync(job.file)) {
+    await setNodeBackend({ numThreads: 1, onNotice: null });
+    const model = await createModel(job.model);
+    const bytes = writeSafetensors(model.stateDict());
+    model.dispose();
+    const tmp = `${job.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, job.file);
+  }
+  return { file: job.file, bytes: readFileSync(job.file).byteLength };
+}
+
+async function load(job: Extract<Job, { kind: 'load' }>) {
+  await setNodeBackend({ numThreads: 1, onNotice: null });
+  // Warm the code paths that are not weight loading (module graph, kernels), then measure from a settled heap.
+  const warm = tf.tensor([1, 2, 3]);
+  warm.dispose();
+  (globalThis as { gc?: () => void }).gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  const t0 = performance.now();
+  let model: VisionModel | null = null;
+  let tensors: tf.Tensor[] = [];
+  if (job.mode === 'baseline') {
+    const buf = readFileSync(job.file);
+    const { tensors: entries } = readSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+    for (const t of Object.values(entries)) if (t.dtype === 'float32') tensors.push(tf.tensor(t.data as Float32Array, t.shape, 'float32'));
+  } else {
+    model = await createModel(job.model, { checkpointPath: job.file });
+  }
+  const loadMs = performance.now() - t0;
+  const rssAfter = process.memoryUsage().rss;
+  const peakAtReady = peakRss();
+  let firstForwardMs: number | undefined;
+  if (model) {
+    const x = tf.zeros([1, 224, 224, 3]);
+    const t1 = performance.now();
+    const y = model.forward(x);
+    await y.data();
+    firstForwardMs = performance.now() - t1;
+    x.dispose();
+    y.dispose();
+  }
+  const result = {
+    mode: job.mode, loadMs, firstForwardMs, rssBeforeMB: mb(rssBefore), rssAfterMB: mb(rssAfter),
+    rssGrowthMB: mb(rssAfter - rssBefore), peakRssGrowthMB: mb(peakAtReady - rssBefore), peakRssMB: mb(peakAtReady),
+    rssAfterFirstForwardMB: mb(process.memoryUsage().rss), peakRssAfterFirstForwardMB: mb(peakRss()),
+  };
+  model?.dispose();
+  for (const t of tensors) t.dispose();
+  tensors = [];
+  return result;
+}
+
+async function forward(job: Extract<Job, { kind: 'forward' }>) {
+  const info = await setNodeBackend({ numThreads: job.threads });
+  const model = await createModel(job.model, { checkpointPath: job.file });
+  let raw: RawResNet | null = null;
+  if (job.raw) {
+    const buf = readFileSync(job.file);
+    raw = buildRawResNet(readSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)).tensors);
+  }
+  const x = tf.randomUniform([1, job.size, job.size, 3], -1, 1, 'float32', 7) as tf.Tensor4D;
+  const time = async (f: () => tf.Tensor) => {
+    const t0 = performance.now();
+    const y = f();
+    await y.data();
+    const dt = performance.now() - t0;
+    y.dispose();
+    return dt;
+  };
+  let maxAbsDiff: number | undefined;
+  if (raw) {
+    const a = model.forward(x);
+    const b = raw.forward(x);
+    maxAbsDiff = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+    a.dispose();
+    b.dispose();
+  }
+  for (let i = 0; i < 3; i++) {
+    await time(() => model.forward(x));
+    if (raw) await time(() => raw.forward(x));
+  }
+  // Interleaved, so drift in machine load hits both sides alike.
+  const ours: number[] = [];
+  const ref: number[] = [];
+  for (let i = 0; i < job.iters; i++) {
+    ours.push(await time(() => model.forward(x)));
+    if (raw) ref.push(await time(() => raw.forward(x)));
+  }
+  const result = {
+    threads: info.threads, threaded: info.threaded, fallbackReason: info.fallbackReason,
+    oursMs: median(ours), oursMinMs: Math.min(...ours), rawMs: raw ? median(ref) : undefined, rawMinMs: raw ? Math.min(...ref) : undefined,
+    ratio: raw ? median(ours) / median(ref) : undefined, maxAbsDiff, peakRssMB: mb(peakRss()), samples: { ours, raw: ref },
+  };
+  x.dispose();
+  model.dispose();
+  raw?.dispose();
+  return result;
+}
+
+async function main() {
+  const job = JSON.parse(process.argv[2]!) as Job;
+  await import(job.pkg);
+  const out = job.kind === 'weights' ? await weights(job) : job.kind === 'load' ? await load(job) : await forward(job);
+  process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
+}
+
+await main();
