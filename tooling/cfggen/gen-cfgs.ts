@@ -86,7 +86,8 @@ lines.push(`export const ${exportName} = generateDefaultCfgs({`);
 for (const [key, v] of entries) {
   const o: Record<string, unknown> = {};
   for (const [k, val] of Object.entries(v)) if (!same(base[k], val)) o[k] = val;
-  for (const k of Object.keys(base)) if (!(k in v)) o[k] = undefined;
+  // A field the base sets but this cfg leaves at timm's default: spell the default out.
+  for (const k of Object.keys(base)) if (!(k in v)) o[k] = k in DEFAULTS ? DEFAULTS[k] : undefined;
   lines.push(`  '${key}': cfg(${Object.keys(o).length ? `{ ${obj(o)} }` : ''}),`);
 }
 lines.push('});');

@@ -26,10 +26,10 @@ export interface PretrainedCfg {
   labelOffset?: number;
   labelNames?: string[];
   labelDescriptions?: Record<string, string>;
-  poolSize?: [number, number];
+  poolSize?: [number, number] | null;
   testPoolSize?: [number, number];
-  firstConv?: string | string[];
-  classifier?: string | string[];
+  firstConv?: string | string[] | null;
+  classifier?: string | string[] | null;
   license?: string;
   description?: string;
   originUrl?: string;

@@ -79,7 +79,9 @@ export function generateDefaultCfgs(cfgs: Record<string, PretrainedCfg>): Record
   const out: Record<string, DefaultCfg> = {};
   const defaultSet = new Set<string>();
   for (const [key, raw] of Object.entries(cfgs)) {
-    const v = { ...PRETRAINED_CFG_DEFAULTS, ...raw } as PretrainedCfg;
+    // A field given as undefined keeps PretrainedCfg's default (as an omitted dataclass argument does).
+    const v = { ...PRETRAINED_CFG_DEFAULTS } as PretrainedCfg;
+    for (const [k, val] of Object.entries(raw)) if (val !== undefined) v[k] = val;
     const weights = hasWeights(v);
     let [model, tag] = splitModelNameTag(key);
     const priority = (weights && !tag) || (tag.endsWith('*') && !defaultSet.has(model));
