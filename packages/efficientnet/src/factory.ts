@@ -1,7 +1,7 @@
 // timm's `_create_effnet` / `_create_mnv3`: features_only without a feature_cls gives the family's own features
 // class (stem + stage ends); anything else goes through the generic builder.
 import {
-  buildModelWithCfg, cfgForFeatures, type CreateModelOptions, type FeatureModel, type ModelClass, type OutIndices,
+  buildModelWithCfg, cfgForFeatures, type CreateModelOptions, type FeatureCfg, type FeatureModel, type ModelClass, type OutIndices,
   type VisionModel,
 } from '@zoo/core';
 import { EfficientNet, EfficientNetFeatures } from './efficientnet.js';
@@ -13,11 +13,13 @@ async function createFamily(
   cls: ModelClass<EfficientNet | MobileNetV3>, variant: string, kwargs: Kwargs, filter: string[], stemNames: string[],
   prunedDefinition?: string,
 ): Promise<VisionModel | FeatureModel> {
-  const { featuresOnly, outIndices, featureCls, featureLocation, ...rest } = kwargs as Kwargs & { featureLocation?: string };
+  const { featuresOnly, outIndices, featureCls, featureCfg, featureLocation, ...rest } = kwargs as Kwargs & {
+    featureLocation?: string; featureCfg?: FeatureCfg;
+  };
   if (featureLocation && featureLocation !== 'bottleneck') {
     throw new Error(`${variant}: featureLocation '${featureLocation}' is not supported (only 'bottleneck')`);
   }
-  if (featuresOnly && featureCls === undefined) {
+  if (featuresOnly && featureCls === undefined && featureCfg === undefined) {
     const args: Kwargs = { ...rest };
     for (const k of filter) delete args[k];
     // Build the whole model without a classifier, load weights into it, then keep the stem and blocks.
@@ -27,7 +29,8 @@ async function createFamily(
     fm.pretrainedCfg = cfgForFeatures(model.pretrainedCfg);
     return fm;
   }
-  return buildModelWithCfg(cls, variant, { ...rest, featuresOnly, outIndices, featureCls }, { prunedDefinition });
+  // timm's 'cfg' mode: a feature_cfg or feature_cls goes to the generic wrappers.
+  return buildModelWithCfg(cls, variant, { ...rest, featuresOnly, outIndices, featureCls }, { prunedDefinition, featureCfg });
 }
 
 /** timm's `_create_effnet`. */

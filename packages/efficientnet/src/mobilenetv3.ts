@@ -101,7 +101,10 @@ export class MobileNetV3 extends VisionModel {
   }
 
   private stem(x: tf.Tensor): tf.Tensor {
-    return convNorm(x, this.getChild('conv_stem')!, this.getChild('bn1')!);
+    const conv = this.getChild('conv_stem')!;
+    const bn1 = this.getChild('bn1')!;
+    // A feature hook on bn1 (FeatureHookNet) needs its own forward called; otherwise conv and norm run as one op.
+    return Object.hasOwn(bn1, 'forward') ? bn1.forward(conv.forward(x)) : convNorm(x, conv, bn1);
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {

@@ -124,6 +124,31 @@ describe('features and intermediates', () => {
     });
   }
 
+  for (const name of ['efficientnet_b0', 'mobilenetv4_conv_small']) {
+    it(`${name}: featureCls 'hook' and featureCfg flattenSequential give the family features' maps`, async () => {
+      const base = (await createModel(name, { featuresOnly: true })) as FeatureModel;
+      const src = (await createModel(name)) as VisionModel;
+      const sd = src.stateDict();
+      src.dispose();
+      base.loadStateDict(sd, { strict: false });
+      const hook = (await createModel(name, { featuresOnly: true, featureCls: 'hook', pretrainedCfgOverlay: { stateDict: sd }, pretrained: true })) as FeatureModel;
+      const flat = (await createModel(name, { featuresOnly: true, featureCfg: { flattenSequential: true }, pretrainedCfgOverlay: { stateDict: sd }, pretrained: true })) as FeatureModel;
+      const x = tf.randomUniform([1, 64, 64, 3], -1, 1, 'float32', 9);
+      const a = base.forward(x) as tf.Tensor[];
+      for (const fm of [hook, flat]) {
+        expect(fm.featureInfo.moduleName()).toEqual(base.featureInfo.moduleName());
+        const b = fm.forward(x) as tf.Tensor[];
+        expect(b.length).toBe(a.length);
+        const d = tf.tidy(() => Math.max(...b.map((t, i) => tf.max(tf.abs(tf.sub(t, a[i]!))).dataSync()[0]!)));
+        expect(d).toBeLessThan(1e-4);
+        tf.dispose(b);
+        fm.dispose();
+      }
+      tf.dispose([a, x]);
+      base.dispose();
+    });
+  }
+
   it('forward_features through forward_intermediates final equals forwardFeatures', async () => {
     const m = (await createModel('efficientnet_lite0')) as VisionModel;
     const x = tf.randomUniform([1, 64, 64, 3], -1, 1, 'float32', 5);
