@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
+import { createRequire } from 'node:module';
 import os, { availableParallelism, cpus, tmpdir } from 'node:os';
 import { runInThisContext } from 'node:vm';
 import { dirname, join } from 'node:path';
@@ -128,8 +128,21 @@ function loadGlue(file: string, numThreads: number): WasmFactory {
   const fakeOs = { ...os, cpus: () => { const real = os.cpus(); return Array.from({ length: cores }, (_, i) => real[i % Math.max(1, real.length)]); } };
   const glueRequire = Object.assign((id: string) => (id === 'os' || id === 'node:os' ? fakeOs : base(id)), base);
   const mod = { exports: {} as unknown };
-  const wrapper = runInThisContext(Module.wrap(readFileSync(file, 'utf8')), { filename: file }) as (...args: unknown[]) => void;
-  wrapper.call(mod.exports, mod.exports, glueRequire, mod, file, dirname(file));
+  // Emscripten's Node glue also installs process-wide 'uncaughtException' / 'unhandledRejection' handlers that
+  // rethrow (printing the whole minified glue line); it sees a `process` whose `on` skips those two.
+  const glueProcess: NodeJS.Process = new Proxy(process, {
+    get(target, key) {
+      if (key === 'on') {
+        return (event: string, listener: (...a: unknown[]) => void) =>
+          event === 'uncaughtException' || event === 'unhandledRejection' ? glueProcess : target.on(event, listener);
+      }
+      const v = Reflect.get(target, key, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  const source = `(function (exports, require, module, __filename, __dirname, process) {${readFileSync(file, 'utf8')}\n})`;
+  const wrapper = runInThisContext(source, { filename: file }) as (...args: unknown[]) => void;
+  wrapper.call(mod.exports, mod.exports, glueRequire, mod, file, dirname(file), glueProcess);
   if (typeof mod.exports !== 'function') throw new Error(`${file} did not export the Emscripten module factory`);
   return mod.exports as WasmFactory;
 }
@@ -204,7 +217,14 @@ let singleFactory: (() => tf.KernelBackend | Promise<tf.KernelBackend>) | null =
 export async function prepareNodeWasm(options: NodeBackendOptions = {}): Promise<number> {
   const numThreads = resolveNumThreads(options.numThreads);
   const pkg = (await import(WASM_PKG)) as unknown as WasmPackage;
+  // tfjs' own init() evaluates this async flag; code that reads it synchronously later (getBool) needs it settled.
+  await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT' as never);
   if (state && state.numThreads === numThreads) return numThreads;
+  const running = tf.engine().registry.wasm as { wasm?: { tfjs?: { getThreadsCount?: () => number } } } | undefined;
+  if (!state && running && options.numThreads === undefined) {
+    // A wasm backend someone else started (tfjs' own loader): restarting it would drop its tensors. Leave it be.
+    return running.wasm?.tfjs?.getThreadsCount?.() ?? 1;
+  }
   singleFactory ??= tf.findBackendFactory('wasm');
   if (!singleFactory) throw new Error(`${WASM_PKG} did not register a 'wasm' backend`);
   const single = singleFactory;
