@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveDataConfig } from '../../src/data/config.js';
 import { createModel } from '../../src/factory/create.js';
+import { createNodeTransform } from '../../src/node/index.js';
 import { createPool, resolveModuleSpecifier } from '../../src/node/pool.js';
 import { setNodeBackend } from '../../src/node/threads.js';
 import { writeSafetensors } from '../../src/weights/safetensors.js';
@@ -73,6 +75,29 @@ describe('createPool', () => {
       await expect(pool.run([{ data: new Float32Array(10), shape: [2, 5, 1] }])).rejects.toThrow(/pool worker: .*channels/);
       const [r] = await pool.run(images.slice(0, 1));
       expect(r!.data[0]).toBeCloseTo(reference[0]![0]!, 4);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('createPool with encoded images', () => {
+  it('decodes paths and bytes in the worker with the model data config, as createNodeTransform does here', async () => {
+    const sharp = (await import('sharp')).default;
+    const rgb = new Uint8Array(40 * 48 * 3).map((_, i) => (i * 37) % 256);
+    const png = new Uint8Array(await sharp(rgb, { raw: { width: 48, height: 40, channels: 3 } }).png().toBuffer());
+    const file = join(dir, 'img.png');
+    writeFileSync(file, png);
+    const model = await createModel('pool_test_net', { checkpointPath: checkpoint });
+    const transform = createNodeTransform(resolveDataConfig({ model }));
+    const x = await transform(png);
+    const expected = tf.tidy(() => model.forward(x).dataSync() as Float32Array).slice();
+    x.dispose();
+    model.dispose();
+    const pool = await createPool({ model: 'pool_test_net', options: { checkpointPath: checkpoint }, workers: 1, modules: [fixture] });
+    try {
+      const [fromBytes, fromPath] = await pool.run([png, file]);
+      for (const r of [fromBytes!, fromPath!]) for (let j = 0; j < expected.length; j++) expect(r.data[j]).toBeCloseTo(expected[j]!, 4);
     } finally {
       await pool.close();
     }
