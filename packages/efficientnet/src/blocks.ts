@@ -18,6 +18,8 @@ export interface BlockFeatureInfo {
 /** A block of the family: a module with timm's `feature_info(location)`. */
 export abstract class EfficientBlock extends Module {
   abstract featureInfo(location: string): BlockFeatureInfo;
+  /** Receives the block's 'expansion' feature (timm's forward hook at that location) when set. */
+  tap: ((t: tf.Tensor) => void) | null = null;
 }
 
 /** SE options as timm's builders bind them with `partial(SqueezeExcite, …)`. */
@@ -115,6 +117,7 @@ export class ConvBnAct extends EfficientBlock {
   }
   override forward(x: tf.Tensor): tf.Tensor {
     let y = convNorm(x, this.conv, this.bn1);
+    this.tap?.(y);
     y = this.aa.forward(y);
     return residual(y, x, this.hasSkip);
   }
@@ -161,6 +164,7 @@ export class DepthwiseSeparableConv extends EfficientBlock {
     y = convNorm(y, this.convDw, this.bn1);
     y = this.aa.forward(y);
     y = this.se.forward(y);
+    this.tap?.(y);
     y = convNorm(y, this.convPw, this.bn2);
     return residual(y, x, this.hasSkip);
   }
@@ -213,6 +217,7 @@ export class InvertedResidual extends EfficientBlock {
     y = convNorm(y, this.convDw, this.bn2);
     y = this.aa.forward(y);
     y = this.se.forward(y);
+    this.tap?.(y);
     y = convNorm(y, this.convPwl, this.bn3);
     return residual(y, x, this.hasSkip);
   }
@@ -253,6 +258,7 @@ export class EdgeResidual extends EfficientBlock {
     let y = convNorm(x, this.convExp, this.bn1);
     y = this.aa.forward(y);
     y = this.se.forward(y);
+    this.tap?.(y);
     y = convNorm(y, this.convPwl, this.bn2);
     return residual(y, x, this.hasSkip);
   }
@@ -345,6 +351,7 @@ export class UniversalInvertedResidual extends EfficientBlock {
     y = this.pwExp.forward(y);
     y = this.dwMid.forward(y);
     y = this.se.forward(y);
+    this.tap?.(y);
     y = this.pwProj.forward(y);
     y = this.dwEnd.forward(y);
     y = this.layerScale.forward(y);
@@ -405,6 +412,7 @@ export class CondConvResidual extends EfficientBlock {
     let y = this.bn1.forward(this.convPw.forwardRouted(x, routing));
     y = this.bn2.forward(this.convDw.forwardRouted(y, routing));
     y = this.se.forward(y);
+    this.tap?.(y);
     y = this.bn3.forward(this.convPwl.forwardRouted(y, routing));
     return residual(y, x, this.hasSkip);
   }

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  type ActName, createClassifier, featureTakeIndices, FeatureInfo, FeatureModel, type FeatureInfoEntry,
+  type ActName, applyAct, BatchNorm2d, BatchNormAct2d, createClassifier, featureTakeIndices, FeatureInfo, FeatureModel, type FeatureInfoEntry,
   type ForwardIntermediatesOptions, Identity, type IntermediatesResult, type Module, type OutIndices, resolveAct,
   Sequential, VisionModel,
 } from '@zoo/core';
 import { type BlockArgs, EfficientNetBuilder, roundChannels, type SeLayer } from './builder.js';
+import type { EfficientBlock } from './blocks.js';
 import { type AaLayer, convNorm, createConv, createNormAct, type NormLayer } from './layers.js';
 
 export interface EfficientNetArgs {
@@ -25,11 +26,13 @@ export interface EfficientNetArgs {
   dropRate?: number;
   dropPathRate?: number;
   globalPool?: string;
+  /** Where feature_info points: block outputs ('bottleneck', default) or the expanded features ('expansion'). */
+  featureLocation?: '' | 'bottleneck' | 'expansion';
 }
 
 const ARG_NAMES = [
   'blockArgs', 'numClasses', 'numFeatures', 'inChans', 'stemSize', 'stemKernelSize', 'fixStem', 'outputStride',
-  'padType', 'actLayer', 'normLayer', 'aaLayer', 'seLayer', 'roundChsFn', 'dropRate', 'dropPathRate', 'globalPool',
+  'padType', 'actLayer', 'normLayer', 'aaLayer', 'seLayer', 'roundChsFn', 'dropRate', 'dropPathRate', 'globalPool', 'featureLocation',
 ] as const;
 
 /** Runs the stages of `blocks` (a Sequential of Sequentials). */
@@ -63,7 +66,7 @@ export class EfficientNet extends VisionModel {
     const {
       blockArgs, numClasses = 1000, numFeatures = 1280, inChans = 3, stemSize = 32, stemKernelSize = 3, fixStem = false,
       outputStride = 32, padType = '', actLayer = 'relu', normLayer, aaLayer, seLayer = {},
-      roundChsFn = (c: number) => roundChannels(c), dropRate = 0, dropPathRate = 0, globalPool = 'avg',
+      roundChsFn = (c: number) => roundChannels(c), dropRate = 0, dropPathRate = 0, globalPool = 'avg', featureLocation = '',
     } = args;
     const act: ActName = resolveAct(actLayer);
     this.numClasses = numClasses;
@@ -74,7 +77,7 @@ export class EfficientNet extends VisionModel {
     this.addModule('conv_stem', createConv(inChans, stem, stemKernelSize, { stride: 2, padding: padType }));
     this.addModule('bn1', createNormAct(normLayer, stem, act));
     const builder = new EfficientNetBuilder({
-      outputStride, padType, roundChsFn, actLayer: act, normLayer, aaLayer, seLayer, dropPathRate,
+      outputStride, padType, roundChsFn, actLayer: act, normLayer, aaLayer, seLayer, dropPathRate, featureLocation,
     });
     this.addModule('blocks', new Sequential(builder.build(stem, blockArgs)));
     this.builderFeatures = builder.features;
@@ -172,24 +175,63 @@ export class EfficientNet extends VisionModel {
 
 /**
  * timm's EfficientNetFeatures / MobileNetV3Features: the stem and blocks of a built model, returning the stem
- * output and each stage end selected by `outIndices` (feature_location 'bottleneck').
+ * output and each stage end selected by `outIndices` (feature_location 'bottleneck'), or, for 'expansion', the
+ * expanded features inside the selected blocks (timm's feature hooks), in feature order.
  */
 export class EfficientNetFeatures extends FeatureModel {
   readonly featureInfo: FeatureInfo;
   private readonly stageOutIdx: Set<number>;
   private readonly stemModules: Module[];
-  constructor(model: VisionModel & { builderFeatures: FeatureInfoEntry[] }, outIndices: OutIndices = [0, 1, 2, 3, 4], stemNames = ['conv_stem', 'bn1']) {
+  private readonly hooked: boolean;
+  private captured: Map<string, tf.Tensor> | null = null;
+  private readonly order: string[];
+  /**
+   * `stemPreActHook`: MobileNetV3Features keeps the stem norm and activation apart, so a hook on its `bn1` sees the
+   * map before the activation.
+   */
+  constructor(
+    model: VisionModel & { builderFeatures: FeatureInfoEntry[] }, outIndices: OutIndices = [0, 1, 2, 3, 4],
+    stemNames = ['conv_stem', 'bn1'], private readonly stemPreActHook = false,
+  ) {
     super(model.inChans);
     this.featureInfo = new FeatureInfo(model.builderFeatures, outIndices);
-    this.stageOutIdx = new Set(this.featureInfo.getDicts().map((f) => f.stage!));
+    const dicts = this.featureInfo.getDicts();
+    this.stageOutIdx = new Set(dicts.map((f) => f.stage!));
     this.stemModules = stemNames.map((n) => this.addModule(n, model.getChild(n)!));
-    this.addModule('blocks', model.getChild('blocks')!);
+    const blocks = this.addModule('blocks', model.getChild('blocks')!);
     this.modelName = model.modelName;
+    this.order = dicts.map((f) => f.module);
+    this.hooked = dicts.some((f) => f.hookType !== undefined);
+    if (this.hooked) {
+      for (const f of dicts) {
+        if (f.module === 'bn1') continue;
+        const m = /^blocks\.(\d+)\.(\d+)\./.exec(f.module);
+        if (!m) throw new Error(`feature module '${f.module}' is not inside a block`);
+        const block = blocks.getSubmodule(`${m[1]}.${m[2]}`) as EfficientBlock;
+        block.tap = (t) => this.captured?.set(f.module, t);
+      }
+    }
   }
   protected collect(x: tf.Tensor): tf.Tensor[] {
-    const [conv, ...rest] = this.stemModules;
-    x = convNorm(x, conv!, rest[0]!);
-    for (const m of rest.slice(1)) x = m.forward(x);
+    const [conv, bn1] = this.stemModules as [Module, Module];
+    if (this.hooked) {
+      this.captured = new Map();
+      try {
+        if (this.stemPreActHook && bn1 instanceof BatchNormAct2d) {
+          const pre = BatchNorm2d.prototype.forward.call(bn1, conv.forward(x));
+          this.captured.set('bn1', pre);
+          x = applyAct(bn1.act, pre);
+        } else {
+          x = convNorm(x, conv, bn1);
+          this.captured.set('bn1', x);
+        }
+        runStages(this.getChild('blocks')!, x);
+        return this.order.map((n) => this.captured!.get(n)!);
+      } finally {
+        this.captured = null;
+      }
+    }
+    x = convNorm(x, conv, bn1);
     const features: tf.Tensor[] = [];
     if (this.stageOutIdx.has(0)) features.push(x);
     runStages(this.getChild('blocks')!, x, undefined, (i, y) => {
@@ -198,4 +240,3 @@ export class EfficientNetFeatures extends FeatureModel {
     return features;
   }
 }
-

@@ -27,12 +27,14 @@ export interface MobileNetV3Args {
   dropPathRate?: number;
   layerScaleInitValue?: number | null;
   globalPool?: string;
+  /** Where feature_info points: block outputs ('bottleneck', default) or the expanded features ('expansion'). */
+  featureLocation?: '' | 'bottleneck' | 'expansion';
 }
 
 const ARG_NAMES = [
   'blockArgs', 'numClasses', 'inChans', 'stemSize', 'fixStem', 'numFeatures', 'headBias', 'headNorm', 'padType',
   'actLayer', 'normLayer', 'aaLayer', 'seLayer', 'seFromExp', 'roundChsFn', 'dropRate', 'dropPathRate',
-  'layerScaleInitValue', 'globalPool',
+  'layerScaleInitValue', 'globalPool', 'featureLocation',
 ] as const;
 
 function runStages(blocks: Module, x: tf.Tensor, upTo?: number, each?: (i: number, y: tf.Tensor) => void): tf.Tensor {
@@ -66,7 +68,7 @@ export class MobileNetV3 extends VisionModel {
       blockArgs, numClasses = 1000, inChans = 3, stemSize = 16, fixStem = false, numFeatures = 1280, headBias = true,
       headNorm = false, padType = '', actLayer = 'relu', normLayer, aaLayer, seLayer = {}, seFromExp = true,
       roundChsFn = (c: number) => roundChannels(c), dropRate = 0, dropPathRate = 0, layerScaleInitValue = null,
-      globalPool = 'avg',
+      globalPool = 'avg', featureLocation = '',
     } = args;
     const act = resolveAct(actLayer);
     this.act = act;
@@ -78,7 +80,7 @@ export class MobileNetV3 extends VisionModel {
     this.addModule('bn1', createNormAct(normLayer, stem, act));
     const builder = new EfficientNetBuilder({
       outputStride: 32, padType, roundChsFn, seFromExp, actLayer: act, normLayer, aaLayer, seLayer, dropPathRate,
-      layerScaleInitValue,
+      layerScaleInitValue, featureLocation,
     });
     this.addModule('blocks', new Sequential(builder.build(stem, blockArgs)));
     this.builderFeatures = builder.features;

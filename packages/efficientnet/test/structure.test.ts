@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createModel, type FeatureModel, type VisionModel } from '@zoo/core';
+import { applyAct, createModel, type FeatureModel, type Module, type VisionModel } from '@zoo/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeArchDef, decodeBlockStr, roundChannels } from '@zoo/efficientnet/models';
 import '@zoo/efficientnet';
@@ -146,6 +146,58 @@ describe('features and intermediates', () => {
       }
       tf.dispose([a, x]);
       base.dispose();
+    });
+  }
+
+  it("featureLocation 'expansion' gives timm's hooked features (efficientnet_b0)", async () => {
+    const src = (await createModel('efficientnet_b0')) as VisionModel;
+    const sd = src.stateDict();
+    const bott = (await createModel('efficientnet_b0', { featuresOnly: true, pretrained: true, pretrainedCfgOverlay: { stateDict: sd } })) as FeatureModel;
+    const exp = (await createModel('efficientnet_b0', { featuresOnly: true, featureLocation: 'expansion', pretrained: true, pretrainedCfgOverlay: { stateDict: sd } })) as FeatureModel;
+    expect(exp.featureInfo.channels()).toEqual([32, 144, 240, 672, 1152]);
+    expect(exp.featureInfo.reduction()).toEqual([2, 4, 8, 16, 32]);
+    expect(exp.featureInfo.moduleName()).toEqual(['blocks.0.0.conv_pw', 'blocks.1.1.conv_pwl', 'blocks.2.1.conv_pwl', 'blocks.4.2.conv_pwl', 'blocks.6.0.conv_pwl']);
+    const x = tf.randomUniform([1, 64, 64, 3], -1, 1, 'float32', 4);
+    const e = exp.forward(x) as tf.Tensor[];
+    const b = bott.forward(x) as tf.Tensor[];
+    expect(e.map((t) => t.shape[3])).toEqual([32, 144, 240, 672, 1152]);
+    // The last stage is one block without a skip: its output is conv_pwl → bn3 of the hooked input.
+    const block = src.getSubmodule('blocks.6.0') as unknown as { convPwl: Module; bn3: Module };
+    const d = tf.tidy(() => tf.max(tf.abs(tf.sub(block.bn3.forward(block.convPwl.forward(e[4]!)), b[4]!))).dataSync()[0]!);
+    expect(d).toBeLessThan(1e-4);
+    tf.dispose([x, e, b]);
+    src.dispose();
+    bott.dispose();
+    exp.dispose();
+  });
+
+  it("featureLocation 'expansion' hooks MobileNetV3's stem norm before its activation", async () => {
+    const src = (await createModel('mobilenetv3_small_100')) as VisionModel;
+    const sd = src.stateDict();
+    src.dispose();
+    const bott = (await createModel('mobilenetv3_small_100', { featuresOnly: true, pretrained: true, pretrainedCfgOverlay: { stateDict: sd } })) as FeatureModel;
+    const exp = (await createModel('mobilenetv3_small_100', { featuresOnly: true, featureLocation: 'expansion', outIndices: [0, 1], pretrained: true, pretrainedCfgOverlay: { stateDict: sd } })) as FeatureModel;
+    expect(exp.featureInfo.moduleName()).toEqual(['bn1', 'blocks.0.0.conv_pw']);
+    const x = tf.randomUniform([1, 64, 64, 3], -1, 1, 'float32', 4);
+    const [stem] = exp.forward(x) as tf.Tensor[];
+    const [stemAct] = bott.forward(x) as tf.Tensor[];
+    const d = tf.tidy(() => tf.max(tf.abs(tf.sub(applyAct('hard_swish', stem!), stemAct!))).dataSync()[0]!);
+    expect(d).toBeLessThan(1e-5);
+    expect(tf.tidy(() => tf.min(stem!).dataSync()[0]!)).toBeLessThan(-0.5);
+    tf.dispose([x, stem!, stemAct!]);
+    bott.dispose();
+    exp.dispose();
+  });
+
+  for (const name of ['efficientnet_b2', 'mobilenetv3_small_075', 'tf_efficientnetv2_b3']) {
+    it(`${name}: features_only loads a full checkpoint (head width other than the default)`, async () => {
+      const src = (await createModel(name)) as VisionModel;
+      const sd = src.stateDict();
+      src.dispose();
+      const fm = (await createModel(name, { featuresOnly: true, pretrained: true, pretrainedCfgOverlay: { stateDict: sd } })) as FeatureModel;
+      expect(fm.featureInfo.length).toBe(5);
+      expect(fm.pretrainedCfg.numClasses).toBeUndefined();
+      fm.dispose();
     });
   }
 
