@@ -1,0 +1,140 @@
+/**
+ * The demo in real headless Chromium, served from a loopback server (COOP/COEP set): timm parity fixtures on webgpu,
+ * webgl and wasm, and the demo flow end to end (model, weights from a loopback hub, classify chelsea.png) against
+ * what Node computes for the same weights and image.
+ */
+import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { classify, createModel, hubFiles, readCheckpoint, resolveDataConfig, setBackend, type VisionModel } from '@zoo/core';
+import { createNodeTransform } from '@zoo/core/node';
+import '@zoo/resnet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHubServer, type HubServer } from '../../core/test/hub/hub-server.js';
+import { fixtureStateDict, type ParityFixture } from '../src/parity.js';
+import type { ParityRun } from '../src/parity-page.js';
+import { type Browser, launchChromium } from './helpers/browser.js';
+import { buildDemo, DEMO_DIR } from './helpers/build.js';
+import { type DemoServer, startDemoServer } from './helpers/server.js';
+
+const OUT = `${DEMO_DIR}test-output`;
+const DIST = `${OUT}/dist`;
+const RESNET_FIXTURES = fileURLToPath(new URL('../../resnet/test/fixtures/', import.meta.url));
+const CHELSEA = fileURLToPath(new URL('./fixtures/chelsea.png', import.meta.url));
+const COMMIT = 'c0ffee0000000000000000000000000000000042';
+
+let browser: Browser;
+let server: DemoServer;
+let hub: HubServer;
+const timings: Record<string, number> = {};
+
+beforeAll(async () => {
+  mkdirSync(OUT, { recursive: true });
+  let t = Date.now();
+  // Launch first: no browser is a failure, not a skip.
+  browser = await launchChromium();
+  timings.launch = Date.now() - t;
+  t = Date.now();
+  await buildDemo(DIST);
+  timings.build = Date.now() - t;
+  hub = await startHubServer();
+  server = await startDemoServer({ root: DIST, mounts: { '/fixtures/resnet/': RESNET_FIXTURES }, hub });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await hub?.close();
+  console.log(`browser test timings (ms): ${JSON.stringify(timings)}`);
+});
+
+describe('parity in Chromium', () => {
+  const cases: [backend: 'webgpu' | 'webgl' | 'wasm', fixture: string][] = [
+    ['wasm', 'resnet18'],
+    ['webgl', 'resnet18'],
+    // WebGPU here is SwiftShader (software): a smaller fixture.
+    ['webgpu', 'resnet10t_176'],
+  ];
+  for (const [backend, fixture] of cases) {
+    it(`${fixture} on ${backend} matches timm at 1e-3 * max(1, max_abs)`, async () => {
+      const { page, logs } = browser;
+      await page.goto(`${server.url}/parity.html`);
+      await page.waitForFunction(() => typeof window.zooParity === 'function');
+      const t = Date.now();
+      let r: ParityRun;
+      try {
+        r = await page.evaluate(([f, b]) => window.zooParity(`/fixtures/resnet/${f}.json`, b as 'wasm'), [fixture, backend] as const);
+      } catch (e) {
+        throw new Error(`${(e as Error).message}\n${logs.slice(-20).join('\n')}`);
+      }
+      timings[`parity ${fixture} ${backend}`] = Date.now() - t;
+      console.log(`${fixture} on ${r.backend} (${r.reason}) build ${r.ms.build.toFixed(0)} ms, forward + compare ${r.ms.forward.toFixed(0)} ms: ${r.results.map((x) => x.message).join('; ')}`);
+      expect(r.backend).toBe(backend);
+      expect(r.results.map((x) => x.name)).toEqual(['forward_features', 'logits', 'pre_logits']);
+      for (const x of r.results) expect(x.ok, x.message).toBe(true);
+    });
+  }
+});
+
+describe('demo flow in Chromium', () => {
+  let expected: { index: number; label: string; probability: number }[];
+
+  beforeAll(async () => {
+    // The weights: resnet18's parity-fixture weights, published on the loopback hub in timm's format.
+    await setBackend('wasm');
+    const f = JSON.parse(await readFile(`${RESNET_FIXTURES}resnet18.json`, 'utf8')) as ParityFixture;
+    const src = await createModel('resnet18', { checkpointPath: fixtureStateDict(f) });
+    const files = hubFiles(src);
+    src.dispose();
+    hub.addRepo('timm/resnet18.a1_in1k', { commit: COMMIT, files: { 'config.json': files['config.json'], 'model.safetensors': { content: files['model.safetensors'], lfs: true } } });
+    // Node: the same bytes, core's classify + createNodeTransform.
+    const model = (await createModel('resnet18', { pretrained: true, pretrainedCfgOverlay: { stateDict: await readCheckpoint(files['model.safetensors']) } })) as VisionModel;
+    [expected] = (await classify(model, CHELSEA, { transform: createNodeTransform(resolveDataConfig({ model })) })) as [typeof expected];
+    model.dispose();
+  });
+
+  it('select model, load weights from the hub, classify chelsea.png: top-1 equals Node', async () => {
+    const { page, logs } = browser;
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('#status[data-state=idle]');
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    await page.fill('#model', 'resnet18');
+    await page.selectOption('#backend', 'wasm');
+    await page.check('input[name=weights][value=hub]');
+    await page.fill('#hub-endpoint', `${server.url}/hub`);
+    await page.fill('#hub-repo', '');
+    await page.setInputFiles('#image-file', CHELSEA);
+    const t = Date.now();
+    await page.click('#run');
+    await page.waitForSelector('#status[data-state=done], #status[data-state=error]');
+    timings['demo classify (wasm)'] = Date.now() - t;
+    const status = await page.textContent('#status');
+    expect(status, `${status}\n${logs.slice(-20).join('\n')}`).toBe('done');
+
+    const rows = await page.$$eval('#top5 tr', (trs) =>
+      trs.map((tr) => ({ index: Number((tr as HTMLElement).dataset.index), label: (tr as HTMLElement).dataset.label!, probability: Number((tr as HTMLElement).dataset.probability) })),
+    );
+    console.log(`Node top-5: ${JSON.stringify(expected)}\npage top-5: ${JSON.stringify(rows)}`);
+    expect(rows).toHaveLength(5);
+    expect(rows[0]!.index).toBe(expected[0]!.index);
+    expect(rows[0]!.label).toBe(expected[0]!.label);
+    expect(await page.textContent('#top5 tr:first-child .label')).toBe(expected[0]!.label);
+    for (let i = 0; i < 5; i++) expect(Math.abs(rows[i]!.probability - expected[i]!.probability)).toBeLessThan(1e-3);
+
+    // Weights came over the loopback hub (resolve → LFS redirect → CDN), through the page's configurable endpoint.
+    expect(hub.count({ server: 'hub', file: 'model.safetensors' })).toBeGreaterThanOrEqual(1);
+    expect(hub.count({ server: 'cdn' })).toBeGreaterThanOrEqual(1);
+
+    const backend = await page.getAttribute('#backend-info', 'data-backend');
+    expect(backend).toBe('wasm');
+    const last = await page.evaluate(() => window.zooDemo.last!);
+    console.log(`backend: ${JSON.stringify(last.backend)}; stages: ${last.timings.map(([s, ms]) => `${s} ${ms.toFixed(0)} ms`).join(', ')}`);
+    expect(last.backend.threads).toBeGreaterThanOrEqual(1);
+    expect(last.timings.map(([s]) => s)).toEqual(expect.arrayContaining(['weights', 'build', 'decode + preprocess', 'forward', 'top-5', 'feature maps']));
+    expect(await page.$$eval('#timings tr', (trs) => trs.length)).toBe(last.timings.length);
+    // Feature maps of the featuresOnly model: 5 stages, drawn as canvases.
+    expect(last.featureShapes.map((s) => s[3])).toEqual([64, 64, 128, 256, 512]);
+    expect(await page.$$eval('#features canvas', (cs) => cs.length)).toBe(5 * 8);
+    await page.screenshot({ path: `${OUT}/demo.png`, fullPage: true });
+  });
+});
