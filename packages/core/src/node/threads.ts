@@ -12,10 +12,12 @@
  * If the threaded build cannot start, the package's single-threaded SIMD build is used and one line says so.
  */
 import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os, { availableParallelism, cpus, tmpdir } from 'node:os';
 import { runInThisContext } from 'node:vm';
+import { Worker as RealWorker } from 'node:worker_threads';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -140,11 +142,81 @@ function loadGlue(file: string, numThreads: number): WasmFactory {
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
-  const source = `(function (exports, require, module, __filename, __dirname, process) {${readFileSync(file, 'utf8')}\n})`;
+  const source = `(function (exports, require, module, __filename, __dirname, process, Worker) {${readFileSync(file, 'utf8')}\n})`;
   const wrapper = runInThisContext(source, { filename: file }) as (...args: unknown[]) => void;
-  wrapper.call(mod.exports, mod.exports, glueRequire, mod, file, dirname(file), glueProcess);
+  wrapper.call(mod.exports, mod.exports, glueRequire, mod, file, dirname(file), glueProcess, LazyPthreadWorker);
   if (typeof mod.exports !== 'function') throw new Error(`${file} did not export the Emscripten module factory`);
   return mod.exports as WasmFactory;
+}
+
+/**
+ * What the glue gets as `Worker`. Emscripten pre-creates 8 pthread workers and loads the whole wasm module into
+ * each before it resolves (≈ 2 s and ≈ 130 MB on a small machine), though XNNPACK uses `numThreads - 1` of them. A
+ * LazyPthreadWorker answers the 'load' handshake itself and starts a real Node worker only when `start()` is called
+ * (for the workers XNNPACK will take, before the pool is created) or a thread is actually run on it.
+ */
+class LazyPthreadWorker extends EventEmitter {
+  private real: RealWorker | null = null;
+  private loadMessage: unknown = null;
+  private started: Promise<void> | null = null;
+  private realLoaded = false;
+  private refd = true;
+
+  constructor(private readonly path: string) {
+    super();
+  }
+
+  postMessage(message: { cmd?: string } | null, transfer?: readonly Transferable[]): void {
+    if (!this.real && message?.cmd === 'load') {
+      this.loadMessage = message;
+      setImmediate(() => this.emit('message', { cmd: 'loaded' }));
+      return;
+    }
+    void this.start();
+    this.real!.postMessage(message, transfer as never);
+  }
+
+  /** Starts the real worker (once); resolves when it has loaded the module. */
+  start(): Promise<void> {
+    if (this.started) return this.started;
+    const real = new RealWorker(this.path);
+    this.real = real;
+    if (!this.refd) real.unref();
+    this.started = new Promise<void>((resolve, reject) => {
+      real.on('message', (data: { cmd?: string }) => {
+        if (!this.realLoaded && data?.cmd === 'loaded') {
+          this.realLoaded = true;
+          resolve();
+          return;
+        }
+        this.emit('message', data);
+      });
+      real.on('error', (e) => {
+        reject(e);
+        this.emit('error', e);
+      });
+      real.on('exit', (code) => {
+        if (!this.realLoaded) reject(new Error(`a wasm pthread worker exited (code ${code}) before loading`));
+      });
+    });
+    this.started.catch(() => undefined);
+    real.postMessage(this.loadMessage);
+    return this.started;
+  }
+
+  ref(): void {
+    this.refd = true;
+    this.real?.ref();
+  }
+
+  unref(): void {
+    this.refd = false;
+    this.real?.unref();
+  }
+
+  terminate(): Promise<number> {
+    return this.real ? this.real.terminate() : Promise.resolve(0);
+  }
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -176,6 +248,10 @@ async function createThreadedBackend(pkg: WasmPackage, numThreads: number, timeo
     },
   };
   const module = await withTimeout(factory(config), timeoutMs, 'the threaded wasm build');
+  // Start, and wait for, the workers XNNPACK's pool will take (Emscripten pops them from the end of the list).
+  const unused = module.PThread?.unusedWorkers ?? [];
+  const needed = unused.slice(Math.max(0, unused.length - (numThreads - 1)));
+  await withTimeout(Promise.all(needed.map((w) => (w instanceof LazyPthreadWorker ? w.start() : undefined))), timeoutMs, 'the wasm pthread workers');
   if (aborted) throw new Error(`the threaded wasm build aborted: ${aborted}`);
   // The bridge tfjs' own init() attaches (backend_wasm.js).
   module.tfjs = {
