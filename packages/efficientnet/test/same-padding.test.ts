@@ -1,0 +1,7 @@
+// TF 'SAME' padding on odd (and non-square) inputs, checked against real timm. Fixtures made with
+// ../shared/tools/make_fixtures.py from test/fixtures-odd/cases.json.txt.
+import { join } from 'node:path';
+import { describeParity } from '@zoo/parity/suite';
+import '@zoo/efficientnet';
+
+describeParity('TF SAME padding on odd input sizes matches timm', join(import.meta.dirname, 'fixtures-odd'), 2);
