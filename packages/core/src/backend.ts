@@ -78,9 +78,12 @@ async function wasmModule(): Promise<WasmModule> {
   return (await import('@tensorflow/tfjs-backend-wasm')) as unknown as WasmModule;
 }
 
-/** Whether this page can run wasm threads: SharedArrayBuffer and (in a browser) cross-origin isolation. */
+/**
+ * Whether tfjs-backend-wasm can run threads here: in a browser page that is cross-origin isolated (SharedArrayBuffer);
+ * never in Node, where tfjs-backend-wasm 4.x always loads its single-threaded binary.
+ */
 export function wasmThreadsAvailable(): { ok: boolean; why: string } {
-  if (isNode) return { ok: true, why: 'Node' };
+  if (isNode) return { ok: false, why: 'tfjs-backend-wasm runs single-threaded in Node' };
   const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown };
   if (typeof g.SharedArrayBuffer !== 'function') return { ok: false, why: 'no SharedArrayBuffer (the page is not cross-origin isolated: serve it with COOP/COEP headers)' };
   if (g.crossOriginIsolated === false) return { ok: false, why: 'the page is not cross-origin isolated (serve it with COOP/COEP headers)' };
@@ -104,16 +107,26 @@ async function probeWebGPU(): Promise<{ ok: boolean; software: boolean; why: str
   return { ok: true, software, why: software ? `software WebGPU adapter (${text || 'fallback'})` : text };
 }
 
-function describe(reason: string): BackendInfo {
+async function describe(head: string, notes: string[]): Promise<BackendInfo> {
   const backend = tf.getBackend();
   let threads = 1;
   let simd = false;
   if (backend === 'wasm') {
-    simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT' as never) as unknown as boolean;
-    const b = tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number }; _getThreadsCount?: () => number } };
-    threads = b.wasm?.tfjs?.getThreadsCount?.() ?? b.wasm?._getThreadsCount?.() ?? 1;
+    simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT' as never)) as unknown as boolean;
+    const threaded = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT' as never)) as unknown as boolean;
+    try {
+      threads = (await wasmModule()).getThreadsCount?.() ?? 1;
+    } catch {
+      threads = 1;
+    }
+    const t = wasmThreadsAvailable();
+    notes.push(
+      threaded && simd
+        ? `threaded SIMD binary (${t.why}), ${threads} XNNPACK thread${threads === 1 ? '' : 's'}${threads === 1 ? ' (tfjs uses hardwareConcurrency / 2, at most 4: numThreads to change)' : ''}`
+        : `single-threaded ${simd ? 'SIMD ' : ''}binary: ${threaded ? 'no SIMD' : t.why}`,
+    );
   }
-  return { backend, threads, simd, reason };
+  return { backend, threads, simd, reason: [head, ...notes].join('; ') };
 }
 
 let wasmPathsSet: string | undefined;
@@ -133,8 +146,6 @@ async function prepareWasm(options: SetBackendOptions, notes: string[]): Promise
     }
   }
   if (options.numThreads) wasm.setThreadsCount?.(options.numThreads);
-  const t = wasmThreadsAvailable();
-  if (!isNode) notes.push(t.ok ? 'wasm threads: cross-origin isolated' : `wasm threads off: ${t.why}`);
 }
 
 /**
@@ -180,8 +191,7 @@ export async function setBackend(name: BackendName = 'auto', options: SetBackend
       if (await tf.setBackend(b)) {
         await tf.ready();
         const head = name === 'auto' ? `auto: ${b}${isNode ? ' (Node default)' : ''}` : `requested ${b}`;
-        const reason = [head, ...(skipped.length ? [`skipped ${skipped.join('; ')}`] : []), ...notes].join('; ');
-        return describe(reason);
+        return await describe(head, [...(skipped.length ? [`skipped ${skipped.join('; ')}`] : []), ...notes]);
       }
       skipped.push(`${b}: failed to initialise`);
     } catch (e) {

@@ -47,8 +47,11 @@ describe('setBackend (Node)', () => {
     await expect(setBackend('wasm', { numThreads: 1.5 })).rejects.toThrow(RangeError);
   });
 
-  it('wasm threads are available in Node', () => {
-    expect(wasmThreadsAvailable()).toEqual({ ok: true, why: 'Node' });
+  it('wasm runs single-threaded in Node, and says so', async () => {
+    const info = await setBackend('wasm');
+    expect(info.threads).toBe(1);
+    expect(info.reason).toMatch(/single-threaded SIMD binary: tfjs-backend-wasm runs single-threaded in Node/);
+    expect(wasmThreadsAvailable()).toEqual({ ok: false, why: 'tfjs-backend-wasm runs single-threaded in Node' });
   });
 
   it('a forward on the chosen backend works', async () => {

@@ -21,5 +21,7 @@ export const BACKEND_NAMES: BackendName[] = ['auto', 'webgpu', 'webgl', 'wasm', 
 
 /** Core's setBackend with the bundled wasm binaries. */
 export function useBackend(name: BackendName, allowSoftwareWebGPU = false): Promise<BackendInfo> {
-  return setBackend(name, { wasmPaths: WASM_PATHS, allowSoftwareWebGPU });
+  // `?threads=N` sets the wasm thread count (it applies when wasm first starts in the page).
+  const threads = Number(new URLSearchParams(globalThis.location?.search ?? '').get('threads')) || undefined;
+  return setBackend(name, { wasmPaths: WASM_PATHS, allowSoftwareWebGPU, numThreads: threads });
 }

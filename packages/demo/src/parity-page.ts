@@ -11,6 +11,7 @@ import { camelKwargs, type CompareResult, compareData, fixtureInput, fixtureStat
 export interface ParityRun {
   id: string;
   backend: string;
+  threads: number;
   reason: string;
   results: CompareResult[];
   ok: boolean;
@@ -59,7 +60,7 @@ async function run(fixtureUrl: string, backend: BackendName, rel = 1e-3): Promis
   }
   const forward = performance.now() - t;
   const ok = results.length > 0 && results.every((r) => r.ok);
-  return { id: f.id, backend: info.backend, reason: info.reason, results, ok, ms: { build, forward } };
+  return { id: f.id, backend: info.backend, threads: info.threads, reason: info.reason, results, ok, ms: { build, forward } };
 }
 
 declare global {

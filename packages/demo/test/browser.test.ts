@@ -70,10 +70,38 @@ describe('parity in Chromium', () => {
       timings[`parity ${fixture} ${backend}`] = Date.now() - t;
       console.log(`${fixture} on ${r.backend} (${r.reason}) build ${r.ms.build.toFixed(0)} ms, forward + compare ${r.ms.forward.toFixed(0)} ms: ${r.results.map((x) => x.message).join('; ')}`);
       expect(r.backend).toBe(backend);
+      if (backend === 'wasm') {
+        // The page is cross-origin isolated: tfjs loads its threaded SIMD binary (a bundled `?url` asset).
+        expect(r.reason).toMatch(/threaded SIMD binary \(cross-origin isolated\)/);
+        expect(server.requests.some((p) => /\/assets\/tfjs-backend-wasm-threaded-simd-[\w-]+\.wasm$/.test(p))).toBe(true);
+      }
       expect(r.results.map((x) => x.name)).toEqual(['forward_features', 'logits', 'pre_logits']);
       for (const x of r.results) expect(x.ok, x.message).toBe(true);
     });
   }
+});
+
+describe('wasm without COOP/COEP', () => {
+  it('runs the single-threaded SIMD binary and says why', async () => {
+    const plain = await startDemoServer({ root: DIST, mounts: { '/fixtures/resnet/': RESNET_FIXTURES }, isolate: false });
+    try {
+      const { page } = browser;
+      await page.goto(`${plain.url}/parity.html`);
+      await page.waitForFunction(() => typeof window.zooParity === 'function');
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+      const t = Date.now();
+      const r = await page.evaluate(() => window.zooParity('/fixtures/resnet/resnet10t_176.json', 'wasm'));
+      timings['parity resnet10t_176 wasm (not isolated)'] = Date.now() - t;
+      console.log(`resnet10t_176 on wasm, not isolated: ${r.reason}; ${r.results.map((x) => x.message).join('; ')}`);
+      expect(r.threads).toBe(1);
+      expect(r.reason).toMatch(/single-threaded SIMD binary: .*not cross-origin isolated/);
+      expect(plain.requests.some((p) => /\/assets\/tfjs-backend-wasm-simd-[\w-]+\.wasm$/.test(p))).toBe(true);
+      expect(plain.requests.some((p) => p.includes('threaded'))).toBe(false);
+      for (const x of r.results) expect(x.ok, x.message).toBe(true);
+    } finally {
+      await plain.close();
+    }
+  });
 });
 
 describe('demo flow in Chromium', () => {
@@ -130,6 +158,8 @@ describe('demo flow in Chromium', () => {
     const last = await page.evaluate(() => window.zooDemo.last!);
     console.log(`backend: ${JSON.stringify(last.backend)}; stages: ${last.timings.map(([s, ms]) => `${s} ${ms.toFixed(0)} ms`).join(', ')}`);
     expect(last.backend.threads).toBeGreaterThanOrEqual(1);
+    expect(last.backend.reason).toMatch(/threaded SIMD binary \(cross-origin isolated\)/);
+    expect(await page.textContent('#backend-info')).toContain('cross-origin isolated yes');
     expect(last.timings.map(([s]) => s)).toEqual(expect.arrayContaining(['weights', 'build', 'decode + preprocess', 'forward', 'top-5', 'feature maps']));
     expect(await page.$$eval('#timings tr', (trs) => trs.length)).toBe(last.timings.length);
     // Feature maps of the featuresOnly model: 5 stages, drawn as canvases.
