@@ -20,8 +20,9 @@ export type WasmBinaryName = 'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.
 
 export interface SetBackendOptions {
   /**
-   * wasm: threads for XNNPACK's pool. Default: tfjs' choice (the logical cores, capped) where threads are available —
-   * in Node, and in a browser page that is cross-origin isolated (COOP/COEP headers); 1 elsewhere.
+   * wasm: threads for XNNPACK's pool, passed to tfjs' `setThreadsCount` before wasm starts. Threads exist only in a
+   * cross-origin isolated page (COOP/COEP headers); tfjs' default there is `hardwareConcurrency / 2`, 1 to 4, and
+   * tfjs 4.22 does not go above it (tensorflow/tfjs#8513). Never threads in Node.
    */
   numThreads?: number;
   /**
@@ -122,7 +123,7 @@ async function describe(head: string, notes: string[]): Promise<BackendInfo> {
     const t = wasmThreadsAvailable();
     notes.push(
       threaded && simd
-        ? `threaded SIMD binary (${t.why}), ${threads} XNNPACK thread${threads === 1 ? '' : 's'}${threads === 1 ? ' (tfjs uses hardwareConcurrency / 2, at most 4: numThreads to change)' : ''}`
+        ? `threaded SIMD binary (${t.why}), ${threads} XNNPACK thread${threads === 1 ? '' : 's'}${threads === 1 ? ' (tfjs: hardwareConcurrency / 2, 1 to 4)' : ''}`
         : `single-threaded ${simd ? 'SIMD ' : ''}binary: ${threaded ? 'no SIMD' : t.why}`,
     );
   }
