@@ -66,9 +66,11 @@ async function run(fixtureUrl: string, backend: BackendName, rel = 1e-3): Promis
 declare global {
   interface Window {
     zooParity: typeof run;
+    zooBackend: typeof useBackend;
   }
 }
 window.zooParity = run;
+window.zooBackend = useBackend;
 
 const params = new URLSearchParams(location.search);
 const out = document.getElementById('out')!;

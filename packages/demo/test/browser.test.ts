@@ -3,7 +3,7 @@
  * webgl and wasm, and the demo flow end to end (model, weights from a loopback hub, classify chelsea.png) against
  * what Node computes for the same weights and image.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { classify, createModel, hubFiles, readCheckpoint, resolveDataConfig, setBackend, type VisionModel } from '@zoo/core';
@@ -79,6 +79,21 @@ describe('parity in Chromium', () => {
       for (const x of r.results) expect(x.ok, x.message).toBe(true);
     });
   }
+});
+
+describe("setBackend('auto') in Chromium", () => {
+  it('picks a hardware WebGPU adapter, else webgl, and says what it skipped', async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/parity.html`);
+    await page.waitForFunction(() => typeof window.zooBackend === 'function');
+    const info = await page.evaluate(() => window.zooBackend('auto'));
+    console.log(`auto: ${JSON.stringify(info)}`);
+    expect(['webgpu', 'webgl']).toContain(info.backend);
+    expect(info.reason).toMatch(new RegExp(`^auto: ${info.backend}`));
+    // Here WebGPU is SwiftShader: auto skips it (a named 'webgpu' still gets it, as the parity case does).
+    if (info.backend === 'webgl') expect(info.reason).toMatch(/skipped webgpu: (software WebGPU adapter|no WebGPU adapter|navigator.gpu is missing)/);
+    await expect(page.evaluate(() => window.zooBackend('nope' as 'auto'))).rejects.toThrow(/unknown backend 'nope'/);
+  });
 });
 
 describe('wasm without COOP/COEP', () => {
@@ -166,5 +181,22 @@ describe('demo flow in Chromium', () => {
     expect(last.featureShapes.map((s) => s[3])).toEqual([64, 64, 128, 256, 512]);
     expect(await page.$$eval('#features canvas', (cs) => cs.length)).toBe(5 * 8);
     await page.screenshot({ path: `${OUT}/demo.png`, fullPage: true });
+  });
+
+  it('weights from a file the user picks give the same top-5', async () => {
+    const { page, logs } = browser;
+    const file = `${OUT}/resnet18-fixture.safetensors`;
+    writeFileSync(file, hub.file('timm/resnet18.a1_in1k', 'model.safetensors').content);
+    await page.check('input[name=weights][value=file]');
+    await page.setInputFiles('#weights-file', file);
+    await page.uncheck('#show-features');
+    await page.click('#run');
+    await page.waitForSelector('#status[data-state=done], #status[data-state=error]');
+    const status = await page.textContent('#status');
+    expect(status, `${status}\n${logs.slice(-20).join('\n')}`).toBe('done');
+    const last = await page.evaluate(() => window.zooDemo.last!);
+    expect(last.top5.map((r) => r.index)).toEqual(expected.map((r) => r.index));
+    expect(last.featureShapes).toEqual([]);
+    expect(await page.$$eval('#features canvas', (cs) => cs.length)).toBe(0);
   });
 });
