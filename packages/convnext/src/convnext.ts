@@ -16,9 +16,9 @@ export interface ConvNeXtArgs {
   numClasses?: number;
   globalPool?: string;
   outputStride?: 8 | 16 | 32;
-  depths?: number[];
-  dims?: number[];
-  kernelSizes?: number | number[];
+  depths?: readonly number[];
+  dims?: readonly number[];
+  kernelSizes?: number | readonly number[];
   /** LayerScale init value; `null` disables LayerScale (ConvNeXt-V2). */
   lsInitValue?: number | null;
   stemType?: StemType;

@@ -10,7 +10,7 @@ import {
 
 /** The checks, in the order they run. */
 export const CHECKS = [
-  'forward', 'forwardFeatures', 'forwardIntermediates', 'cfg', 'featuresOnly', 'pretrainedAdapt', 'classifier',
+  'forward', 'forwardFeatures', 'forwardIntermediates', 'cfg', 'featuresOnly', 'pretrainedAdapt', 'classifier', 'dispose',
 ] as const;
 export type CheckName = (typeof CHECKS)[number];
 
@@ -132,6 +132,8 @@ export interface ModelContext {
   /** The model's own weights, captured before any check changed it. */
   stateDict: StateDict;
   options: ConformanceOptions;
+  /** Live tensors before the model was built (the `dispose` check returns to this). */
+  tensorsAtStart: number;
   x: tf.Tensor;
   xAlt: tf.Tensor;
   dispose(): void;
@@ -184,6 +186,7 @@ export function defaultImgSize(cfg: PretrainedCfg, reduction: number): number {
 export async function prepareModel(name: string, options: ConformanceOptions = {}): Promise<ModelContext> {
   if (options.backend) await setBackend(options.backend);
   else await ensureBackend();
+  const tensorsAtStart = tf.memory().numTensors;
   const model = (await createModel(name, { ...options.createOptions })) as VisionModel;
   const cfg = model.pretrainedCfg;
   const reduction = model.featureInfo.length ? Math.max(...model.featureInfo.map((f) => f.reduction)) : 32;
@@ -199,7 +202,7 @@ export async function prepareModel(name: string, options: ConformanceOptions = {
   tf.dispose(model.forward(x));
   const stateDict = model.stateDict();
   const ctx: ModelContext = {
-    name, model, cfg, imgSize, batch, altBatch, inChans, reduction, featSize, stateDict, options, x, xAlt,
+    name, model, cfg, imgSize, batch, altBatch, inChans, reduction, featSize, stateDict, options, tensorsAtStart, x, xAlt,
     dispose: () => {
       model.dispose();
       x.dispose();
@@ -330,9 +333,10 @@ export async function checkClassifier(c: ModelContext): Promise<void> {
   } finally {
     m7.dispose();
   }
-  const pre = m.forwardHead(tf.tidy(() => m.forwardFeatures(c.x)), { preLogits: true });
+  const feats = m.forwardFeatures(c.x);
+  const pre = m.forwardHead(feats, { preLogits: true });
   const preShape = pre.shape;
-  pre.dispose();
+  tf.dispose([feats, pre]);
   m.resetClassifier(0);
   expectEq(c, 'classifier', 'numClasses after resetClassifier(0)', m.numClasses, 0);
   tf.dispose(m.forward(c.x));
@@ -480,6 +484,14 @@ export async function checkPretrainedAdapt(c: ModelContext): Promise<void> {
   }
 }
 
+/** Disposing the model (and everything the checks built) frees every tensor it held: none is left behind. */
+export function checkDispose(c: ModelContext): void {
+  c.dispose();
+  c.dispose = () => {};
+  const left = tf.memory().numTensors - c.tensorsAtStart;
+  if (left !== 0) fail(c, 'dispose', `${left} tensor(s) still live after model.dispose() (leaked by building, loading or running the model)`);
+}
+
 /** One check by name. Returns a note when the check does not apply to the model. */
 export async function runCheck(c: ModelContext, check: CheckName): Promise<string | undefined> {
   switch (check) {
@@ -493,6 +505,9 @@ export async function runCheck(c: ModelContext, check: CheckName): Promise<strin
       return checkForwardIntermediates(c);
     case 'classifier':
       await checkClassifier(c);
+      return undefined;
+    case 'dispose':
+      checkDispose(c);
       return undefined;
     case 'cfg':
       await checkCfg(c);

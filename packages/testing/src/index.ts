@@ -3,7 +3,6 @@
  * for every architecture given, what timm's own model tests check (see README / docs/plugins.md). The checks
  * themselves, free of vitest, are in `@zoo/testing/checks`.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '@zoo/core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import {
@@ -46,15 +45,12 @@ export async function describeModelConformance(selector: ModelSelector, options:
     for (const name of sel.names) {
       describe(name, () => {
         let ctx: ModelContext | undefined;
-        let tensorsBefore = 0;
         beforeAll(async () => {
-          tensorsBefore = tf.memory().numTensors;
           ctx = await prepareModel(name, { ...options, backend: undefined });
         }, timeout);
         afterAll(() => {
           ctx?.dispose();
           ctx = undefined;
-          void tensorsBefore;
         });
         const { run, skipped } = checksFor(name, options);
         for (const check of run) {

@@ -85,10 +85,10 @@ await describeModelConformance(['example_tinynet'], { title: 'plugin conformance
     delete env.FORCE_COLOR;
     delete env.VITEST;
     const out = execFileSync(join(app, 'node_modules/.bin/vitest'), ['run', '--reporter=verbose'], { cwd: app, stdio: 'pipe', env }).toString();
-    for (const check of ['forward', 'forwardFeatures', 'forwardIntermediates', 'cfg', 'featuresOnly', 'pretrainedAdapt', 'classifier']) {
+    for (const check of ['forward', 'forwardFeatures', 'forwardIntermediates', 'cfg', 'featuresOnly', 'pretrainedAdapt', 'classifier', 'dispose']) {
       expect(out).toMatch(new RegExp(`✓ .*example_tinynet > ${check}\\b`));
     }
-    expect(out).toMatch(/Tests\s+8 passed \(8\)/);
+    expect(out).toMatch(/Tests\s+9 passed \(9\)/);
   });
 
   it('a name clash with a built-in is a clear error', () => {
