@@ -14,8 +14,6 @@ export default defineConfig({
   resolve: { conditions: ['@zoo/source', ...defaultClientConditions] },
   server: { headers: crossOriginIsolationHeaders },
   preview: { headers: crossOriginIsolationHeaders },
-  // tfjs-backend-wasm locates its binaries itself: keep it out of the dev pre-bundle; the demo passes `?url` assets.
-  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
   build: {
     target: 'es2022',
     // Not minified: tfjs-backend-wasm starts its thread workers from the source text of its (emscripten) factory,

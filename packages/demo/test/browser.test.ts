@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { classify, createModel, hubFiles, readCheckpoint, resolveDataConfig, setBackend, type VisionModel } from '@zoo/core';
 import { createNodeTransform } from '@zoo/core/node';
 import '@zoo/resnet';
+import { createServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubServer, type HubServer } from '../../core/test/hub/hub-server.js';
 import { fixtureStateDict, type ParityFixture } from '../src/parity.js';
@@ -93,6 +94,26 @@ describe("setBackend('auto') in Chromium", () => {
     // Here WebGPU is SwiftShader: auto skips it (a named 'webgpu' still gets it, as the parity case does).
     if (info.backend === 'webgl') expect(info.reason).toMatch(/skipped webgpu: (software WebGPU adapter|no WebGPU adapter|navigator.gpu is missing)/);
     await expect(page.evaluate(() => window.zooBackend('nope' as 'auto'))).rejects.toThrow(/unknown backend 'nope'/);
+  });
+});
+
+describe('vite dev server', () => {
+  it('serves the parity page (COOP/COEP set: threaded wasm) and it matches timm', async () => {
+    const dev = await createServer({ root: DEMO_DIR, configFile: `${DEMO_DIR}vite.config.ts`, logLevel: 'error', server: { port: 0, host: '127.0.0.1' } });
+    try {
+      await dev.listen();
+      const base = dev.resolvedUrls!.local[0]!.replace(/\/$/, '');
+      const { page } = browser;
+      const t = Date.now();
+      await page.goto(`${base}/parity.html`);
+      await page.waitForFunction(() => typeof window.zooParity === 'function', null, { timeout: 120_000 });
+      const r = await page.evaluate((url) => window.zooParity(url, 'wasm'), `/@fs${RESNET_FIXTURES}resnet10t_176.json`);
+      timings['vite dev: parity resnet10t_176 wasm'] = Date.now() - t;
+      expect(r.reason).toMatch(/threaded SIMD binary \(cross-origin isolated\)/);
+      for (const x of r.results) expect(x.ok, x.message).toBe(true);
+    } finally {
+      await dev.close();
+    }
   });
 });
 
