@@ -127,7 +127,7 @@ async function fetchWeights(modelName: string, onProgress: (text: string) => voi
   } catch (e) {
     if (!(e instanceof HubError && e.code === 'EntryNotFound')) throw e;
   }
-  // As timm: model.safetensors, else pytorch_model.bin. (No HEAD probe: a browser cannot read an LFS redirect.)
+  // As timm: model.safetensors, else pytorch_model.bin (on EntryNotFound: no HEAD probe needed).
   let filename = 'model.safetensors';
   const progress = (p: HubProgress) =>
     onProgress(`downloading ${filename}: ${(p.loaded / 2 ** 20).toFixed(1)}${p.total ? ` / ${(p.total / 2 ** 20).toFixed(1)}` : ''} MiB`);
