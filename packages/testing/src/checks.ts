@@ -127,6 +127,8 @@ export interface ModelContext {
   inChans: number;
   /** Largest feature reduction (output stride of forwardFeatures). */
   reduction: number;
+  /** Rank of forwardFeatures' output: 4 for NHWC maps, 3 for tokens. */
+  featRank: number;
   /** Expected [h, w] of forwardFeatures at imgSize. */
   featSize: [number, number] | null;
   /** The model's own weights, captured before any check changed it. */
@@ -200,9 +202,12 @@ export async function prepareModel(name: string, options: ConformanceOptions = {
   const xAlt = tf.randomUniform([altBatch, imgSize, imgSize, inChans], -1, 1, 'float32', 8);
   // Parameters initialise on first use; a first forward also derives any folded weights. Count tensors after it.
   tf.dispose(model.forward(x));
+  const feats = model.forwardFeatures(x);
+  const featRank = feats.rank;
+  feats.dispose();
   const stateDict = model.stateDict();
   const ctx: ModelContext = {
-    name, model, cfg, imgSize, batch, altBatch, inChans, reduction, featSize, stateDict, options, tensorsAtStart, x, xAlt,
+    name, model, cfg, imgSize, batch, altBatch, inChans, reduction, featSize, featRank, stateDict, options, tensorsAtStart, x, xAlt,
     dispose: () => {
       model.dispose();
       x.dispose();
@@ -354,7 +359,7 @@ export async function checkClassifier(c: ModelContext): Promise<void> {
   m.resetClassifier(0, '');
   const y = m.forward(c.x);
   try {
-    expectEq(c, 'classifier', "forward rank after resetClassifier(0, '')", y.rank, 4);
+    expectEq(c, 'classifier', "forward rank after resetClassifier(0, '') (as forwardFeatures)", y.rank, c.featRank);
     if (c.featSize) expectEq(c, 'classifier', "unpooled map size after resetClassifier(0, '') (pool_size at this input)", y.shape.slice(1, 3), c.featSize);
   } finally {
     y.dispose();
@@ -363,7 +368,7 @@ export async function checkClassifier(c: ModelContext): Promise<void> {
   const m0 = await create({ numClasses: 0, globalPool: '' });
   try {
     const y0 = m0.forward(c.x);
-    expectEq(c, 'classifier', "forward rank with numClasses: 0, globalPool: ''", y0.rank, 4);
+    expectEq(c, 'classifier', "forward rank with numClasses: 0, globalPool: '' (as forwardFeatures)", y0.rank, c.featRank);
     if (c.featSize) expectEq(c, 'classifier', "unpooled map size with numClasses: 0, globalPool: ''", y0.shape.slice(1, 3), c.featSize);
     y0.dispose();
   } finally {
