@@ -22,7 +22,8 @@ export interface SetBackendOptions {
   /**
    * wasm: threads for XNNPACK's pool, passed to tfjs' `setThreadsCount` before wasm starts. Threads exist only in a
    * cross-origin isolated page (COOP/COEP headers); tfjs' default there is `hardwareConcurrency / 2`, 1 to 4, and
-   * tfjs 4.22 does not go above it (tensorflow/tfjs#8513). Never threads in Node.
+   * tfjs 4.22 does not go above it (tensorflow/tfjs#8513). No effect in Node, where tfjs' loader is single-threaded:
+   * use `setNodeBackend({ numThreads })` from `@zoo/core/node` there.
    */
   numThreads?: number;
   /**
@@ -80,11 +81,12 @@ async function wasmModule(): Promise<WasmModule> {
 }
 
 /**
- * Whether tfjs-backend-wasm can run threads here: in a browser page that is cross-origin isolated (SharedArrayBuffer);
- * never in Node, where tfjs-backend-wasm 4.x always loads its single-threaded binary.
+ * Whether tfjs-backend-wasm's own loader can run threads here: in a browser page that is cross-origin isolated
+ * (SharedArrayBuffer); never in Node, where it always loads its single-threaded binary (`setNodeBackend` from
+ * `@zoo/core/node` starts the threaded build there).
  */
 export function wasmThreadsAvailable(): { ok: boolean; why: string } {
-  if (isNode) return { ok: false, why: 'tfjs-backend-wasm runs single-threaded in Node' };
+  if (isNode) return { ok: false, why: "tfjs' wasm loader is single-threaded in Node (setNodeBackend from @zoo/core/node runs threads)" };
   const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown };
   if (typeof g.SharedArrayBuffer !== 'function') return { ok: false, why: 'no SharedArrayBuffer (the page is not cross-origin isolated: serve it with COOP/COEP headers)' };
   if (g.crossOriginIsolated === false) return { ok: false, why: 'the page is not cross-origin isolated (serve it with COOP/COEP headers)' };
@@ -121,11 +123,9 @@ async function describe(head: string, notes: string[]): Promise<BackendInfo> {
       threads = 1;
     }
     const t = wasmThreadsAvailable();
-    notes.push(
-      threaded && simd
-        ? `threaded SIMD binary (${t.why}), ${threads} XNNPACK thread${threads === 1 ? '' : 's'}${threads === 1 ? ' (tfjs: hardwareConcurrency / 2, 1 to 4)' : ''}`
-        : `single-threaded ${simd ? 'SIMD ' : ''}binary: ${threaded ? 'no SIMD' : t.why}`,
-    );
+    if (threads > 1) notes.push(`${threads} XNNPACK threads${t.ok ? ` (threaded SIMD binary, ${t.why})` : ''}`);
+    else if (threaded && simd) notes.push(`threaded SIMD binary (${t.why}), 1 XNNPACK thread (tfjs: hardwareConcurrency / 2, 1 to 4)`);
+    else notes.push(`single-threaded ${simd ? 'SIMD ' : ''}binary: ${threaded ? 'no SIMD' : t.why}`);
   }
   return { backend, threads, simd, reason: [head, ...notes].join('; ') };
 }

@@ -50,8 +50,8 @@ describe('setBackend (Node)', () => {
   it('wasm runs single-threaded in Node, and says so', async () => {
     const info = await setBackend('wasm');
     expect(info.threads).toBe(1);
-    expect(info.reason).toMatch(/single-threaded SIMD binary: tfjs-backend-wasm runs single-threaded in Node/);
-    expect(wasmThreadsAvailable()).toEqual({ ok: false, why: 'tfjs-backend-wasm runs single-threaded in Node' });
+    expect(info.reason).toMatch(/single-threaded SIMD binary: tfjs' wasm loader is single-threaded in Node \(setNodeBackend from @zoo\/core\/node runs threads\)/);
+    expect(wasmThreadsAvailable().ok).toBe(false);
   });
 
   it('a forward on the chosen backend works', async () => {
@@ -59,5 +59,17 @@ describe('setBackend (Node)', () => {
     const y = tf.tidy(() => tf.sum(tf.mul(tf.ones([4]), 2)));
     expect(await y.data()).toEqual(new Float32Array([8]));
     y.dispose();
+  });
+});
+
+describe('setBackend after setNodeBackend (threaded wasm in Node)', () => {
+  it('reports the threads XNNPACK runs with', async () => {
+    const { setNodeBackend } = await import('../src/node/threads.js');
+    const node = await setNodeBackend({ numThreads: 2, onNotice: null });
+    const info = await setBackend('wasm');
+    expect(info.backend).toBe('wasm');
+    expect(info.threads).toBe(node.threads);
+    expect(node.threads).toBe(2);
+    expect(info.reason).toMatch(new RegExp(`${node.threads} XNNPACK threads`));
   });
 });
