@@ -245,6 +245,19 @@ describe('features and intermediates', () => {
     m.dispose();
   });
 
+  for (const [name, os] of [['efficientnet_b0', 16], ['tf_efficientnet_b0', 8], ['mixnet_s', 16]] as const) {
+    it(`${name} with outputStride ${os} dilates instead of striding`, async () => {
+      const m = (await createModel(name, { outputStride: os })) as VisionModel;
+      expect(Math.max(...m.featureInfo.map((f) => f.reduction))).toBe(os);
+      const x = tf.randomUniform([1, 64, 64, 3], -1, 1, 'float32', 2);
+      const f = m.forwardFeatures(x);
+      expect(f.shape).toEqual([1, 64 / os, 64 / os, 1280 + (name === 'mixnet_s' ? 256 : 0)]);
+      expect(tf.tidy(() => tf.all(tf.isFinite(f)).dataSync()[0])).toBe(1);
+      tf.dispose([x, f]);
+      m.dispose();
+    });
+  }
+
   it('resetClassifier and numClasses 0 give pooled features', async () => {
     const m = (await createModel('mobilenetv3_small_100', { numClasses: 0 })) as VisionModel;
     const x = tf.zeros([2, 64, 64, 3]);
