@@ -440,7 +440,7 @@ function sumOverInputChannels(w: { shape: number[]; data: ArrayLike<number | big
   return out;
 }
 
-/** Pretrained loading from the model's own state dict, adapted to inChans 1 and to numClasses 5 (timm's adapt rules). */
+/** Pretrained loading from the model's own state dict, adapted to inChans 1 and to numClasses 5 and 0 (timm's test_model_load_pretrained). */
 export async function checkPretrainedAdapt(c: ModelContext): Promise<void> {
   const overlay = { stateDict: c.stateDict };
   const firstConv = ([c.cfg.firstConv].flat()[0] as string | undefined) ?? '';
@@ -486,6 +486,21 @@ export async function checkPretrainedAdapt(c: ModelContext): Promise<void> {
     }
   } finally {
     m5.dispose();
+  }
+  // num_classes = 0: the classifier is dropped; the output is the pre-logits features.
+  const m0 = (await createModel(c.name, { ...c.options.createOptions, pretrained: true, numClasses: 0, pretrainedCfgOverlay: overlay })) as VisionModel;
+  try {
+    const y = m0.forward(c.x);
+    try {
+      expectEq(c, 'pretrainedAdapt', 'forward rank with numClasses: 0', y.rank, 2);
+      // timm's test only builds pruned models here (their widths come from the pruned definition's classifier).
+      if (!pruned) expectEq(c, 'pretrainedAdapt', 'forward width with numClasses: 0 (headHiddenSize)', y.shape[1], m0.headHiddenSize);
+      expectFinite(c, 'pretrainedAdapt', 'forward with numClasses: 0', y);
+    } finally {
+      y.dispose();
+    }
+  } finally {
+    m0.dispose();
   }
 }
 
