@@ -6,7 +6,4 @@ import '@zoo/convnext';
 await describeModelConformance({ module: 'convnext' }, {
   title: 'ConvNeXt conformance',
   maxParams: Number(process.env.ZOO_CONFORMANCE_MAX_PARAMS ?? 30e6),
-  // Known core issue: a featuresOnly (FeatureListNet) model never disposes the children it leaves out (ConvNeXt's
-  // head.norm), so their loaded weights outlive dispose(). Remove once core disposes them.
-  skipChecks: { '*': ['dispose'] },
 });

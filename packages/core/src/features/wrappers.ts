@@ -83,6 +83,7 @@ export class FeatureListNet extends FeatureModel {
     if (wanted.size) {
       throw new Error(`feature module(s) ${[...wanted.keys()].join(', ')} are not direct children of ${model.constructor.name}; use featureCls 'hook'`);
     }
+    disposeUntaken(model, this);
   }
   readonly asDict: boolean;
   protected collect(x: tf.Tensor): FeatureOutput {
@@ -97,6 +98,15 @@ export class FeatureListNet extends FeatureModel {
       }
     }
     return this.asDict ? out : list;
+  }
+}
+
+/** Frees the model's parameters that a rewritten wrapper did not take (the head, later stages). */
+function disposeUntaken(model: Module, wrapper: Module): void {
+  const kept = new Set(wrapper.namedModules().map(([, m]) => m));
+  for (const [, m] of model.namedModules()) {
+    if (kept.has(m)) continue;
+    for (const [name, p] of m.namedParams()) if (!name.includes('.')) p.dispose();
   }
 }
 
@@ -142,6 +152,7 @@ export class FeatureHookNet extends FeatureModel {
         if (!remaining.size) break;
       }
       if (remaining.size) throw new Error(`feature module(s) ${[...remaining.keys()].join(', ')} are not present in the model`);
+      disposeUntaken(model, this);
     }
     this.ids = this.hooks.map((h, i) => String(cfg.outMap?.[i] ?? h.module));
     const modules = new Map(model.namedModules());
