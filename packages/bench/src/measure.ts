@@ -10,7 +10,7 @@ import { buildRawResNet, type RawResNet } from './raw-resnet.js';
 
 export type Job =
   | { kind: 'weights'; model: string; pkg: string; file: string }
-  | { kind: 'load'; model: string; pkg: string; file: string; mode: 'ours' | 'baseline' }
+  | { kind: 'load'; model: string; pkg: string; file: string; mode: 'ours' | 'baseline' | 'raw' }
   | { kind: 'forward'; model: string; pkg: string; file: string; threads: number; iters: number; raw: boolean; size: number };
 
 const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
@@ -45,7 +45,11 @@ async function load(job: Extract<Job, { kind: 'load' }>) {
   const t0 = performance.now();
   let model: VisionModel | null = null;
   let tensors: tf.Tensor[] = [];
-  if (job.mode === 'baseline') {
+  let raw: RawResNet | null = null;
+  if (job.mode === 'raw') {
+    const buf = readFileSync(job.file);
+    raw = buildRawResNet(readSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)).tensors);
+  } else if (job.mode === 'baseline') {
     const buf = readFileSync(job.file);
     const { tensors: entries } = readSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
     for (const t of Object.values(entries)) if (t.dtype === 'float32') tensors.push(tf.tensor(t.data as Float32Array, t.shape, 'float32'));
@@ -56,10 +60,10 @@ async function load(job: Extract<Job, { kind: 'load' }>) {
   const rssAfter = process.memoryUsage().rss;
   const peakAtReady = peakRss();
   let firstForwardMs: number | undefined;
-  if (model) {
-    const x = tf.zeros([1, 224, 224, 3]);
+  if (model || raw) {
+    const x = tf.zeros([1, 224, 224, 3]) as tf.Tensor4D;
     const t1 = performance.now();
-    const y = model.forward(x);
+    const y = model ? model.forward(x) : raw!.forward(x);
     await y.data();
     firstForwardMs = performance.now() - t1;
     x.dispose();
@@ -71,6 +75,7 @@ async function load(job: Extract<Job, { kind: 'load' }>) {
     rssAfterFirstForwardMB: mb(process.memoryUsage().rss), peakRssAfterFirstForwardMB: mb(peakRss()),
   };
   model?.dispose();
+  raw?.dispose();
   for (const t of tensors) t.dispose();
   tensors = [];
   return result;
