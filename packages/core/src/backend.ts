@@ -147,6 +147,23 @@ async function prepareWasm(options: SetBackendOptions, notes: string[]): Promise
     }
   }
   if (options.numThreads) wasm.setThreadsCount?.(options.numThreads);
+  if (isNode && nodeThreadsRequested(options.numThreads)) {
+    // Node: tfjs' own loader is single-threaded; @zoo/core/node starts the threaded SIMD build (path in a variable
+    // so browser bundlers never follow it into node: modules).
+    const threads = './node/threads.js';
+    const mod = (await import(/* @vite-ignore */ threads)) as { prepareNodeWasm(o: { numThreads?: number }): Promise<unknown> };
+    await mod.prepareNodeWasm({ numThreads: options.numThreads });
+  }
+}
+
+/**
+ * Threads in Node are opt-in for now: `numThreads > 1` or `ZOO_NUM_THREADS > 1`. Test runners and worker pools run
+ * several single-threaded processes on few cores, where extra XNNPACK threads only oversubscribe them.
+ */
+function nodeThreadsRequested(numThreads?: number): boolean {
+  if (numThreads !== undefined) return numThreads > 1;
+  const env = Number(process.env.ZOO_NUM_THREADS ?? '');
+  return Number.isFinite(env) && env > 1;
 }
 
 /**
