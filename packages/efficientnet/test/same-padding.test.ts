@@ -1,5 +1,5 @@
 // TF 'SAME' padding on odd (and non-square) inputs, checked against real timm. Fixtures made with
-// ../shared/tools/make_fixtures.py from test/fixtures-odd/cases.json.txt.
+// ../shared/tools/make_fixtures.py from tooling/parity/cases-odd.json.
 import { join } from 'node:path';
 import { describeParity } from '@zoo/parity/suite';
 import '@zoo/efficientnet';
