@@ -13,8 +13,8 @@ import {
   type FeatureModel,
   getModelModule,
   listModels,
-  setBackend,
   type StateDict,
+  setBackend,
   toTimmDict,
   UnknownModelError,
   type VisionModel,
@@ -56,21 +56,23 @@ One model name per line, naturally sorted.
 
 Prints the model's pretrained cfg, parameter count and feature_info (no weights are downloaded).
   --json              machine-readable output`,
-  predict: `Usage: zoo predict <model> <image…> [--top-k N] [--weights file.safetensors] [--json] [--backend wasm|cpu]
+  predict: `Usage: zoo predict <model> <image…> [--top-k N] [--weights file.safetensors] [--json] [--backend wasm|cpu] [--threads N]
 
 Classifies images (PNG, JPEG, WebP, …) with the model's own preprocessing.
   --top-k N           classes per image (default 5)
   --weights <file>    load weights from a local .safetensors / .pth file instead of the pretrained download
   --json              print [{ "image", "top": [{ "index", "label", "probability" }] }]
-  --backend <name>    tfjs backend: wasm (default) or cpu`,
-  features: `Usage: zoo features <model> <image> [--out-indices 1,2,3] [--save out.safetensors] [--weights file] [--backend wasm|cpu]
+  --backend <name>    tfjs backend: wasm (default) or cpu
+  --threads N         wasm threads, 1 to 8 (default: ZOO_NUM_THREADS, else one per core)`,
+  features: `Usage: zoo features <model> <image> [--out-indices 1,2,3] [--save out.safetensors] [--weights file] [--backend wasm|cpu] [--threads N]
 
 Runs the model as a feature extractor on one image and prints each level's module name and NHWC shape.
   --out-indices <list>  feature levels to take, comma separated (default: all)
   --save <file>         write the maps to a safetensors file, one NHWC float32 tensor per level, keyed by module name
   --weights <file>      load weights from a local file instead of the pretrained download
-  --backend <name>      tfjs backend: wasm (default) or cpu`,
-  bench: `Usage: zoo bench <model> [--batch N] [--runs N] [--warmup N] [--size S] [--backend wasm|cpu] [--json]
+  --backend <name>      tfjs backend: wasm (default) or cpu
+  --threads N           wasm threads, 1 to 8 (default: ZOO_NUM_THREADS, else one per core)`,
+  bench: `Usage: zoo bench <model> [--batch N] [--runs N] [--warmup N] [--size S] [--backend wasm|cpu] [--threads N] [--json]
 
 Times forward passes of a randomly initialised model on random input.
   --batch N           images per forward pass (default 1)
@@ -78,6 +80,7 @@ Times forward passes of a randomly initialised model on random input.
   --warmup N          untimed runs first (default 1)
   --size S            square input size (default: the model's input size)
   --backend <name>    tfjs backend: wasm (default) or cpu
+  --threads N         wasm threads, 1 to 8 (default: ZOO_NUM_THREADS, else one per core)
   --json              machine-readable output`,
 };
 
@@ -97,6 +100,13 @@ function backendName(v: string | undefined): BackendName {
   const b = v ?? 'wasm';
   if (b !== 'wasm' && b !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got '${b}'`);
   return b;
+}
+
+function backendOptions(threads: string | undefined): { numThreads?: number } {
+  if (threads === undefined) return {};
+  const n = positiveInt(threads, '--threads', 1);
+  if (n > 8) throw new UsageError(`--threads must be an integer from 1 to 8, got '${threads}'`);
+  return { numThreads: n };
 }
 
 /** One line of an error message (core's messages may span lines). */
@@ -250,6 +260,7 @@ async function cmdPredict(args: string[], io: Io): Promise<void> {
       weights: { type: 'string' },
       json: { type: 'boolean' },
       backend: { type: 'string' },
+      threads: { type: 'string' },
     },
   });
   need(positionals, 1, 'model name');
@@ -258,7 +269,7 @@ async function cmdPredict(args: string[], io: Io): Promise<void> {
   const topK = positiveInt(values['top-k'], '--top-k', 5);
   const backend = backendName(values.backend);
   checkImages(images);
-  await setBackend(backend);
+  await setBackend(backend, backendOptions(values.threads));
   const model = await loadModel(name, io, { weights: values.weights, pretrained: true });
   try {
     const data = await coreData();
@@ -299,6 +310,7 @@ async function cmdFeatures(args: string[], io: Io): Promise<void> {
       save: { type: 'string' },
       weights: { type: 'string' },
       backend: { type: 'string' },
+      threads: { type: 'string' },
     },
   });
   need(positionals, 1, 'model name');
@@ -308,7 +320,7 @@ async function cmdFeatures(args: string[], io: Io): Promise<void> {
   const outIndices = parseIndices(values['out-indices']);
   const backend = backendName(values.backend);
   checkImages([image]);
-  await setBackend(backend);
+  await setBackend(backend, backendOptions(values.threads));
   const extra: CreateModelOptions & { featuresOnly: true } = { featuresOnly: true };
   if (outIndices) extra.outIndices = outIndices;
   let model: FeatureModel;
@@ -365,6 +377,7 @@ async function cmdBench(args: string[], io: Io): Promise<void> {
       warmup: { type: 'string' },
       size: { type: 'string' },
       backend: { type: 'string' },
+      threads: { type: 'string' },
       json: { type: 'boolean' },
     },
   });
@@ -376,7 +389,7 @@ async function cmdBench(args: string[], io: Io): Promise<void> {
   const warmup = positiveInt(values.warmup, '--warmup', 1, 0);
   const size = values.size === undefined ? undefined : positiveInt(values.size, '--size', 0, 8);
   const backend = backendName(values.backend);
-  const binfo = await setBackend(backend);
+  const binfo = await setBackend(backend, backendOptions(values.threads));
   await loadFamilies();
   const extra: CreateModelOptions = {};
   // fixed-size models (e.g. ViTs) are built for their input size

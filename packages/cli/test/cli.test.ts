@@ -97,6 +97,8 @@ describe('errors', () => {
       ['predict', 'resnet18', 'test/fixtures/camera.png', '--top-k', 'many'],
       ['bench'],
       ['bench', 'resnet18', '--backend', 'webgl'],
+      ['bench', 'resnet18', '--threads', '0'],
+      ['bench', 'resnet18', '--threads', '9'],
     ];
     const runs = await Promise.all(cases.map((args) => zoo(args)));
     runs.forEach((r, i) => {

@@ -98,4 +98,10 @@ describe('zoo bench', () => {
     expect(h.code, h.stderr).toBe(0);
     expect(h.stdout).toMatch(/backend cpu.*\nmedian [\d.]+ ms\s+min [\d.]+ ms\s+max [\d.]+ ms\s+[\d.]+ images\/s/);
   });
+
+  it('--threads 2 runs the threaded wasm build with 2 XNNPACK threads', async () => {
+    const r = await zoo(['bench', 'resnet18', '--runs', '1', '--size', '32', '--threads', '2', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ model: 'resnet18', backend: 'wasm', threads: 2 });
+  });
 });

@@ -22,8 +22,9 @@ export interface SetBackendOptions {
   /**
    * wasm: threads for XNNPACK's pool, passed to tfjs' `setThreadsCount` before wasm starts. Threads exist only in a
    * cross-origin isolated page (COOP/COEP headers); tfjs' default there is `hardwareConcurrency / 2`, 1 to 4, and
-   * tfjs 4.22 does not go above it (tensorflow/tfjs#8513). No effect in Node, where tfjs' loader is single-threaded:
-   * use `setNodeBackend({ numThreads })` from `@zoo/core/node` there.
+   * tfjs 4.22 does not go above it (tensorflow/tfjs#8513). In Node (where tfjs' own loader is single-threaded) core
+   * starts the threaded build itself: default `ZOO_NUM_THREADS`, else the machine's cores (at most 8) on the main
+   * thread and 1 inside a worker thread; `1` is the single-threaded build. See `setNodeBackend` in `@zoo/core/node`.
    */
   numThreads?: number;
   /**
@@ -123,7 +124,8 @@ async function describe(head: string, notes: string[]): Promise<BackendInfo> {
       threads = 1;
     }
     const t = wasmThreadsAvailable();
-    if (threads > 1) notes.push(`${threads} XNNPACK threads${t.ok ? ` (threaded SIMD binary, ${t.why})` : ''}`);
+    if (isNode) notes.push(threads > 1 ? `${threads} XNNPACK threads (threaded SIMD build started by @zoo/core)` : `single-threaded ${simd ? 'SIMD ' : ''}build (1 thread asked for, or a worker thread, or threads could not start)`);
+    else if (threads > 1) notes.push(`${threads} XNNPACK threads${t.ok ? ` (threaded SIMD binary, ${t.why})` : ''}`);
     else if (threaded && simd) notes.push(`threaded SIMD binary (${t.why}), 1 XNNPACK thread (tfjs: hardwareConcurrency / 2, 1 to 4)`);
     else notes.push(`single-threaded ${simd ? 'SIMD ' : ''}binary: ${threaded ? 'no SIMD' : t.why}`);
   }
@@ -147,23 +149,14 @@ async function prepareWasm(options: SetBackendOptions, notes: string[]): Promise
     }
   }
   if (options.numThreads) wasm.setThreadsCount?.(options.numThreads);
-  if (isNode && nodeThreadsRequested(options.numThreads)) {
-    // Node: tfjs' own loader is single-threaded; @zoo/core/node starts the threaded SIMD build (path in a variable
-    // so browser bundlers never follow it into node: modules).
+  if (isNode) {
+    // Node: tfjs' own loader is single-threaded; @zoo/core/node starts the threaded SIMD build with numThreads,
+    // ZOO_NUM_THREADS, or the machine's cores on the main thread (1 in a worker thread). The path is in a variable so
+    // browser bundlers never follow it into node: modules.
     const threads = './node/threads.js';
     const mod = (await import(/* @vite-ignore */ threads)) as { prepareNodeWasm(o: { numThreads?: number }): Promise<unknown> };
     await mod.prepareNodeWasm({ numThreads: options.numThreads });
   }
-}
-
-/**
- * Threads in Node are opt-in for now: `numThreads > 1` or `ZOO_NUM_THREADS > 1`. Test runners and worker pools run
- * several single-threaded processes on few cores, where extra XNNPACK threads only oversubscribe them.
- */
-function nodeThreadsRequested(numThreads?: number): boolean {
-  if (numThreads !== undefined) return numThreads > 1;
-  const env = Number(process.env.ZOO_NUM_THREADS ?? '');
-  return Number.isFinite(env) && env > 1;
 }
 
 /**

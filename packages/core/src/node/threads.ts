@@ -16,15 +16,16 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os, { availableParallelism, cpus, tmpdir } from 'node:os';
-import { runInThisContext } from 'node:vm';
-import { Worker as RealWorker } from 'node:worker_threads';
 import { dirname, join } from 'node:path';
+import { runInThisContext } from 'node:vm';
+import { isMainThread, Worker as RealWorker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 
 export interface NodeBackendOptions {
   /**
-   * Threads for XNNPACK in the wasm backend. Default: `ZOO_NUM_THREADS` from the environment, else
-   * `os.availableParallelism()`. `1` uses the single-threaded SIMD build (no worker threads at all).
+   * Threads for XNNPACK in the wasm backend, 1 to 8. Default: `ZOO_NUM_THREADS` from the environment, else on the
+   * main thread `os.availableParallelism()` (at most 8) and inside a worker thread 1. `1` uses the single-threaded
+   * SIMD build (no worker threads at all).
    */
   numThreads?: number;
   /** Where the notice goes when the threaded build cannot start (default: console.warn). `null` silences it. */
@@ -66,25 +67,34 @@ interface NodeWorker {
 
 type WasmFactory = (config: Record<string, unknown>) => Promise<EmscriptenModule>;
 
-/** Resolves the thread count: explicit option, then `ZOO_NUM_THREADS`, then the machine's available parallelism. */
+/** Resolves the thread count: explicit option, then `ZOO_NUM_THREADS`, then {@link defaultNumThreads}. */
 export function resolveNumThreads(numThreads?: number, env: Record<string, string | undefined> = process.env): number {
   if (numThreads !== undefined) {
     if (!Number.isInteger(numThreads) || numThreads < 1) throw new RangeError(`numThreads must be a positive integer, got ${numThreads}`);
+    if (numThreads > MAX_NODE_THREADS) throw new RangeError(`numThreads must be at most ${MAX_NODE_THREADS} (the threaded wasm build's worker count), got ${numThreads}`);
     return numThreads;
   }
   const raw = env.ZOO_NUM_THREADS;
   if (raw !== undefined && raw.trim() !== '') {
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`ZOO_NUM_THREADS must be a positive integer, got '${raw}'`);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_NODE_THREADS) throw new RangeError(`ZOO_NUM_THREADS must be an integer from 1 to ${MAX_NODE_THREADS}, got '${raw}'`);
     return n;
   }
   return defaultNumThreads();
 }
 
-/** Logical cores this process may use (`os.availableParallelism()`), at least 1. */
+/** Most threads the threaded build can run: Emscripten pre-creates 8 pthread workers. */
+export const MAX_NODE_THREADS = 8;
+
+/**
+ * The default thread count: on a process's main thread, the logical cores it may use (`os.availableParallelism()`,
+ * at most {@link MAX_NODE_THREADS}); inside a worker thread 1, since whoever starts workers spreads work across them
+ * (as `createPool` does) and extra XNNPACK threads per worker would only oversubscribe the cores.
+ */
 export function defaultNumThreads(): number {
+  if (!isMainThread) return 1;
   const n = typeof availableParallelism === 'function' ? availableParallelism() : cpus().length;
-  return Math.max(1, n || 1);
+  return Math.min(MAX_NODE_THREADS, Math.max(1, n || 1));
 }
 
 const require = createRequire(import.meta.url);
@@ -291,6 +301,8 @@ let singleFactory: (() => tf.KernelBackend | Promise<tf.KernelBackend>) | null =
  * wasm is running restarts it (tensors on it are lost), so call this before creating models.
  */
 export async function prepareNodeWasm(options: NodeBackendOptions = {}): Promise<number> {
+  // A thread count chosen earlier (setNodeBackend, or setBackend with numThreads) stays until one is asked for again.
+  if (state && options.numThreads === undefined) return state.numThreads;
   const numThreads = resolveNumThreads(options.numThreads);
   const pkg = (await import(WASM_PKG)) as unknown as WasmPackage;
   // tfjs' own init() evaluates this async flag; code that reads it synchronously later (getBool) needs it settled.

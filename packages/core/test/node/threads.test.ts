@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeBackendInfo, prepareNodeWasm, resolveNumThreads, setNodeBackend } from '../../src/node/threads.js';
@@ -14,13 +16,30 @@ describe('resolveNumThreads', () => {
   it('takes the option, then ZOO_NUM_THREADS, then the machine', () => {
     expect(resolveNumThreads(3, { ZOO_NUM_THREADS: '5' })).toBe(3);
     expect(resolveNumThreads(undefined, { ZOO_NUM_THREADS: '5' })).toBe(5);
-    expect(resolveNumThreads(undefined, {})).toBeGreaterThanOrEqual(1);
+    // Main thread, no setting: every core this process may use, at most 8.
+    expect(resolveNumThreads(undefined, {})).toBe(Math.min(8, availableParallelism()));
+  });
+
+  it('is 1 by default inside a worker thread (workers are the parallelism there)', async () => {
+    const threads = new URL('../../src/node/threads.ts', import.meta.url).href;
+    const code = `const { isMainThread, parentPort } = require('node:worker_threads');
+      import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(threads)}); })
+        .then((t) => parentPort.postMessage({ isMainThread, n: t.defaultNumThreads(), cores: require('node:os').availableParallelism() }));`;
+    const w = new Worker(code, { eval: true });
+    const msg = await new Promise<{ isMainThread: boolean; n: number; cores: number }>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    await w.terminate();
+    expect(msg).toEqual({ isMainThread: false, n: 1, cores: availableParallelism() });
   });
 
   it('rejects what is not a positive integer, naming it', () => {
     expect(() => resolveNumThreads(0)).toThrow(/numThreads must be a positive integer, got 0/);
     expect(() => resolveNumThreads(1.5)).toThrow(/1\.5/);
     expect(() => resolveNumThreads(undefined, { ZOO_NUM_THREADS: 'many' })).toThrow(/ZOO_NUM_THREADS.*'many'/);
+    expect(() => resolveNumThreads(9)).toThrow(/at most 8.*got 9/);
+    expect(() => resolveNumThreads(undefined, { ZOO_NUM_THREADS: '16' })).toThrow(/ZOO_NUM_THREADS must be an integer from 1 to 8, got '16'/);
   });
 });
 
