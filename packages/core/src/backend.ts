@@ -153,9 +153,24 @@ async function prepareWasm(options: SetBackendOptions, notes: string[]): Promise
     // Node: tfjs' own loader is single-threaded; @zoo/core/node starts the threaded SIMD build with numThreads,
     // ZOO_NUM_THREADS, or the machine's cores on the main thread (1 in a worker thread). The path is in a variable so
     // browser bundlers never follow it into node: modules.
-    const threads = './node/threads.js';
-    const mod = (await import(/* @vite-ignore */ threads)) as { prepareNodeWasm(o: { numThreads?: number }): Promise<unknown> };
+    const mod = await importNodeThreads();
     await mod.prepareNodeWasm({ numThreads: options.numThreads });
+  }
+}
+
+/**
+ * Core's Node thread loader, by a path in a variable so that browser bundlers never follow it into `node:` modules.
+ * Run from TypeScript sources by a loader that maps `.js` to `.ts` only for static imports (vitest), the `.js` file
+ * does not exist: the `.ts` one is taken then.
+ */
+async function importNodeThreads(): Promise<{ prepareNodeWasm(o: { numThreads?: number }): Promise<unknown> }> {
+  const js = './node/threads.js';
+  try {
+    return await import(/* @vite-ignore */ js);
+  } catch (e) {
+    if (!import.meta.url.endsWith('.ts')) throw e;
+    const ts = './node/threads.ts';
+    return await import(/* @vite-ignore */ ts);
   }
 }
 
