@@ -97,13 +97,26 @@ export class Param {
   /** Assigns from a PyTorch-layout entry (shape must already be checked). */
   assign(t: TensorData): void {
     if (this.dtype === 'int64') {
-      const d = t.data;
-      this._int = d.length ? BigInt(d[0] as number | bigint) : 0n;
-      this.version++;
+      this.assignInt(t);
       return;
     }
+    this.setTensor(this.convert(t));
+  }
+
+  /** Sets an int64 buffer from an entry's first element. */
+  assignInt(t: TensorData): void {
+    const d = t.data;
+    this._int = d.length ? BigInt(d[0] as number | bigint) : 0n;
+    this.version++;
+  }
+
+  /**
+   * A PyTorch-layout entry as a new tensor in this parameter's tfjs layout (HWIO, depthwise, `[in, out]`), without
+   * assigning it: the caller owns the tensor (see {@link setTensor}). Float parameters only.
+   */
+  convert(t: TensorData): tf.Tensor {
     const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>, Number);
-    const next = tf.tidy(() => {
+    return tf.tidy(() => {
       const src = tf.tensor(data, this.shape, 'float32');
       switch (this.layout) {
         case 'linear':
@@ -116,7 +129,6 @@ export class Param {
           return src;
       }
     });
-    this.setTensor(next);
   }
 
   /** Replaces the held tensor with one already in tfjs layout (takes ownership). */
@@ -177,6 +189,17 @@ function makeInit(init: ParamInit, shape: number[]): tf.Tensor {
 export interface LoadStateDictOptions {
   /** Fail on missing or unexpected keys (shape mismatches always fail). Default true. */
   strict?: boolean;
+}
+
+/**
+ * A state dict delivered entry by entry: `entries` announces every key with its shape (and dtype) up front; `read`
+ * calls `onEntry` once per entry as its data becomes available, and resolves when all were delivered (or rejects).
+ */
+export interface StateDictStream {
+  entries: Record<string, { shape: number[]; dtype: TensorData['dtype'] }>;
+  read(onEntry: (key: string, t: TensorData) => void): Promise<void>;
+  /** Named in errors (a file path). */
+  source?: string;
 }
 
 export interface LoadStateDictResult {
@@ -294,13 +317,58 @@ export class Module {
    * missing or unexpected keys fail too. Nothing is assigned unless the whole dict fits.
    */
   loadStateDict(sd: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const { params, missingKeys, unexpectedKeys } = this.checkStateDict(sd, options);
+    for (const [k, p] of params) {
+      const t = sd[k];
+      if (t) p.assign(t);
+    }
+    this.onLoad();
+    return { missingKeys, unexpectedKeys };
+  }
+
+  /**
+   * Like {@link loadStateDict}, for a state dict whose entries arrive one by one (a file read in chunks): the keys
+   * and shapes are checked first, against the same rules, before any data is read; each entry is converted to tfjs
+   * layout as it arrives (so conversion overlaps the reading of later entries); nothing is assigned until every
+   * entry has arrived. If reading fails, the converted tensors are freed and the model keeps its weights.
+   */
+  async loadStateDictStream(stream: StateDictStream, options: LoadStateDictOptions = {}): Promise<LoadStateDictResult> {
+    const { params, missingKeys, unexpectedKeys } = this.checkStateDict(stream.entries, options);
+    const staged = new Map<Param, tf.Tensor | TensorData>();
+    try {
+      await stream.read((key, t) => {
+        const p = params.get(key);
+        if (!p || staged.has(p)) return;
+        staged.set(p, p.dtype === 'int64' ? t : p.convert(t));
+      });
+      for (const [k, p] of params) {
+        if (k in stream.entries && !staged.has(p)) throw new Error(`${stream.source ?? 'state dict stream'}: entry '${k}' was announced but never delivered`);
+      }
+    } catch (e) {
+      for (const v of staged.values()) if (v instanceof tf.Tensor) v.dispose();
+      throw e;
+    }
+    for (const [p, v] of staged) {
+      if (v instanceof tf.Tensor) p.setTensor(v);
+      else p.assignInt(v);
+    }
+    this.onLoad();
+    return { missingKeys, unexpectedKeys };
+  }
+
+  /**
+   * Checks entries (only their shapes are read) against this model as {@link loadStateDict} would: throws a
+   * {@link StateDictError} naming every shape mismatch, and with `strict` every missing or unexpected key. Returns
+   * the parameters, by state-dict key.
+   */
+  checkStateDict(entries: Record<string, { shape: number[] }>, options: LoadStateDictOptions = {}): LoadStateDictResult & { params: Map<string, Param> } {
     const strict = options.strict ?? true;
     const params = new Map(this.namedParams());
     const missingKeys: string[] = [];
     const unexpectedKeys: string[] = [];
     const mismatches: { key: string; expected: number[]; got: number[] }[] = [];
     for (const [k, p] of params) {
-      const t = sd[k];
+      const t = entries[k];
       if (!t) {
         if (!p.optional) missingKeys.push(k);
         continue;
@@ -309,7 +377,7 @@ export class Module {
       // A scalar int64 buffer may be stored as shape [] or [1].
       if (!sameShape && !(p.dtype === 'int64' && numel(t.shape) === 1)) mismatches.push({ key: k, expected: p.shape, got: t.shape });
     }
-    for (const k of Object.keys(sd)) if (!params.has(k)) unexpectedKeys.push(k);
+    for (const k of Object.keys(entries)) if (!params.has(k)) unexpectedKeys.push(k);
     if (mismatches.length) {
       const lines = mismatches.map((m) => `  ${m.key}: checkpoint ${formatShape(m.got)}, model ${formatShape(m.expected)}`);
       throw new StateDictError(`size mismatch for ${mismatches.length} key(s) while loading the state dict:\n${lines.join('\n')}`, missingKeys, unexpectedKeys, mismatches);
@@ -320,12 +388,7 @@ export class Module {
       if (unexpectedKeys.length) parts.push(`unexpected key(s): ${summarize(unexpectedKeys)}`);
       throw new StateDictError(`error loading the state dict (strict): ${parts.join('; ')}`, missingKeys, unexpectedKeys);
     }
-    for (const [k, p] of params) {
-      const t = sd[k];
-      if (t) p.assign(t);
-    }
-    this.onLoad();
-    return { missingKeys, unexpectedKeys };
+    return { params, missingKeys, unexpectedKeys };
   }
 
   /** Called on every module after weights were loaded; the default drops derived tensors. */

@@ -1,12 +1,16 @@
 import { fromTimmDict, type PretrainedCfg } from '../config/pretrained.js';
-import { createFeatureModel, type FeatureCfg, type FeatureCls, type FeatureModel } from '../features/wrappers.js';
 import type { OutIndices } from '../features/feature-info.js';
+import { createFeatureModel, type FeatureCfg, type FeatureCls, type FeatureModel } from '../features/wrappers.js';
 import type { VisionModel } from '../model.js';
+import type { StateDictStream } from '../module.js';
 import { getPretrainedCfg } from '../registry/registry.js';
-import { loadCheckpointSource, type CheckpointSource } from '../weights/checkpoint.js';
+import { type CheckpointSource, loadCheckpointSource } from '../weights/checkpoint.js';
 import type { StateDict } from '../weights/types.js';
-import { adaptModelFromString } from './prune.js';
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+
 import { loadPretrained } from './pretrained.js';
+import { adaptModelFromString } from './prune.js';
 
 /** Options `createModel` and every entrypoint take: timm's create_model kwargs in camelCase, plus family kwargs. */
 export interface CreateModelOptions {
@@ -163,7 +167,21 @@ export function cfgForFeatures(cfg: PretrainedCfg): PretrainedCfg {
 }
 
 /** Loads a checkpoint strictly into a built model (timm's `load_checkpoint`, used for `checkpointPath`). */
-export async function loadCheckpoint(model: { loadStateDict(sd: StateDict, o?: { strict?: boolean }): unknown }, src: CheckpointSource, strict = true): Promise<void> {
+export async function loadCheckpoint(
+  model: { loadStateDict(sd: StateDict, o?: { strict?: boolean }): unknown; loadStateDictStream?(s: StateDictStream, o?: { strict?: boolean }): Promise<unknown> },
+  src: CheckpointSource,
+  strict = true,
+): Promise<void> {
+  // A local safetensors file streams in: each entry is converted while the next chunk is read.
+  if (typeof src === 'string' && isNode && model.loadStateDictStream && !/^(https?|blob|data):/i.test(src)) {
+    const path = src.startsWith('file://') ? decodeURIComponent(new URL(src).pathname) : src;
+    const { openSafetensorsStream } = await import('../weights/stream.js');
+    const stream = await openSafetensorsStream(path);
+    if (stream) {
+      await model.loadStateDictStream(stream, { strict });
+      return;
+    }
+  }
   const sd = await loadCheckpointSource(src);
   model.loadStateDict(sd, { strict });
 }

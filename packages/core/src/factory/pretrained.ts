@@ -1,5 +1,6 @@
 import type { PretrainedCfg } from '../config/pretrained.js';
 import type { VisionModel } from '../model.js';
+import type { Module } from '../module.js';
 import { loadCheckpointSource, readCheckpoint } from '../weights/checkpoint.js';
 import { formatShape, numel, type StateDict, type TensorData } from '../weights/types.js';
 
@@ -36,6 +37,33 @@ export function resolvePretrainedSource(cfg: PretrainedCfg): PretrainedSource {
   return { from: '' };
 }
 
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+
+/**
+ * The local file a pretrained cfg's weights are in, when there is one (Node: a `file` path, a `local-dir` folder, or
+ * the hub file in the huggingface_hub cache, downloaded first if needed); `null` for in-memory weights, URLs, or
+ * outside Node. `source` names the weights in errors.
+ */
+export async function pretrainedWeightsFile(cfg: PretrainedCfg, opts: Pick<LoadPretrainedOptions, 'cacheDir' | 'onProgress'> = {}): Promise<{ path: string; source: string } | null> {
+  if (!isNode) return null;
+  const src = resolvePretrainedSource(cfg);
+  switch (src.from) {
+    case 'file':
+      if (typeof src.file !== 'string' || /^(https?|blob|data):/i.test(src.file)) return null;
+      return { path: src.file.startsWith('file://') ? decodeURIComponent(new URL(src.file).pathname) : src.file, source: src.file };
+    case 'local-dir': {
+      const path = await dirWeightsFile(src.dir);
+      return { path, source: path };
+    }
+    case 'hf-hub': {
+      const hub = await import('../hub/index.js');
+      return hubWeights(src, opts, async (repoId, filename, o) => ({ path: await hub.downloadHubFile(repoId, filename, o), source: `${repoId}/${filename}` }));
+    }
+    default:
+      return null;
+  }
+}
+
 /** Reads the weights a pretrained cfg points at, wherever they are. */
 export async function fetchPretrainedStateDict(cfg: PretrainedCfg, opts: Pick<LoadPretrainedOptions, 'cacheDir' | 'onProgress'> = {}): Promise<StateDict> {
   const src = resolvePretrainedSource(cfg);
@@ -50,35 +78,40 @@ export async function fetchPretrainedStateDict(cfg: PretrainedCfg, opts: Pick<Lo
       return loadFromDir(src.dir);
     case 'hf-hub': {
       const hub = await import('../hub/index.js');
-      const { repoId, revision } = hub.parseHubRepoId(src.repoId);
-      const o = { revision, cacheDir: opts.cacheDir, onProgress: opts.onProgress };
-      let filename = src.filename;
-      if (!filename) {
-        // Prefer safetensors, as timm does, and fall back to the PyTorch file.
-        filename = (await hub.hubFileExists(repoId, 'model.safetensors', o)) ? 'model.safetensors' : 'pytorch_model.bin';
-      }
-      let bytes: Uint8Array;
-      try {
-        bytes = await hub.fetchHubFileBytes(repoId, filename, o);
-      } catch (e) {
-        // The fallback file was chosen for the user: say that neither weight file could be had, not only the last.
-        if (!src.filename && e instanceof hub.HubError && (e.code === 'EntryNotFound' || e.code === 'OfflineCacheMiss')) {
-          const why = e.code === 'EntryNotFound' ? 'the repo has neither model.safetensors nor pytorch_model.bin' : 'neither model.safetensors nor pytorch_model.bin is in the hub cache and offline mode is on (HF_HUB_OFFLINE)';
-          throw new hub.HubError(`No pretrained weights for '${repoId}' (revision '${revision ?? 'main'}'): ${why}. ${e.message}`, {
-            status: e.status, repoId, filename, url: e.url, code: e.code, cause: e,
-          });
-        }
-        throw e;
-      }
-      return readCheckpoint(bytes, `${repoId}/${filename}`);
+      return hubWeights(src, opts, async (repoId, filename, o) => readCheckpoint(await hub.fetchHubFileBytes(repoId, filename, o), `${repoId}/${filename}`));
     }
     default:
       throw new Error(`No pretrained weights exist for ${cfg.architecture ?? 'this model'}. Use pretrained: false for random init, or give pretrainedCfgOverlay: { file } / checkpointPath.`);
   }
 }
 
-/** Reads `model.safetensors` (preferred) or `pytorch_model.bin` from a local folder. */
-export async function loadFromDir(dir: string): Promise<StateDict> {
+type HubOpts = { revision?: string; cacheDir?: string; onProgress?: LoadPretrainedOptions['onProgress'] };
+
+/**
+ * Gets a hub repo's weights with `get`: the named file, or (none named) model.safetensors when the repo has it, else
+ * pytorch_model.bin, as timm does; when neither can be had the error says so rather than naming only the last.
+ */
+async function hubWeights<T>(src: { repoId: string; filename?: string }, opts: Pick<LoadPretrainedOptions, 'cacheDir' | 'onProgress'>, get: (repoId: string, filename: string, o: HubOpts) => Promise<T>): Promise<T> {
+  const hub = await import('../hub/index.js');
+  const { repoId, revision } = hub.parseHubRepoId(src.repoId);
+  const o = { revision, cacheDir: opts.cacheDir, onProgress: opts.onProgress };
+  let filename = src.filename;
+  if (!filename) filename = (await hub.hubFileExists(repoId, 'model.safetensors', o)) ? 'model.safetensors' : 'pytorch_model.bin';
+  try {
+    return await get(repoId, filename, o);
+  } catch (e) {
+    if (!src.filename && e instanceof hub.HubError && (e.code === 'EntryNotFound' || e.code === 'OfflineCacheMiss')) {
+      const why = e.code === 'EntryNotFound' ? 'the repo has neither model.safetensors nor pytorch_model.bin' : 'neither model.safetensors nor pytorch_model.bin is in the hub cache and offline mode is on (HF_HUB_OFFLINE)';
+      throw new hub.HubError(`No pretrained weights for '${repoId}' (revision '${revision ?? 'main'}'): ${why}. ${e.message}`, {
+        status: e.status, repoId, filename, url: e.url, code: e.code, cause: e,
+      });
+    }
+    throw e;
+  }
+}
+
+/** The weights file in a local folder: `model.safetensors` (preferred) or `pytorch_model.bin`. */
+async function dirWeightsFile(dir: string): Promise<string> {
   const fs = await import('node:fs/promises');
   const path = await import('node:path');
   for (const f of ['model.safetensors', 'pytorch_model.bin', 'open_clip_pytorch_model.bin']) {
@@ -88,9 +121,14 @@ export async function loadFromDir(dir: string): Promise<StateDict> {
     } catch {
       continue;
     }
-    return loadCheckpointSource(p);
+    return p;
   }
   throw new Error(`no weights in ${dir}: expected model.safetensors or pytorch_model.bin`);
+}
+
+/** Reads `model.safetensors` (preferred) or `pytorch_model.bin` from a local folder. */
+export async function loadFromDir(dir: string): Promise<StateDict> {
+  return loadCheckpointSource(await dirWeightsFile(dir));
 }
 
 /**
@@ -133,6 +171,7 @@ const asList = (v: string | string[] | undefined | null): string[] => (!v ? [] :
  * drops the classifier when the class count differs (then loads non-strict), and loads.
  */
 export async function loadPretrained(model: VisionModel, cfg: PretrainedCfg, opts: LoadPretrainedOptions): Promise<void> {
+  if (await streamPretrained(model, cfg, opts)) return;
   let sd = { ...(await fetchPretrainedStateDict(cfg, opts)) };
   let strict = opts.strict ?? true;
   if (opts.filterFn) sd = opts.filterFn(sd, model);
@@ -170,4 +209,24 @@ export async function loadPretrained(model: VisionModel, cfg: PretrainedCfg, opt
     }
   }
   model.loadStateDict(sd, { strict });
+}
+
+/**
+ * The fast path of {@link loadPretrained} for a local safetensors file that needs no rewriting (no family filter,
+ * 3 input channels, no label offset): the file streams into the model, each entry converted while the next is read
+ * (a dropped classifier is simply not read). Returns false, having loaded nothing, where it does not apply.
+ */
+async function streamPretrained(model: VisionModel, cfg: PretrainedCfg, opts: LoadPretrainedOptions): Promise<boolean> {
+  const labelOffset = (cfg.labelOffset as number | undefined) ?? 0;
+  if (opts.filterFn || opts.inChans !== 3 || labelOffset > 0 || typeof (model as { loadStateDictStream?: unknown }).loadStateDictStream !== 'function') return false;
+  const file = await pretrainedWeightsFile(cfg, opts);
+  if (!file) return false;
+  const classifiers = asList(cfg.classifier);
+  const drop = classifiers.length > 0 && opts.numClasses !== cfg.numClasses;
+  const dropped = new Set(drop ? classifiers.flatMap((c) => [`${c}.weight`, `${c}.bias`]) : []);
+  const { openSafetensorsStream } = await import('../weights/stream.js');
+  const stream = await openSafetensorsStream(file.path, { source: file.source, skip: (k) => dropped.has(k) });
+  if (!stream) return false;
+  await (model as unknown as Module).loadStateDictStream(stream, { strict: (opts.strict ?? true) && !drop });
+  return true;
 }

@@ -27,16 +27,20 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-/** Parses the header and checks every structural promise the format makes before a byte of data is read. */
-function parseHeader(bytes: Uint8Array, where: string): { entries: [string, HeaderEntry][]; metadata: Record<string, string>; dataStart: number } {
-  if (bytes.byteLength < 8) {
-    throw new SafetensorsError(`${where}: file is ${bytes.byteLength} bytes, too short to hold a safetensors header (8-byte length first); it may be truncated`);
+/**
+ * Parses the header and checks every structural promise the format makes before a byte of data is read. `bytes`
+ * holds at least the length prefix and the header; `fileSize` is the whole file's size (default: `bytes`' length).
+ */
+export function parseHeader(bytes: Uint8Array, where: string, fileSize = bytes.byteLength): { entries: [string, HeaderEntry][]; metadata: Record<string, string>; dataStart: number } {
+  if (fileSize < 8) {
+    throw new SafetensorsError(`${where}: file is ${fileSize} bytes, too short to hold a safetensors header (8-byte length first); it may be truncated`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
-  if (headerLen > 100_000_000 || 8 + headerLen > bytes.byteLength) {
-    throw new SafetensorsError(`${where}: header length ${headerLen} exceeds the file size (${bytes.byteLength} bytes); the file is truncated or not safetensors`);
+  if (headerLen > 100_000_000 || 8 + headerLen > fileSize) {
+    throw new SafetensorsError(`${where}: header length ${headerLen} exceeds the file size (${fileSize} bytes); the file is truncated or not safetensors`);
   }
+  if (8 + headerLen > bytes.byteLength) throw new RangeError('parseHeader: the bytes given must hold the whole header');
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
@@ -47,7 +51,7 @@ function parseHeader(bytes: Uint8Array, where: string): { entries: [string, Head
     throw new SafetensorsError(`${where}: header must be a JSON object`);
   }
   const dataStart = 8 + headerLen;
-  const dataLen = bytes.byteLength - dataStart;
+  const dataLen = fileSize - dataStart;
   const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
   const entries: [string, HeaderEntry][] = [];
   for (const [key, raw] of Object.entries(header)) {
@@ -92,7 +96,7 @@ const f16Table = (() => {
 })();
 
 /** Copies `n` little-endian elements out of `bytes`, aligning if needed, and widens floats to float32 in one pass. */
-function decode(bytes: Uint8Array, dtype: string, n: number): TensorData['data'] | null {
+export function decode(bytes: Uint8Array, dtype: string, n: number): TensorData['data'] | null {
   const aligned = (width: number) =>
     bytes.byteOffset % width === 0 ? bytes : bytes.slice();
   switch (dtype) {
@@ -141,7 +145,7 @@ function decode(bytes: Uint8Array, dtype: string, n: number): TensorData['data']
   }
 }
 
-const OUT_DTYPE: Record<string, TensorData['dtype']> = {
+export const OUT_DTYPE: Record<string, TensorData['dtype']> = {
   F64: 'float32', F32: 'float32', F16: 'float32', BF16: 'float32',
   I64: 'int64', I32: 'int32', I16: 'int32', I8: 'int32', U8: 'uint8', BOOL: 'bool',
 };
