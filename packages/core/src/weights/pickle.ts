@@ -4,6 +4,7 @@
  * unpickler that knows only what state dicts are built from — like `torch.load(..., weights_only=True)`.
  * Any other global (`os.system`, `builtins.eval`, …) is refused with a {@link PickleError} naming it.
  */
+import { decode as decodeElements, OUT_DTYPE } from './safetensors.js';
 import { formatShape, numel, type StateDict, type TensorData } from './types.js';
 
 /** Raised for a malformed checkpoint or a refused (unsafe / unsupported) pickle construct. */
@@ -792,67 +793,11 @@ function unpickle(b: Uint8Array, pos: number, ctx: UnpickleContext): { value: un
 // ---------------------------------------------------------------------------------------------------------------
 // Tensors
 
-const f16Table = (() => {
-  const t = new Float32Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const s = h & 0x8000 ? -1 : 1;
-    const e = (h >> 10) & 0x1f;
-    const m = h & 0x3ff;
-    if (e === 0) t[h] = s * m * 2 ** -24;
-    else if (e === 31) t[h] = m ? Number.NaN : s * Number.POSITIVE_INFINITY;
-    else t[h] = s * (1 + m / 1024) * 2 ** (e - 15);
-  }
-  return t;
-})();
-
-/** Decodes `n` little-endian elements from an exactly-sized byte slice (copied when unaligned). */
+/** Decodes `n` little-endian elements from an exactly-sized byte slice (copied when unaligned), as safetensors does. */
 function decode(bytes: Uint8Array, dtype: string, n: number): TensorData {
-  const aligned = (w: number) => (bytes.byteOffset % w === 0 ? bytes : bytes.slice());
-  switch (dtype) {
-    case 'F32': {
-      const a = aligned(4);
-      return { dtype: 'float32', shape: [], data: new Float32Array(a.buffer, a.byteOffset, n) };
-    }
-    case 'F64': {
-      const a = aligned(8);
-      return { dtype: 'float32', shape: [], data: Float32Array.from(new Float64Array(a.buffer, a.byteOffset, n)) };
-    }
-    case 'F16': {
-      const a = aligned(2);
-      const src = new Uint16Array(a.buffer, a.byteOffset, n);
-      const out = new Float32Array(n);
-      for (let i = 0; i < n; i++) out[i] = f16Table[src[i]!]!;
-      return { dtype: 'float32', shape: [], data: out };
-    }
-    case 'BF16': {
-      const a = aligned(2);
-      const src = new Uint16Array(a.buffer, a.byteOffset, n);
-      const out = new Float32Array(n);
-      const u = new Uint32Array(out.buffer);
-      for (let i = 0; i < n; i++) u[i] = src[i]! << 16;
-      return { dtype: 'float32', shape: [], data: out };
-    }
-    case 'I64': {
-      const a = aligned(8);
-      return { dtype: 'int64', shape: [], data: new BigInt64Array(a.buffer, a.byteOffset, n) };
-    }
-    case 'I32': {
-      const a = aligned(4);
-      return { dtype: 'int32', shape: [], data: new Int32Array(a.buffer, a.byteOffset, n) };
-    }
-    case 'I16': {
-      const a = aligned(2);
-      return { dtype: 'int32', shape: [], data: Int32Array.from(new Int16Array(a.buffer, a.byteOffset, n)) };
-    }
-    case 'I8':
-      return { dtype: 'int32', shape: [], data: Int32Array.from(new Int8Array(bytes.buffer, bytes.byteOffset, n)) };
-    case 'U8':
-      return { dtype: 'uint8', shape: [], data: bytes.slice(0, n) };
-    case 'BOOL':
-      return { dtype: 'bool', shape: [], data: bytes.slice(0, n) };
-    default:
-      throw new PickleError(`unsupported dtype ${dtype}`);
-  }
+  const data = decodeElements(bytes, dtype, n);
+  if (!data) throw new PickleError(`unsupported dtype ${dtype}`);
+  return { dtype: OUT_DTYPE[dtype]!, shape: [], data };
 }
 
 function swapBytes(bytes: Uint8Array, width: number): Uint8Array {
