@@ -84,8 +84,7 @@ export async function openSafetensorsStream(path: string, options: SafetensorsSt
           const now = (await file.stat()).size;
           if (now !== size) throw new Error(`${where}: the file changed size (${size} → ${now} bytes) between reading its header and its data`);
           // One buffer for the data section; entries are views into it (aligned as in the file's data section).
-          // Every byte of it is overwritten by the reads, so it need not be zeroed first.
-          const data = new Uint8Array(Buffer.allocUnsafeSlow(dataEnd).buffer, 0, dataEnd);
+          const data = new Uint8Array(dataEnd);
           let filled = 0;
           let next = 0;
           const readAt = (at: number) => file.read(data, at, Math.min(chunk, dataEnd - at), dataStart + at);
