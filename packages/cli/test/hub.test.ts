@@ -1,6 +1,6 @@
 /** The pretrained path: `zoo predict` without --weights downloads from HF_ENDPOINT (a loopback stand-in) with progress on stderr. */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -37,11 +37,20 @@ beforeAll(async () => {
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+const made: string[] = [];
+function tmp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'zoo-cli-hub-'));
+  made.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  await new Promise<void>((r) => server.close(() => r()));
+});
 
 describe('pretrained download', () => {
   it('downloads model.safetensors with progress on stderr, then predicts as with --weights', async () => {
-    const cache = mkdtempSync(join(tmpdir(), 'zoo-cli-hub-'));
+    const cache = tmp();
     const env = { HF_ENDPOINT: endpoint, HF_HUB_CACHE: cache, HF_HUB_OFFLINE: '', HF_TOKEN: '' };
     const r = await zoo(['predict', 'resnet18', 'test/fixtures/chelsea.png', '--json'], env);
     expect(r.code, r.stderr).toBe(0);
@@ -52,7 +61,7 @@ describe('pretrained download', () => {
 
     // offline with an empty cache: one clear line, exit 1
     const off = await zoo(['predict', 'resnet18', 'test/fixtures/chelsea.png'], {
-      HF_HUB_CACHE: mkdtempSync(join(tmpdir(), 'zoo-cli-hub-')),
+      HF_HUB_CACHE: tmp(),
       HF_HUB_OFFLINE: '1',
     });
     expect(off.code).toBe(1);

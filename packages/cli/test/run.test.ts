@@ -1,11 +1,21 @@
 /** predict / features / bench with small weights made from the resnet18 parity fixture (hashed, not trained). */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSafetensors } from '@zoo/core';
 import { type ParityFixture, writeFixtureWeights } from '@zoo/parity';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, isOneLineError, zoo } from './helpers.js';
+
+const made: string[] = [];
+function tmp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'zoo-cli-'));
+  made.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 let weights: string;
 const chelsea = 'test/fixtures/chelsea.png';
@@ -64,7 +74,7 @@ describe('zoo predict', () => {
 
 describe('zoo features', () => {
   it('prints NHWC shapes per level and --save writes them keyed by module name', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'zoo-cli-')), 'feats.safetensors');
+    const out = join(tmp(), 'feats.safetensors');
     const r = await zoo(['features', 'resnet18', camera, '--weights', weights, '--out-indices', '1,2,4', '--save', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual(['layer1\t[1, 56, 56, 64]', 'layer2\t[1, 28, 28, 128]', 'layer4\t[1, 7, 7, 512]']);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -85,6 +85,7 @@ describe('createModel and the model interface', () => {
     writeFileSync(path, bytes.subarray(0, bytes.length - 1000));
     await expect(createModel('resnet18', { checkpointPath: path })).rejects.toThrow(/truncated/);
     await expect(createModel('resnet18', { checkpointPath: join(dir, 'missing.safetensors') })).rejects.toThrow(/not found/);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('state dict keys and shapes are timm\'s', async () => {

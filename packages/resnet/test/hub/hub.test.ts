@@ -3,7 +3,7 @@
  * hub of core's tests (HF_ENDPOINT), and saveModel → local-dir round trips. The weights are resnet18's hashed
  * fixture weights; outputs are compared with timm's recorded logits.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -40,7 +40,12 @@ let server: HubServer;
 let weights: Uint8Array;
 let x: tf.Tensor4D;
 
-const tmp = (what: string) => mkdtempSync(join(tmpdir(), `zoo-hub-${what}-`));
+const made: string[] = [];
+const tmp = (what: string) => {
+  const dir = mkdtempSync(join(tmpdir(), `zoo-hub-${what}-`));
+  made.push(dir);
+  return dir;
+};
 
 function hubConfigJson(extra: Record<string, unknown> = {}): string {
   return JSON.stringify({
@@ -101,6 +106,7 @@ beforeEach(() => {
 });
 
 afterAll(async () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
   x?.dispose();
   await server?.close();
   for (const [k, v] of Object.entries(savedEnv)) {
