@@ -5,8 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, createModel, type FeatureModel, type VisionModel } from '@zoo/core';
 import '@zoo/resnet';
+import { type CompareResult, camelKwargs, compareData, fixtureInput, fixtureStateDict, type OutputRecord, type ParityFixture, torchLayout } from '@zoo/parity/pure';
 import { useBackend } from './backends.js';
-import { camelKwargs, type CompareResult, compareData, fixtureInput, fixtureStateDict, type OutputRecord, type ParityFixture, torchLayout } from './parity.js';
 
 export interface ParityRun {
   id: string;

@@ -1,7 +1,8 @@
 /**
  * Bundling: a Vite (Rolldown) build of an entry that imports only `@zoo/core` + `@zoo/resnet` holds no code of the
  * other families, and an entry that imports a family only for its side effect still registers it (the bundle, run
- * in Node, lists the family's models).
+ * in Node, lists the family's models), and the parity helpers the demo's parity page shares with the Node suites
+ * (`@zoo/parity/pure`) bundle without any Node-only code.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -76,5 +77,15 @@ describe('bundling with Vite', () => {
     expect(models).toContain('efficientnet_b0');
     expect(models).toContain('mobilenetv3_large_100');
     expect(models.some((m) => m.startsWith('resnet'))).toBe(false);
+  });
+
+  it('@zoo/parity/pure (the parity page helpers) bundles with no Node-only code', async () => {
+    const { code } = await bundle('parity-pure', "export { compareData, fixtureInput, fixtureStateDict, hashFill, torchLayout } from '@zoo/parity/pure';\n");
+    expect(code).toMatch(/function hashFill\b/);
+    expect(code).toMatch(/function compareData\b/);
+    // No Node built-in (`node:fs`, `fs`, ...), no Node global, no file writing: what `@zoo/parity`'s index adds.
+    const nodeImports = [...code.matchAll(/(?:from|import\(|require\()\s*["'](node:[^"']+|fs|os|path|crypto|zlib|url)["']/g)].map((m) => m[1]);
+    expect(nodeImports).toEqual([]);
+    for (const s of ['Buffer.', 'process.', 'mkdtempSync', 'writeFileSync', '__vite-browser-external']) expect(code.includes(s), `bundle contains ${s}`).toBe(false);
   });
 });
