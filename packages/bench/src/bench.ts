@@ -29,8 +29,8 @@ interface ModelSpec {
 
 const ALL: ModelSpec[] = [
   { name: 'resnet50', pkg: '@zoo/resnet', raw: true, size: 224 },
-  { name: 'efficientnet_b0', pkg: '@zoo/efficientnet', raw: false, size: 224 },
-  { name: 'vit_small_patch16_224', pkg: '@zoo/vit', raw: false, size: 224 },
+  { name: 'efficientnet_b0', pkg: '@zoo/efficientnet', raw: true, size: 224 },
+  { name: 'vit_small_patch16_224', pkg: '@zoo/vit', raw: true, size: 224 },
 ];
 
 function flag(name: string): string | undefined {

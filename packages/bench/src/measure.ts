@@ -6,7 +6,8 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel, readSafetensors, type VisionModel, writeSafetensors } from '@zoo/core';
 import { setNodeBackend } from '@zoo/core/node';
-import { buildRawResNet, type RawResNet } from './raw-resnet.js';
+import { buildRaw } from './raw.js';
+import type { RawModel } from './raw-resnet.js';
 
 export type Job =
   | { kind: 'weights'; model: string; pkg: string; file: string }
@@ -45,10 +46,10 @@ async function load(job: Extract<Job, { kind: 'load' }>) {
   const t0 = performance.now();
   let model: VisionModel | null = null;
   let tensors: tf.Tensor[] = [];
-  let raw: RawResNet | null = null;
+  let raw: RawModel | null = null;
   if (job.mode === 'raw') {
     const buf = readFileSync(job.file);
-    raw = buildRawResNet(readSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)).tensors);
+    raw = buildRaw(job.model, readSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)).tensors);
   } else if (job.mode === 'baseline') {
     const buf = readFileSync(job.file);
     const { tensors: entries } = readSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
@@ -84,10 +85,10 @@ async function load(job: Extract<Job, { kind: 'load' }>) {
 async function forward(job: Extract<Job, { kind: 'forward' }>) {
   const info = await setNodeBackend({ numThreads: job.threads });
   const model = await createModel(job.model, { checkpointPath: job.file });
-  let raw: RawResNet | null = null;
+  let raw: RawModel | null = null;
   if (job.raw) {
     const buf = readFileSync(job.file);
-    raw = buildRawResNet(readSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)).tensors);
+    raw = buildRaw(job.model, readSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)).tensors);
   }
   const x = tf.randomUniform([1, job.size, job.size, 3], -1, 1, 'float32', 7) as tf.Tensor4D;
   const time = async (f: () => tf.Tensor) => {

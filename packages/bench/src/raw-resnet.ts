@@ -20,10 +20,13 @@ interface Block {
   down: FoldedConv | null;
 }
 
-export interface RawResNet {
+/** A hand-written reference network: logits for NHWC input, in one tidy. */
+export interface RawModel {
   forward(x: tf.Tensor4D): tf.Tensor2D;
   dispose(): void;
 }
+
+export type RawResNet = RawModel;
 
 function entry(sd: StateDict, key: string): { data: Float32Array; shape: number[] } {
   const t = sd[key];

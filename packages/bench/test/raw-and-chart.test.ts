@@ -2,9 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createModel } from '@zoo/core';
 import { setNodeBackend } from '@zoo/core/node';
 import '@zoo/resnet';
+import '@zoo/efficientnet';
+import '@zoo/vit';
 import { describe, expect, it } from 'vitest';
 import { barChartSvg } from '../src/chart.js';
+import { buildRawEfficientNet } from '../src/raw-efficientnet.js';
 import { buildRawResNet } from '../src/raw-resnet.js';
+import { buildRawVit } from '../src/raw-vit.js';
 
 describe('raw fused reference', () => {
   it('computes what the model computes (resnet26, same weights)', async () => {
@@ -21,6 +25,55 @@ describe('raw fused reference', () => {
     const diff = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
     const scale = tf.max(tf.abs(a)).dataSync()[0]!;
     expect(diff).toBeLessThan(1e-4 * Math.max(1, scale));
+    tf.dispose([a, b, x]);
+    raw.dispose();
+    model.dispose();
+  });
+});
+
+/** The model's own weights with BN statistics and biases that are not the init defaults, so every term counts. */
+async function perturbed(name: string, numClasses: number) {
+  const model = await createModel(name, { numClasses });
+  const sd = model.stateDict();
+  for (const [k, t] of Object.entries(sd)) {
+    if (!(t.data instanceof Float32Array)) continue;
+    if (k.endsWith('running_var')) t.data.forEach((_, i, a) => { a[i] = 1.5 + Math.cos(i); });
+    else if (k.endsWith('running_mean') || k.endsWith('bias')) t.data.forEach((_, i, a) => { a[i] = 0.1 * Math.sin(i + k.length); });
+  }
+  model.loadStateDict(sd);
+  return { model, sd };
+}
+
+function expectSameLogits(a: tf.Tensor, b: tf.Tensor, classes: number) {
+  expect(b.shape).toEqual([1, classes]);
+  const diff = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
+  const scale = tf.max(tf.abs(a)).dataSync()[0]!;
+  expect(scale).toBeGreaterThan(0);
+  expect(diff).toBeLessThan(1e-4 * Math.max(1, scale));
+}
+
+describe('raw references of the other flagships', () => {
+  it('efficientnet_b0: computes what the model computes', async () => {
+    await setNodeBackend({ numThreads: 1, onNotice: null });
+    const { model, sd } = await perturbed('efficientnet_b0', 10);
+    const raw = buildRawEfficientNet(sd);
+    const x = tf.randomUniform([1, 96, 96, 3], -1, 1, 'float32', 4) as tf.Tensor4D;
+    const a = model.forward(x);
+    const b = raw.forward(x);
+    expectSameLogits(a, b, 10);
+    tf.dispose([a, b, x]);
+    raw.dispose();
+    model.dispose();
+  });
+
+  it('a plain ViT (vit_tiny_patch16_224, 3 heads): computes what the model computes', async () => {
+    await setNodeBackend({ numThreads: 1, onNotice: null });
+    const { model, sd } = await perturbed('vit_tiny_patch16_224', 10);
+    const raw = buildRawVit(sd, 3);
+    const x = tf.randomUniform([1, 224, 224, 3], -1, 1, 'float32', 5) as tf.Tensor4D;
+    const a = model.forward(x);
+    const b = raw.forward(x);
+    expectSameLogits(a, b, 10);
     tf.dispose([a, b, x]);
     raw.dispose();
     model.dispose();

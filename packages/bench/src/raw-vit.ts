@@ -1,0 +1,112 @@
+/**
+ * The raw reference for a plain ViT classifier (timm's vit_*_patch16_224 layout: patch conv, class token, learned
+ * position embedding, pre-norm blocks of multi-head attention and a GELU MLP, final norm, class-token head) built
+ * straight from a timm state dict: every linear is one fused matmul with its bias on `[tokens, channels]`, attention
+ * is two batched matmuls over `[batch, heads, tokens, head_dim]`, layer norm is `tf.moments` plus an affine, GELU is
+ * the exact (erf) one. Depth and widths come from the state dict; the head count is given.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { StateDict } from '@zoo/core';
+import type { RawModel } from './raw-resnet.js';
+
+interface Linear {
+  w: tf.Tensor2D;
+  b: tf.Tensor1D;
+}
+
+interface Norm {
+  g: tf.Tensor1D;
+  b: tf.Tensor1D;
+}
+
+interface Block {
+  norm1: Norm;
+  qkv: Linear;
+  proj: Linear;
+  norm2: Norm;
+  fc1: Linear;
+  fc2: Linear;
+}
+
+function entry(sd: StateDict, key: string): { data: Float32Array; shape: number[] } {
+  const t = sd[key];
+  if (!t) throw new Error(`raw vit: state dict has no '${key}'`);
+  return { data: t.data as Float32Array, shape: t.shape };
+}
+
+/** PyTorch Linear `[out, in]` → `[in, out]`, transposed once here. */
+function linear(sd: StateDict, name: string): Linear {
+  const w = entry(sd, `${name}.weight`);
+  const [o, i] = w.shape as [number, number];
+  const t = new Float32Array(o * i);
+  for (let r = 0; r < o; r++) for (let c = 0; c < i; c++) t[c * o + r] = w.data[r * i + c]!;
+  return { w: tf.tensor2d(t, [i, o]), b: tf.tensor1d(entry(sd, `${name}.bias`).data) };
+}
+
+function norm(sd: StateDict, name: string): Norm {
+  return { g: tf.tensor1d(entry(sd, `${name}.weight`).data), b: tf.tensor1d(entry(sd, `${name}.bias`).data) };
+}
+
+function layerNorm(x: tf.Tensor2D, n: Norm, eps = 1e-6): tf.Tensor2D {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), n.g), n.b);
+}
+
+const dense = (x: tf.Tensor2D, l: Linear) => tf.fused.matMul({ a: x, b: l.w, bias: l.b }) as tf.Tensor2D;
+const gelu = (x: tf.Tensor2D) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))) as tf.Tensor2D;
+
+export function buildRawVit(sd: StateDict, numHeads: number): RawModel {
+  const pw = entry(sd, 'patch_embed.proj.weight');
+  const [dim, inC, ph, pwid] = pw.shape as [number, number, number, number];
+  const hwio = new Float32Array(pw.data.length);
+  for (let o = 0; o < dim; o++)
+    for (let i = 0; i < inC; i++)
+      for (let y = 0; y < ph; y++) for (let x = 0; x < pwid; x++) hwio[((y * pwid + x) * inC + i) * dim + o] = pw.data[((o * inC + i) * ph + y) * pwid + x]!;
+  const patchW = tf.tensor4d(hwio, [ph, pwid, inC, dim]);
+  const patchB = tf.tensor1d(entry(sd, 'patch_embed.proj.bias').data);
+  const cls = tf.tensor3d(entry(sd, 'cls_token').data, [1, 1, dim]);
+  const pe = entry(sd, 'pos_embed');
+  const pos = tf.tensor3d(pe.data, pe.shape as [number, number, number]);
+  const blocks: Block[] = [];
+  for (let i = 0; sd[`blocks.${i}.attn.qkv.weight`]; i++) {
+    const p = `blocks.${i}`;
+    blocks.push({
+      norm1: norm(sd, `${p}.norm1`), qkv: linear(sd, `${p}.attn.qkv`), proj: linear(sd, `${p}.attn.proj`),
+      norm2: norm(sd, `${p}.norm2`), fc1: linear(sd, `${p}.mlp.fc1`), fc2: linear(sd, `${p}.mlp.fc2`),
+    });
+  }
+  const finalNorm = norm(sd, 'norm');
+  const head = linear(sd, 'head');
+  const headDim = dim / numHeads;
+  const scale = headDim ** -0.5;
+  return {
+    forward(x) {
+      return tf.tidy(() => {
+        const b = x.shape[0];
+        const patches = tf.fused.conv2d({ x, filter: patchW, bias: patchB, strides: [ph, pwid], pad: 'valid' });
+        const n = patches.shape[1] * patches.shape[2] + 1;
+        let tokens = tf.concat([tf.tile(cls, [b, 1, 1]), tf.reshape(patches, [b, n - 1, dim])], 1);
+        tokens = tf.add(tokens, pos);
+        let h = tf.reshape(tokens, [b * n, dim]) as tf.Tensor2D;
+        for (const blk of blocks) {
+          const qkv = tf.transpose(tf.reshape(dense(layerNorm(h, blk.norm1), blk.qkv), [b, n, 3, numHeads, headDim]), [2, 0, 3, 1, 4]);
+          const [q, k, v] = tf.unstack(qkv) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+          const attn = tf.softmax(tf.matMul(tf.mul(q, scale), k, false, true));
+          const o = tf.reshape(tf.transpose(tf.matMul(attn, v), [0, 2, 1, 3]), [b * n, dim]) as tf.Tensor2D;
+          h = tf.add(h, dense(o, blk.proj));
+          h = tf.add(h, dense(gelu(dense(layerNorm(h, blk.norm2), blk.fc1)), blk.fc2));
+        }
+        const out = layerNorm(h, finalNorm);
+        const clsOut = tf.reshape(tf.slice(tf.reshape(out, [b, n, dim]), [0, 0, 0], [b, 1, dim]), [b, dim]) as tf.Tensor2D;
+        return dense(clsOut, head);
+      });
+    },
+    dispose() {
+      tf.dispose([patchW, patchB, cls, pos, finalNorm.g, finalNorm.b, head.w, head.b]);
+      for (const blk of blocks) {
+        tf.dispose([blk.norm1.g, blk.norm1.b, blk.norm2.g, blk.norm2.b]);
+        for (const l of [blk.qkv, blk.proj, blk.fc1, blk.fc2]) tf.dispose([l.w, l.b]);
+      }
+    },
+  };
+}
