@@ -1,12 +1,13 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import {
-  type ActName, applyAct, BatchNorm2d, BatchNormAct2d, createClassifier, featureTakeIndices, FeatureInfo, FeatureModel, type FeatureInfoEntry,
+  type ActName, applyAct, BatchNorm2d, BatchNormAct2d, createClassifier, FeatureInfo, type FeatureInfoEntry, FeatureModel,
   type ForwardIntermediatesOptions, Identity, type IntermediatesResult, type Module, type OutIndices, resolveAct,
   Sequential, VisionModel,
 } from '@zoo/core';
-import { type BlockArgs, EfficientNetBuilder, roundChannels, type SeLayer } from './builder.js';
 import type { EfficientBlock } from './blocks.js';
+import { type BlockArgs, EfficientNetBuilder, roundChannels, type SeLayer } from './builder.js';
 import { type AaLayer, convNorm, createConv, createNormAct, type NormLayer } from './layers.js';
+import { runStages, runStem, truncateTrunk, trunkIntermediates } from './trunk.js';
 
 export interface EfficientNetArgs {
   blockArgs: BlockArgs[][];
@@ -34,17 +35,6 @@ const ARG_NAMES = [
   'blockArgs', 'numClasses', 'numFeatures', 'inChans', 'stemSize', 'stemKernelSize', 'fixStem', 'outputStride',
   'padType', 'actLayer', 'normLayer', 'aaLayer', 'seLayer', 'roundChsFn', 'dropRate', 'dropPathRate', 'globalPool', 'featureLocation',
 ] as const;
-
-/** Runs the stages of `blocks` (a Sequential of Sequentials). */
-function runStages(blocks: Module, x: tf.Tensor, upTo?: number, each?: (i: number, y: tf.Tensor) => void): tf.Tensor {
-  const stages = blocks.namedChildren();
-  const n = upTo ?? stages.length;
-  for (let i = 0; i < n; i++) {
-    x = stages[i]![1].forward(x);
-    each?.(i + 1, x);
-  }
-  return x;
-}
 
 /**
  * timm's EfficientNet: EfficientNet B0–B8/L2, EfficientNetV2, EfficientNet-Lite/-EdgeTPU, MixNet, MnasNet,
@@ -104,13 +94,6 @@ export class EfficientNet extends VisionModel {
     if (fc.inFeatures) this.numFeatures = this.headHiddenSize = fc.inFeatures;
   }
 
-  private stem(x: tf.Tensor): tf.Tensor {
-    const conv = this.getChild('conv_stem')!;
-    const bn1 = this.getChild('bn1')!;
-    // A feature hook on bn1 (FeatureHookNet) needs its own forward called; otherwise conv and norm run as one op.
-    return Object.hasOwn(bn1, 'forward') ? bn1.forward(conv.forward(x)) : convNorm(x, conv, bn1);
-  }
-
   private head(x: tf.Tensor): tf.Tensor {
     const convHead = this.getChild('conv_head')!;
     if (convHead instanceof Identity) return this.getChild('bn2')!.forward(x);
@@ -118,7 +101,7 @@ export class EfficientNet extends VisionModel {
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {
-    return this.head(runStages(this.getChild('blocks')!, this.stem(x)));
+    return this.head(runStages(this.getChild('blocks')!, runStem(this, x)));
   }
 
   protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
@@ -127,33 +110,13 @@ export class EfficientNet extends VisionModel {
   }
 
   protected override computeIntermediates(x: tf.Tensor, o: ForwardIntermediatesOptions): IntermediatesResult {
-    if (o.outputFmt && o.outputFmt !== 'NHWC') throw new Error(`EfficientNet intermediates are NHWC maps; outputFmt '${o.outputFmt}' is not supported`);
-    const { indices, maxIndex } = featureTakeIndices(this.stageEnds.length, o.indices);
-    const take = indices.map((i) => this.stageEnds[i]!);
-    const maxStage = this.stageEnds[maxIndex]!;
-    const intermediates: tf.Tensor[] = [];
-    x = this.stem(x);
-    if (take.includes(0)) intermediates.push(x);
-    const blocks = this.getChild('blocks')!;
-    const nStages = blocks.namedChildren().length;
-    let last = 0;
-    x = runStages(blocks, x, o.stopEarly ? maxStage : nStages, (i, y) => {
-      last = i;
-      if (take.includes(i)) intermediates.push(y);
-    });
-    if (last === this.stageEnds[this.stageEnds.length - 1]) x = this.head(x);
-    // The final map may also be an intermediate; a clone (same data) lets either be disposed alone.
-    return { final: intermediates.includes(x) ? tf.clone(x) : x, intermediates };
+    // The conv head belongs to the final map once the last stage has run.
+    return trunkIntermediates(this, 'EfficientNet', x, o, (y, last) => (last === this.stageEnds[this.stageEnds.length - 1] ? this.head(y) : y));
   }
 
   override pruneIntermediateLayers(indices: OutIndices = 1, pruneNorm = false, pruneHead = true): number[] {
-    const { indices: take, maxIndex } = featureTakeIndices(this.stageEnds.length, indices);
-    const maxStage = this.stageEnds[maxIndex]!;
-    const blocks = this.getChild('blocks')!;
-    const stages = blocks.namedChildren().map(([, m]) => m);
-    const n = stages.length;
-    this.addModule('blocks', new Sequential(stages.slice(0, maxStage)));
-    if (pruneNorm || maxStage < n) {
+    const { take, maxStage, numStages } = truncateTrunk(this, indices);
+    if (pruneNorm || maxStage < numStages) {
       this.addModule('conv_head', new Identity());
       this.addModule('bn2', new Identity());
     }

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  type ActName, Activation, Conv2d, featureTakeIndices, type FeatureInfoEntry, type ForwardIntermediatesOptions,
-  Identity, type IntermediatesResult, Linear, type Module, type OutIndices, resolveAct, SelectAdaptivePool2d, Sequential,
-  VisionModel,
+  Activation, type ActName, Conv2d, type FeatureInfoEntry, type ForwardIntermediatesOptions, Identity,
+  type IntermediatesResult, Linear, type Module, type OutIndices, resolveAct, SelectAdaptivePool2d, Sequential, VisionModel,
 } from '@zoo/core';
 import { type BlockArgs, EfficientNetBuilder, roundChannels, type SeLayer } from './builder.js';
 import { type AaLayer, convNorm, createConv, createNormAct, type NormLayer } from './layers.js';
+import { runStages, runStem, truncateTrunk, trunkIntermediates } from './trunk.js';
 
 export interface MobileNetV3Args {
   blockArgs: BlockArgs[][];
@@ -36,16 +36,6 @@ const ARG_NAMES = [
   'actLayer', 'normLayer', 'aaLayer', 'seLayer', 'seFromExp', 'roundChsFn', 'dropRate', 'dropPathRate',
   'layerScaleInitValue', 'globalPool', 'featureLocation',
 ] as const;
-
-function runStages(blocks: Module, x: tf.Tensor, upTo?: number, each?: (i: number, y: tf.Tensor) => void): tf.Tensor {
-  const stages = blocks.namedChildren();
-  const n = upTo ?? stages.length;
-  for (let i = 0; i < n; i++) {
-    x = stages[i]![1].forward(x);
-    each?.(i + 1, x);
-  }
-  return x;
-}
 
 /**
  * timm's MobileNetV3 (and MobileNetV4, LCNet, FBNetV3): the trunk, then global pool → 1×1 conv head (+ norm) →
@@ -102,15 +92,8 @@ export class MobileNetV3 extends VisionModel {
     this.addModule('classifier', numClasses > 0 ? new Linear(numFeatures, numClasses) : new Identity());
   }
 
-  private stem(x: tf.Tensor): tf.Tensor {
-    const conv = this.getChild('conv_stem')!;
-    const bn1 = this.getChild('bn1')!;
-    // A feature hook on bn1 (FeatureHookNet) needs its own forward called; otherwise conv and norm run as one op.
-    return Object.hasOwn(bn1, 'forward') ? bn1.forward(conv.forward(x)) : convNorm(x, conv, bn1);
-  }
-
   protected computeFeatures(x: tf.Tensor): tf.Tensor {
-    return runStages(this.getChild('blocks')!, this.stem(x));
+    return runStages(this.getChild('blocks')!, runStem(this, x));
   }
 
   protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
@@ -130,27 +113,13 @@ export class MobileNetV3 extends VisionModel {
   }
 
   protected override computeIntermediates(x: tf.Tensor, o: ForwardIntermediatesOptions): IntermediatesResult {
-    if (o.outputFmt && o.outputFmt !== 'NHWC') throw new Error(`MobileNetV3 intermediates are NHWC maps; outputFmt '${o.outputFmt}' is not supported`);
-    const { indices, maxIndex } = featureTakeIndices(this.stageEnds.length, o.indices);
-    const take = indices.map((i) => this.stageEnds[i]!);
-    const maxStage = this.stageEnds[maxIndex]!;
-    const intermediates: tf.Tensor[] = [];
-    x = this.stem(x);
-    if (take.includes(0)) intermediates.push(x);
-    const blocks = this.getChild('blocks')!;
-    x = runStages(blocks, x, o.stopEarly ? maxStage : blocks.namedChildren().length, (i, y) => {
-      if (take.includes(i)) intermediates.push(y);
-    });
-    // The final map may also be an intermediate; a clone (same data) lets either be disposed alone.
-    return { final: intermediates.includes(x) ? tf.clone(x) : x, intermediates };
+    // The conv head comes after pooling here: intermediates end at the trunk.
+    return trunkIntermediates(this, 'MobileNetV3', x, o);
   }
 
   override pruneIntermediateLayers(indices: OutIndices = 1, _pruneNorm = false, pruneHead = true): number[] {
-    const { indices: take, maxIndex } = featureTakeIndices(this.stageEnds.length, indices);
-    const maxStage = this.stageEnds[maxIndex]!;
-    const stages = this.getChild('blocks')!.namedChildren().map(([, m]) => m);
-    this.addModule('blocks', new Sequential(stages.slice(0, maxStage)));
-    if (maxStage < stages.length || pruneHead) {
+    const { take, maxStage, numStages } = truncateTrunk(this, indices);
+    if (maxStage < numStages || pruneHead) {
       this.addModule('conv_head', new Identity());
       this.addModule('norm_head', new Identity());
     }

@@ -1,0 +1,72 @@
+/**
+ * What EfficientNet and MobileNetV3 share around their block trunk: the stem, running the stages, collecting
+ * forward_intermediates and cutting the trunk for prune_intermediate_layers. Internal to the package.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type ForwardIntermediatesOptions, featureTakeIndices, type IntermediatesResult, type Module, type OutIndices, Sequential } from '@zoo/core';
+import { convNorm } from './layers.js';
+
+/** A model with timm's trunk layout: `conv_stem`, `bn1`, `blocks` (a Sequential of stage Sequentials). */
+export interface Trunk {
+  readonly stageEnds: number[];
+  getChild(name: string): Module | undefined;
+  addModule<M extends Module | null>(name: string, module: M): M;
+}
+
+/** Runs the stages of `blocks` (up to `upTo`), calling `each` with the 1-based stage number and its output. */
+export function runStages(blocks: Module, x: tf.Tensor, upTo?: number, each?: (i: number, y: tf.Tensor) => void): tf.Tensor {
+  const stages = blocks.namedChildren();
+  const n = upTo ?? stages.length;
+  for (let i = 0; i < n; i++) {
+    x = stages[i]![1].forward(x);
+    each?.(i + 1, x);
+  }
+  return x;
+}
+
+/** conv_stem → bn1. */
+export function runStem(model: Trunk, x: tf.Tensor): tf.Tensor {
+  const conv = model.getChild('conv_stem')!;
+  const bn1 = model.getChild('bn1')!;
+  // A feature hook on bn1 (FeatureHookNet) needs its own forward called; otherwise conv and norm run as one op.
+  return Object.hasOwn(bn1, 'forward') ? bn1.forward(conv.forward(x)) : convNorm(x, conv, bn1);
+}
+
+/**
+ * timm's forward_intermediates over the trunk: the stem output (index 0) and the selected stage ends, running the
+ * stages up to the last one taken when `stopEarly`. `finish(x, lastStage)` maps the last map run to the final one
+ * (EfficientNet applies its conv head there when the whole trunk ran).
+ */
+export function trunkIntermediates(
+  model: Trunk, family: string, x: tf.Tensor, o: ForwardIntermediatesOptions,
+  finish: (x: tf.Tensor, lastStage: number) => tf.Tensor = (y) => y,
+): IntermediatesResult {
+  if (o.outputFmt && o.outputFmt !== 'NHWC') throw new Error(`${family} intermediates are NHWC maps; outputFmt '${o.outputFmt}' is not supported`);
+  const { indices, maxIndex } = featureTakeIndices(model.stageEnds.length, o.indices);
+  const take = indices.map((i) => model.stageEnds[i]!);
+  const maxStage = model.stageEnds[maxIndex]!;
+  const intermediates: tf.Tensor[] = [];
+  x = runStem(model, x);
+  if (take.includes(0)) intermediates.push(x);
+  const blocks = model.getChild('blocks')!;
+  let last = 0;
+  x = runStages(blocks, x, o.stopEarly ? maxStage : blocks.namedChildren().length, (i, y) => {
+    last = i;
+    if (take.includes(i)) intermediates.push(y);
+  });
+  x = finish(x, last);
+  // The final map may also be an intermediate; a clone (same data) lets either be disposed alone.
+  return { final: intermediates.includes(x) ? tf.clone(x) : x, intermediates };
+}
+
+/**
+ * Keeps the stages up to the last one `indices` selects; returns the selected feature indices, the last stage kept
+ * and the number of stages there were.
+ */
+export function truncateTrunk(model: Trunk, indices: OutIndices): { take: number[]; maxStage: number; numStages: number } {
+  const { indices: take, maxIndex } = featureTakeIndices(model.stageEnds.length, indices);
+  const maxStage = model.stageEnds[maxIndex]!;
+  const stages = model.getChild('blocks')!.namedChildren().map(([, m]) => m);
+  model.addModule('blocks', new Sequential(stages.slice(0, maxStage)));
+  return { take, maxStage, numStages: stages.length };
+}
