@@ -7,4 +7,4 @@ import { join } from 'node:path';
 import { describeParity } from '@zoo/parity/suite';
 import '@zoo/vit';
 
-describeParity('more vit variants match timm (wasm backend)', join(import.meta.dirname, 'fixtures-extra'), 24);
+describeParity('more vit variants match timm (wasm backend)', join(import.meta.dirname, 'fixtures-extra'), 26);
