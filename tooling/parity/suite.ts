@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel, type FeatureModel, setBackend, type VisionModel } from '@zoo/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { camelKwargs, compareOutput, fixtureInput, type OutputRecord, type ParityFixture, writeFixtureWeights } from './index.js';
+import { camelKwargs, compareOutput, fixtureInput, type OutputRecord, type ParityFixture, removeFixtureWeights, writeFixtureWeights } from './index.js';
 
 /**
  * Defines one test per parity fixture in `dir`: builds the case's model through the public API (`checkpointPath`
@@ -30,10 +30,15 @@ export function describeParity(title: string, dir: string, expectedCount: number
 async function runCase(f: ParityFixture): Promise<void> {
   const weights = writeFixtureWeights(f);
   const kwargs = camelKwargs(f.kwargs);
-  const model =
-    f.weights.via === 'direct'
-      ? await createModel(f.model, { ...kwargs, checkpointPath: weights })
-      : await createModel(f.model, { ...kwargs, pretrained: true, pretrainedCfgOverlay: { file: weights } });
+  let model: VisionModel | FeatureModel;
+  try {
+    model =
+      f.weights.via === 'direct'
+        ? await createModel(f.model, { ...kwargs, checkpointPath: weights })
+        : await createModel(f.model, { ...kwargs, pretrained: true, pretrainedCfgOverlay: { file: weights } });
+  } finally {
+    removeFixtureWeights(weights);
+  }
   const x = fixtureInput(f);
   // Folded conv+BN weights are derived on the first forward and kept; count tensors after that.
   tf.dispose((model as unknown as VisionModel).forward(x));
