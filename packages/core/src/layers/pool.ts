@@ -189,15 +189,21 @@ function avgPoolExcludingPad(
   return tf.div(sum, count);
 }
 
-/** timm's BlurPool2d: reflect pad, then a fixed binomial depthwise blur with stride. Its filter is not in the state dict. */
+/**
+ * timm's BlurPool2d: pad (reflect by default; `'constant'` pads with zeros, as timm's `'blurpc'`), then a fixed
+ * binomial depthwise blur with stride. Its filter is not in the state dict.
+ */
 export class BlurPool2d extends Module {
   readonly filtSize: number;
   readonly stride: number;
+  readonly padMode: 'reflect' | 'constant';
   private filt: tf.Tensor4D | null = null;
   constructor(readonly channels: number, options: { filtSize?: number; stride?: number; padMode?: 'reflect' | 'constant' } = {}) {
     super();
     this.filtSize = options.filtSize ?? 3;
     this.stride = options.stride ?? 2;
+    this.padMode = options.padMode ?? 'reflect';
+    if (this.padMode !== 'reflect' && this.padMode !== 'constant') throw new RangeError(`BlurPool2d: padMode must be 'reflect' or 'constant', got '${this.padMode}'`);
   }
   private filter(): tf.Tensor4D {
     if (!this.filt) {
@@ -212,7 +218,8 @@ export class BlurPool2d extends Module {
   }
   override forward(x: tf.Tensor): tf.Tensor {
     const p = getPadding(this.filtSize, this.stride, 1);
-    const padded = tf.mirrorPad(x as tf.Tensor4D, [[0, 0], [p, p], [p, p], [0, 0]], 'reflect');
+    const pads: [number, number][] = [[0, 0], [p, p], [p, p], [0, 0]];
+    const padded = this.padMode === 'constant' ? tf.pad(x as tf.Tensor4D, pads) : tf.mirrorPad(x as tf.Tensor4D, pads, 'reflect');
     return tf.depthwiseConv2d(padded, this.filter(), this.stride, 'valid');
   }
   override dispose(): void {
