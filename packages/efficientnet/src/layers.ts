@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import {
-  type ActName, applyAct, AvgPool2d, BatchNorm2d, BatchNormAct2d, BlurPool2d, Conv2d, convNormAct, EvoNorm2dS0, GroupNormAct,
-  Identity, LayerNorm2d, type Module, type MixedConv2d, type PaddingArg, resolveAct, createConv2dMixed,
+  type AaLayerName, type ActName, applyAct, BatchNorm2d, BatchNormAct2d, Conv2d, convNormAct, createAa as coreCreateAa,createConv2dMixed,
+  EvoNorm2dS0, GroupNormAct, Identity, LayerNorm2d, type MixedConv2d, type Module, type PaddingArg, resolveAct, 
 } from '@zoo/core';
 
 /** A norm layer as timm's builders take it (`norm_layer` partials): BatchNorm (eps), GroupNorm (group size) or LayerNorm. */
@@ -51,16 +51,11 @@ export function createNorm(norm: NormLayer | undefined, chs: number): Module {
 }
 
 /** Anti-aliasing layer names as timm's `create_aa` takes them. */
-export type AaLayer = 'avg' | 'avgpool' | 'blur' | 'blurpool' | 'blurpc' | null | undefined;
+export type AaLayer = AaLayerName | null | undefined;
 
-/** timm's `create_aa`: Identity unless enabled; 'avg' is a 2×2 average pool, 'blur'/'blurpc' a blur pool. */
+/** timm's `create_aa` with its Identity no-op: core's `createAa`, or Identity when off. */
 export function createAa(aa: AaLayer, channels: number, stride: number, enable: boolean): Module {
-  if (!aa || !enable) return new Identity();
-  const key = aa.toLowerCase().replace(/[_-]/g, '');
-  if (key === 'avg' || key === 'avgpool') return new AvgPool2d(stride);
-  if (key === 'blur' || key === 'blurpool') return new BlurPool2d(channels, { stride });
-  if (key === 'blurpc') return new BlurPool2d(channels, { stride, padMode: 'constant' });
-  throw new Error(`Unknown anti-aliasing layer (${aa})`);
+  return coreCreateAa(aa, channels, stride, enable) ?? new Identity();
 }
 
 export type AnyConv = Conv2d | MixedConv2d;

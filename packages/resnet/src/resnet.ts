@@ -1,10 +1,10 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import {
-  type ActName, Activation, AvgPool2d, BatchNorm2d, BlurPool2d, Conv2d, convNormAct, createAttn, createClassifier,
-  DropPath, featureTakeIndices, type ForwardIntermediatesOptions, GroupNorm, Identity, type IntermediatesResult,
-  MaxPool2d, Module, type OutIndices, resolveAct, runFused, Sequential, VisionModel, getPadding,
-} from '@zoo/core';
 import * as tfc from '@tensorflow/tfjs-core';
+import {Activation, 
+  type ActName, AvgPool2d, BatchNorm2d, BlurPool2d, Conv2d, convNormAct, createAa, createAttn, createClassifier,
+  DropPath, type ForwardIntermediatesOptions, featureTakeIndices, GroupNorm, getPadding,Identity, type IntermediatesResult,
+  MaxPool2d, Module, type OutIndices, resolveAct, runFused, Sequential, VisionModel, 
+} from '@zoo/core';
 
 export type BlockType = 'basic' | 'bottleneck';
 /** Anti-aliasing layer for strided convs and the stem: a blur pool, or a 2×2 average pool. */
@@ -53,8 +53,7 @@ function makeAttn(attn: AttnLayer | undefined, chs: number): Module | null {
 }
 
 function makeAa(aa: AaLayer, channels: number, stride: number, enable: boolean): Module {
-  if (!aa || !enable) return new Identity();
-  return aa === 'blurpool' ? new BlurPool2d(channels, { stride }) : new AvgPool2d(stride);
+  return createAa(aa, channels, stride, enable) ?? new Identity();
 }
 
 interface BlockArgs {

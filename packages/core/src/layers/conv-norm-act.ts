@@ -6,21 +6,26 @@ import { convNormAct } from './fuse.js';
 import { BatchNormAct2d } from './norm.js';
 import { AvgPool2d, BlurPool2d } from './pool.js';
 
-/** timm's anti-aliasing layer names (`create_aa`): a 2×2/stride average pool, or a blur pool. */
-export type AaLayerName = 'avg' | 'avgpool' | 'blur' | 'blurpool';
+/**
+ * timm's anti-aliasing layer names (`create_aa`): a stride×stride average pool, or a blur pool (reflect padded;
+ * `'blurpc'` zero padded). Case, `_` and `-` are ignored, as timm does.
+ */
+export type AaLayerName = 'avg' | 'avgpool' | 'blur' | 'blurpool' | 'blurpc' | (string & {});
 
 /** timm's `create_aa`: the anti-aliasing module for `channels` at `stride`, or null when off. */
 export function createAa(aaLayer: AaLayerName | null | undefined, channels: number, stride = 2, enable = true): Module | null {
   if (!aaLayer || !enable) return null;
-  switch (aaLayer) {
+  switch (aaLayer.toLowerCase().replace(/[_-]/g, '')) {
     case 'avg':
     case 'avgpool':
       return new AvgPool2d(stride);
     case 'blur':
     case 'blurpool':
       return new BlurPool2d(channels, { stride });
+    case 'blurpc':
+      return new BlurPool2d(channels, { stride, padMode: 'constant' });
     default:
-      throw new Error(`Unknown anti-aliasing layer '${aaLayer as string}'. Use 'avg' or 'blur'.`);
+      throw new Error(`Unknown anti-aliasing layer '${aaLayer}'. Use 'avg', 'blur' or 'blurpc'.`);
   }
 }
 
