@@ -5,13 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { StateDict } from '@zoo/core';
+import { dense, type FoldedConv, foldConvBn, matmulBias, type RawModel, runConv } from './raw-ops.js';
 
-interface FoldedConv {
-  filter: tf.Tensor4D;
-  bias: tf.Tensor1D;
-  stride: number;
-  pad: number;
-}
+export type { RawModel } from './raw-ops.js';
 
 interface Block {
   c1: FoldedConv;
@@ -20,47 +16,10 @@ interface Block {
   down: FoldedConv | null;
 }
 
-/** A hand-written reference network: logits for NHWC input, in one tidy. */
-export interface RawModel {
-  forward(x: tf.Tensor4D): tf.Tensor2D;
-  dispose(): void;
-}
-
 export type RawResNet = RawModel;
 
-function entry(sd: StateDict, key: string): { data: Float32Array; shape: number[] } {
-  const t = sd[key];
-  if (!t) throw new Error(`raw resnet: state dict has no '${key}'`);
-  return { data: t.data as Float32Array, shape: t.shape };
-}
-
-/** conv weight [O, I, kh, kw] + BN → HWIO filter scaled per output channel, and bias. */
-function fold(sd: StateDict, conv: string, bn: string, stride: number, pad: number, eps = 1e-5): FoldedConv {
-  const w = entry(sd, `${conv}.weight`);
-  const [o, i, kh, kw] = w.shape as [number, number, number, number];
-  const gamma = entry(sd, `${bn}.weight`).data;
-  const beta = entry(sd, `${bn}.bias`).data;
-  const mean = entry(sd, `${bn}.running_mean`).data;
-  const variance = entry(sd, `${bn}.running_var`).data;
-  const hwio = new Float32Array(w.data.length);
-  const bias = new Float32Array(o);
-  for (let oc = 0; oc < o; oc++) {
-    const scale = gamma[oc]! / Math.sqrt(variance[oc]! + eps);
-    bias[oc] = beta[oc]! - mean[oc]! * scale;
-    for (let ic = 0; ic < i; ic++) {
-      for (let y = 0; y < kh; y++) {
-        for (let x = 0; x < kw; x++) {
-          hwio[((y * kw + x) * i + ic) * o + oc] = w.data[((oc * i + ic) * kh + y) * kw + x]! * scale;
-        }
-      }
-    }
-  }
-  return { filter: tf.tensor4d(hwio, [kh, kw, i, o]), bias: tf.tensor1d(bias), stride, pad };
-}
-
-function conv(x: tf.Tensor4D, c: FoldedConv, relu: boolean): tf.Tensor4D {
-  return tf.fused.conv2d({ x, filter: c.filter, bias: c.bias, strides: c.stride, pad: c.pad, activation: relu ? 'relu' : 'linear' });
-}
+const fold = (sd: StateDict, conv: string, bn: string, stride: number, pad: number) => foldConvBn(sd, conv, bn, { stride, pad });
+const conv = (x: tf.Tensor4D, c: FoldedConv, relu: boolean) => runConv(x, c, relu ? 'relu' : 'linear');
 
 /** Builds the reference from a timm ResNet state dict; `layers` is the blocks per stage ([3, 4, 6, 3] for ResNet-50). */
 export function buildRawResNet(sd: StateDict, layers: number[] = [3, 4, 6, 3]): RawResNet {
@@ -78,9 +37,7 @@ export function buildRawResNet(sd: StateDict, layers: number[] = [3, 4, 6, 3]): 
       });
     }
   });
-  const fcW = entry(sd, 'fc.weight');
-  const fcWeight = tf.tidy(() => tf.transpose(tf.tensor2d(fcW.data, fcW.shape as [number, number]))) as tf.Tensor2D;
-  const fcBias = tf.tensor1d(entry(sd, 'fc.bias').data);
+  const fc = dense(sd, 'fc');
   return {
     forward(x) {
       return tf.tidy(() => {
@@ -92,7 +49,7 @@ export function buildRawResNet(sd: StateDict, layers: number[] = [3, 4, 6, 3]): 
           y = tf.relu(tf.add(h, shortcut)) as tf.Tensor4D;
         }
         const pooled = tf.mean(y, [1, 2]) as tf.Tensor2D;
-        return tf.fused.matMul({ a: pooled, b: fcWeight, bias: fcBias }) as tf.Tensor2D;
+        return matmulBias(pooled, fc);
       });
     },
     dispose() {
@@ -100,8 +57,7 @@ export function buildRawResNet(sd: StateDict, layers: number[] = [3, 4, 6, 3]): 
         c.filter.dispose();
         c.bias.dispose();
       }
-      fcWeight.dispose();
-      fcBias.dispose();
+      tf.dispose([fc.w, fc.b]);
     },
   };
 }

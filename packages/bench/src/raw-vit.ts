@@ -7,12 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { StateDict } from '@zoo/core';
-import type { RawModel } from './raw-resnet.js';
+import { type DenseWeights, dense, entry, matmulBias, type RawModel } from './raw-ops.js';
 
-interface Linear {
-  w: tf.Tensor2D;
-  b: tf.Tensor1D;
-}
+type Linear = DenseWeights;
 
 interface Norm {
   g: tf.Tensor1D;
@@ -28,20 +25,7 @@ interface Block {
   fc2: Linear;
 }
 
-function entry(sd: StateDict, key: string): { data: Float32Array; shape: number[] } {
-  const t = sd[key];
-  if (!t) throw new Error(`raw vit: state dict has no '${key}'`);
-  return { data: t.data as Float32Array, shape: t.shape };
-}
 
-/** PyTorch Linear `[out, in]` → `[in, out]`, transposed once here. */
-function linear(sd: StateDict, name: string): Linear {
-  const w = entry(sd, `${name}.weight`);
-  const [o, i] = w.shape as [number, number];
-  const t = new Float32Array(o * i);
-  for (let r = 0; r < o; r++) for (let c = 0; c < i; c++) t[c * o + r] = w.data[r * i + c]!;
-  return { w: tf.tensor2d(t, [i, o]), b: tf.tensor1d(entry(sd, `${name}.bias`).data) };
-}
 
 function norm(sd: StateDict, name: string): Norm {
   return { g: tf.tensor1d(entry(sd, `${name}.weight`).data), b: tf.tensor1d(entry(sd, `${name}.bias`).data) };
@@ -52,7 +36,6 @@ function layerNorm(x: tf.Tensor2D, n: Norm, eps = 1e-6): tf.Tensor2D {
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), n.g), n.b);
 }
 
-const dense = (x: tf.Tensor2D, l: Linear) => tf.fused.matMul({ a: x, b: l.w, bias: l.b }) as tf.Tensor2D;
 const gelu = (x: tf.Tensor2D) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))) as tf.Tensor2D;
 
 export function buildRawVit(sd: StateDict, numHeads: number): RawModel {
@@ -71,12 +54,12 @@ export function buildRawVit(sd: StateDict, numHeads: number): RawModel {
   for (let i = 0; sd[`blocks.${i}.attn.qkv.weight`]; i++) {
     const p = `blocks.${i}`;
     blocks.push({
-      norm1: norm(sd, `${p}.norm1`), qkv: linear(sd, `${p}.attn.qkv`), proj: linear(sd, `${p}.attn.proj`),
-      norm2: norm(sd, `${p}.norm2`), fc1: linear(sd, `${p}.mlp.fc1`), fc2: linear(sd, `${p}.mlp.fc2`),
+      norm1: norm(sd, `${p}.norm1`), qkv: dense(sd, `${p}.attn.qkv`), proj: dense(sd, `${p}.attn.proj`),
+      norm2: norm(sd, `${p}.norm2`), fc1: dense(sd, `${p}.mlp.fc1`), fc2: dense(sd, `${p}.mlp.fc2`),
     });
   }
   const finalNorm = norm(sd, 'norm');
-  const head = linear(sd, 'head');
+  const head = dense(sd, 'head');
   const headDim = dim / numHeads;
   const scale = headDim ** -0.5;
   return {
@@ -89,16 +72,16 @@ export function buildRawVit(sd: StateDict, numHeads: number): RawModel {
         tokens = tf.add(tokens, pos);
         let h = tf.reshape(tokens, [b * n, dim]) as tf.Tensor2D;
         for (const blk of blocks) {
-          const qkv = tf.transpose(tf.reshape(dense(layerNorm(h, blk.norm1), blk.qkv), [b, n, 3, numHeads, headDim]), [2, 0, 3, 1, 4]);
+          const qkv = tf.transpose(tf.reshape(matmulBias(layerNorm(h, blk.norm1), blk.qkv), [b, n, 3, numHeads, headDim]), [2, 0, 3, 1, 4]);
           const [q, k, v] = tf.unstack(qkv) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
           const attn = tf.softmax(tf.matMul(tf.mul(q, scale), k, false, true));
           const o = tf.reshape(tf.transpose(tf.matMul(attn, v), [0, 2, 1, 3]), [b * n, dim]) as tf.Tensor2D;
-          h = tf.add(h, dense(o, blk.proj));
-          h = tf.add(h, dense(gelu(dense(layerNorm(h, blk.norm2), blk.fc1)), blk.fc2));
+          h = tf.add(h, matmulBias(o, blk.proj));
+          h = tf.add(h, matmulBias(gelu(matmulBias(layerNorm(h, blk.norm2), blk.fc1)), blk.fc2));
         }
         const out = layerNorm(h, finalNorm);
         const clsOut = tf.reshape(tf.slice(tf.reshape(out, [b, n, dim]), [0, 0, 0], [b, 1, dim]), [b, dim]) as tf.Tensor2D;
-        return dense(clsOut, head);
+        return matmulBias(clsOut, head);
       });
     },
     dispose() {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createModel } from '@zoo/core';
+import { createModel, type StateDict } from '@zoo/core';
 import { setNodeBackend } from '@zoo/core/node';
 import '@zoo/resnet';
 import '@zoo/efficientnet';
@@ -53,31 +53,24 @@ function expectSameLogits(a: tf.Tensor, b: tf.Tensor, classes: number) {
 }
 
 describe('raw references of the other flagships', () => {
-  it('efficientnet_b0: computes what the model computes', async () => {
-    await setNodeBackend({ numThreads: 1, onNotice: null });
-    const { model, sd } = await perturbed('efficientnet_b0', 10);
-    const raw = buildRawEfficientNet(sd);
-    const x = tf.randomUniform([1, 96, 96, 3], -1, 1, 'float32', 4) as tf.Tensor4D;
-    const a = model.forward(x);
-    const b = raw.forward(x);
-    expectSameLogits(a, b, 10);
-    tf.dispose([a, b, x]);
-    raw.dispose();
-    model.dispose();
-  });
-
-  it('a plain ViT (vit_tiny_patch16_224, 3 heads): computes what the model computes', async () => {
-    await setNodeBackend({ numThreads: 1, onNotice: null });
-    const { model, sd } = await perturbed('vit_tiny_patch16_224', 10);
-    const raw = buildRawVit(sd, 3);
-    const x = tf.randomUniform([1, 224, 224, 3], -1, 1, 'float32', 5) as tf.Tensor4D;
-    const a = model.forward(x);
-    const b = raw.forward(x);
-    expectSameLogits(a, b, 10);
-    tf.dispose([a, b, x]);
-    raw.dispose();
-    model.dispose();
-  });
+  const cases = [
+    { name: 'efficientnet_b0', size: 96, build: (sd: StateDict) => buildRawEfficientNet(sd) },
+    { name: 'vit_tiny_patch16_224', size: 224, build: (sd: StateDict) => buildRawVit(sd, 3) },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: computes what the model computes`, async () => {
+      await setNodeBackend({ numThreads: 1, onNotice: null });
+      const { model, sd } = await perturbed(c.name, 10);
+      const raw = c.build(sd);
+      const x = tf.randomUniform([1, c.size, c.size, 3], -1, 1, 'float32', 4) as tf.Tensor4D;
+      const a = model.forward(x);
+      const b = raw.forward(x);
+      expectSameLogits(a, b, 10);
+      tf.dispose([a, b, x]);
+      raw.dispose();
+      model.dispose();
+    });
+  }
 });
 
 describe('chart', () => {
