@@ -7,31 +7,29 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { StateDict } from '@zoo/core';
 
-/** The fixture hash u(seed, t, i) in [0, 1). */
-export function hashU(seed: number, t: number, i: number): number {
-  const base = (Math.imul(seed, 0x9e3779b1) + Math.imul(t, 0x85ebca77)) >>> 0;
-  let x = (base + i) >>> 0;
+/** The fixture hash's 32-bit finaliser (murmur3's fmix32). */
+function fmix32(v: number): number {
+  let x = v >>> 0;
   x ^= x >>> 16;
   x = Math.imul(x, 0x85ebca6b) >>> 0;
   x ^= x >>> 13;
   x = Math.imul(x, 0xc2b2ae35) >>> 0;
   x ^= x >>> 16;
-  return (x >>> 0) / 4294967296;
+  return x >>> 0;
+}
+
+const hashBase = (seed: number, t: number) => (Math.imul(seed, 0x9e3779b1) + Math.imul(t, 0x85ebca77)) >>> 0;
+
+/** The fixture hash u(seed, t, i) in [0, 1). */
+export function hashU(seed: number, t: number, i: number): number {
+  return fmix32(hashBase(seed, t) + i) / 4294967296;
 }
 
 /** `n` values of the fixture hash for tensor `t`, mapped to [lo, hi) and rounded to float32. */
 export function hashFill(seed: number, t: number, n: number, lo: number, hi: number): Float32Array {
   const out = new Float32Array(n);
-  const base = (Math.imul(seed, 0x9e3779b1) + Math.imul(t, 0x85ebca77)) >>> 0;
-  for (let i = 0; i < n; i++) {
-    let x = (base + i) >>> 0;
-    x ^= x >>> 16;
-    x = Math.imul(x, 0x85ebca6b) >>> 0;
-    x ^= x >>> 13;
-    x = Math.imul(x, 0xc2b2ae35) >>> 0;
-    x ^= x >>> 16;
-    out[i] = lo + (hi - lo) * ((x >>> 0) / 4294967296);
-  }
+  const base = hashBase(seed, t);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * (fmix32(base + i) / 4294967296);
   return out;
 }
 
