@@ -2,7 +2,7 @@
  * The raw reference for a plain ViT classifier (timm's vit_*_patch16_224 layout: patch conv, class token, learned
  * position embedding, pre-norm blocks of multi-head attention and a GELU MLP, final norm, class-token head) built
  * straight from a timm state dict: every linear is one fused matmul with its bias on `[tokens, channels]`, attention
- * is two batched matmuls over `[batch, heads, tokens, head_dim]`, layer norm is `tf.moments` plus an affine, GELU is
+ * two 2-D matmuls per (image, head) (faster than a batched matmul on tfjs-wasm), layer norm is `tf.moments` plus an affine, GELU is
  * the exact (erf) one. Depth and widths come from the state dict; the head count is given.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -74,8 +74,12 @@ export function buildRawVit(sd: StateDict, numHeads: number): RawModel {
         for (const blk of blocks) {
           const qkv = tf.transpose(tf.reshape(matmulBias(layerNorm(h, blk.norm1), blk.qkv), [b, n, 3, numHeads, headDim]), [2, 0, 3, 1, 4]);
           const [q, k, v] = tf.unstack(qkv) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-          const attn = tf.softmax(tf.matMul(tf.mul(q, scale), k, false, true));
-          const o = tf.reshape(tf.transpose(tf.matMul(attn, v), [0, 2, 1, 3]), [b * n, dim]) as tf.Tensor2D;
+          // One 2-D product per (image, head): tfjs-wasm runs those on XNNPACK, a batched matmul on a plain loop.
+          const qs = tf.unstack(tf.reshape(tf.mul(q, scale), [b * numHeads, n, headDim])) as tf.Tensor2D[];
+          const kts = tf.unstack(tf.transpose(tf.reshape(k, [b * numHeads, n, headDim]), [0, 2, 1])) as tf.Tensor2D[];
+          const vs = tf.unstack(tf.reshape(v, [b * numHeads, n, headDim])) as tf.Tensor2D[];
+          const heads = qs.map((qh, i) => tf.matMul(tf.softmax(tf.matMul(qh, kts[i]!)), vs[i]!));
+          const o = tf.reshape(tf.transpose(tf.reshape(tf.stack(heads), [b, numHeads, n, headDim]), [0, 2, 1, 3]), [b * n, dim]) as tf.Tensor2D;
           h = tf.add(h, matmulBias(o, blk.proj));
           h = tf.add(h, matmulBias(gelu(matmulBias(layerNorm(h, blk.norm2), blk.fc1)), blk.fc2));
         }

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  type ActName, applyAct, Attention, AttentionPoolLatent, DiffAttention, featureTakeIndices, type ForwardIntermediatesOptions, GluMlp, type IntermediatesResult,
-  LayerNorm, LayerScale, Linear, Mlp, Module, type NormFactory, type OutIndices, type Pair, type Param, PatchEmbed,
-  resampleAbsPosEmbed, resampleAbsPosEmbedTensor, resamplePatchEmbed, resolveAct, RmsNorm, type StateDict, SwiGLU, VisionModel,
+  type ActName, Attention, AttentionPoolLatent, applyAct, batchMatMul, DiffAttention, type ForwardIntermediatesOptions, featureTakeIndices, GluMlp, type IntermediatesResult,
+  LayerNorm, LayerScale, Linear, Mlp, Module, type NormFactory, type OutIndices, type Pair, type Param, PatchEmbed,RmsNorm, 
+  resampleAbsPosEmbed, resampleAbsPosEmbedTensor, resamplePatchEmbed, resolveAct, type StateDict, SwiGLU, VisionModel,
 } from '@zoo/core';
 
 /** timm's norm layers for ViT: LayerNorm (timm's default eps 1e-6; CLIP-style 1e-5) or RmsNorm. */
@@ -242,8 +242,8 @@ export class ParallelScalingBlock extends Module {
     if (this.qNorm) q = this.qNorm.forward(q);
     if (this.kNorm) k = this.kNorm.forward(k);
     const q3 = tf.reshape(tf.mul(q, D ** -0.5), [B * H, N, D]) as tf.Tensor3D;
-    const attn = tf.softmax(tf.matMul(q3, tf.reshape(k, [B * H, N, D]) as tf.Tensor3D, false, true), -1) as tf.Tensor3D;
-    const o = tf.matMul(attn, tf.reshape(heads(v), [B * H, N, D]) as tf.Tensor3D);
+    const attn = tf.softmax(batchMatMul(q3, tf.reshape(k, [B * H, N, D]) as tf.Tensor3D, true), -1) as tf.Tensor3D;
+    const o = batchMatMul(attn, tf.reshape(heads(v), [B * H, N, D]) as tf.Tensor3D);
     const xa = tf.reshape(tf.transpose(tf.reshape(o, [B, H, N, D]), [0, 2, 1, 3]), [B, N, C]);
     let out = tf.add(this.attnOutProj.forward(xa), this.mlpOutProj.forward(applyAct(this.act, xm)));
     if (this.ls) out = this.ls.forward(out);
@@ -307,7 +307,7 @@ export class DiffParallelScalingBlock extends Module {
     const q5 = tf.reshape(tf.mul(q, D ** -0.5), [B, H, 2, N, D]);
     const k5 = tf.reshape(k, [B, H, 2, N, D]);
     const half = (t: tf.Tensor, j: number) => tf.reshape(tf.slice(t, [0, 0, j, 0, 0], [B, H, 1, N, D]), [B * H, N, D]) as tf.Tensor3D;
-    const attend = (j: number) => tf.matMul(tf.softmax(tf.matMul(half(q5, j), half(k5, j), false, true), -1) as tf.Tensor3D, v as tf.Tensor3D);
+    const attend = (j: number) => batchMatMul(tf.softmax(batchMatMul(half(q5, j), half(k5, j), true), -1) as tf.Tensor3D, v as tf.Tensor3D);
     let xa = tf.sub(attend(0), tf.mul(lambda, attend(1)));
     xa = tf.mul(this.subNorm.forward(xa), 1 - this.lambdaInit);
     xa = tf.reshape(tf.transpose(tf.reshape(xa, [B, H, N, 2 * D]), [0, 2, 1, 3]), [B, N, C]);

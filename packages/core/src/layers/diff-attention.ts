@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, type Param } from '../module.js';
 import { Linear } from './linear.js';
+import { batchMatMul } from './matmul.js';
 import type { NormFactory } from './mlp.js';
 import { RmsNorm } from './norm.js';
 
@@ -75,7 +76,7 @@ export class DiffAttention extends Module {
     const q5 = tf.reshape(tf.mul(q, D ** -0.5), [B, H, 2, N, D]);
     const k5 = tf.reshape(k, [B, H, 2, N, D]);
     const half = (t: tf.Tensor, j: number) => tf.reshape(tf.slice(t, [0, 0, j, 0, 0], [B, H, 1, N, D]), [B * H, N, D]) as tf.Tensor3D;
-    const attn = (j: number) => tf.matMul(tf.softmax(tf.matMul(half(q5, j), half(k5, j), false, true), -1) as tf.Tensor3D, v);
+    const attn = (j: number) => batchMatMul(tf.softmax(batchMatMul(half(q5, j), half(k5, j), true), -1) as tf.Tensor3D, v);
     let y = tf.sub(attn(0), tf.mul(this.lambdaFull(), attn(1))); // [B*H, N, 2D]
     y = tf.mul(this.subNorm.forward(y), 1 - this.lambdaInit);
     y = tf.reshape(tf.transpose(tf.reshape(y, [B, H, N, 2 * D]), [0, 2, 1, 3]), [B, N, C]);

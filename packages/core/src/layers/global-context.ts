@@ -3,6 +3,7 @@ import { Identity, Module } from '../module.js';
 import { type ActName, applyAct, resolveAct } from './activations.js';
 import { Conv2d } from './conv.js';
 import { makeDivisible } from './helpers.js';
+import { batchMatMul } from './matmul.js';
 import { LayerNorm2d } from './norm.js';
 
 /** timm's ConvMlp as GlobalContext uses it: 1×1 conv → LayerNorm2d (eps 1e-6) → act → 1×1 conv. Keys fc1, norm, fc2. */
@@ -56,7 +57,7 @@ export class GlobalContext extends Module {
     let context: tf.Tensor;
     if (this.convAttn) {
       const attn = tf.softmax(tf.reshape(this.convAttn.forward(x), [b, 1, h * w]), -1); // [B, 1, HW]
-      context = tf.reshape(tf.matMul(attn as tf.Tensor3D, tf.reshape(x, [b, h * w, c]) as tf.Tensor3D), [b, 1, 1, c]);
+      context = tf.reshape(batchMatMul(attn as tf.Tensor3D, tf.reshape(x, [b, h * w, c]) as tf.Tensor3D), [b, 1, 1, c]);
     } else context = tf.mean(x, [1, 2], true);
     if (this.mlpScale) x = tf.mul(x, applyAct(this.gate, this.mlpScale.forward(context)));
     if (this.mlpAdd) x = tf.add(x, this.mlpAdd.forward(context));

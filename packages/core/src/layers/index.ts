@@ -27,3 +27,4 @@ export * from './cond-conv.js';
 export * from './diff-attention.js';
 export * from './evo-norm.js';
 export * from './attention2d.js';
+export * from './matmul.js';

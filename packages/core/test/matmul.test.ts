@@ -1,0 +1,31 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { setBackend } from '../src/backend.js';
+import { batchMatMul } from '../src/layers/matmul.js';
+
+beforeAll(async () => {
+  await setBackend('wasm');
+});
+
+describe('batchMatMul', () => {
+  const cases: [string, [number, number, number], [number, number, number], boolean][] = [
+    ['attention scores (split into 2-D products)', [6, 197, 64], [6, 197, 64], true],
+    ['attention-weighted values (split)', [6, 197, 197], [6, 197, 64], false],
+    ['small matrices (one batched matmul)', [64, 16, 16], [64, 16, 16], false],
+    ['one matrix', [1, 300, 64], [1, 64, 300], false],
+  ];
+  for (const [name, as, bs, tb] of cases) {
+    it(`${name}: what tf.matMul gives, in one tidy with no tensor left`, () => {
+      const a = tf.randomUniform(as, -1, 1, 'float32', 1) as tf.Tensor3D;
+      const b = tf.randomUniform(bs, -1, 1, 'float32', 2) as tf.Tensor3D;
+      const before = tf.memory().numTensors;
+      const got = tf.tidy(() => batchMatMul(a, b, tb));
+      expect(tf.memory().numTensors).toBe(before + 1);
+      const want = tf.matMul(a, b, false, tb);
+      expect(got.shape).toEqual(want.shape);
+      const err = tf.max(tf.abs(tf.sub(got, want))).dataSync()[0]!;
+      expect(err).toBeLessThan(1e-4);
+      tf.dispose([a, b, got, want]);
+    });
+  }
+});
