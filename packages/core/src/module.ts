@@ -34,6 +34,37 @@ export interface ParamOptions {
 
 let initSeed = 42;
 
+/** Entries up to this many elements are transposed in JS by {@link Param.convert} whatever their kernel size. */
+const JS_TRANSPOSE_MAX = 1 << 18;
+
+/**
+ * `[O, I, S]` → `[S, I, O]` (S = kh·kw; S = 1 for a linear's `[out, in]` → `[in, out]`): PyTorch's conv layout to
+ * tfjs' HWIO (and depthwise `[kh, kw, C, m]`, which has the same element order). Blocked over (I, O) so that reads
+ * stay in cache while writes run along O.
+ */
+function transposeOIS(src: Float32Array, O: number, I: number, S: number): Float32Array {
+  const dst = new Float32Array(src.length);
+  const B = 16;
+  const IS = I * S;
+  for (let i0 = 0; i0 < I; i0 += B) {
+    const i1 = Math.min(i0 + B, I);
+    for (let o0 = 0; o0 < O; o0 += B) {
+      const o1 = Math.min(o0 + B, O);
+      for (let k = 0; k < S; k++) {
+        for (let i = i0; i < i1; i++) {
+          let d = (k * I + i) * O + o0;
+          let r = o0 * IS + i * S + k;
+          for (let o = o0; o < o1; o++) {
+            dst[d++] = src[r]!;
+            r += IS;
+          }
+        }
+      }
+    }
+  }
+  return dst;
+}
+
 /** A named tensor of a module: a parameter or a buffer. Holds its value in tfjs layout, created lazily. */
 export class Param {
   readonly layout: ParamLayout;
@@ -116,6 +147,14 @@ export class Param {
    */
   convert(t: TensorData): tf.Tensor {
     const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>, Number);
+    if (this.layout === 'plain') return tf.tensor(data, this.shape, 'float32');
+    // Linears, 1×1 convs and small kernels are transposed here, while copying (no extra wasm kernel per entry);
+    // tfjs-wasm's Transpose is faster only for large k×k kernels.
+    const s = this.shape;
+    const spatial = this.layout === 'linear' ? 1 : s[2]! * s[3]!;
+    if (spatial === 1 || data.length <= JS_TRANSPOSE_MAX) {
+      return tf.tensor(transposeOIS(data, s[0]!, s[1]!, spatial), this.tfShape, 'float32');
+    }
     return tf.tidy(() => {
       const src = tf.tensor(data, this.shape, 'float32');
       switch (this.layout) {
