@@ -4,7 +4,7 @@
  * images/s through `createPool` with one worker and with one per core. Every measurement but the pool runs in a fresh
  * process. Writes bench-results/latest.json and docs/bench.svg.
  *
- * Flags: --models resnet50,efficientnet_b0  --iters 10  --images 16  --threads N  --load-reps 3
+ * Flags: --models resnet50,efficientnet_b0  --iters 10  --images 16  --threads N  --load-reps 3  --pool-reps 3
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -41,6 +41,7 @@ function flag(name: string): string | undefined {
 const iters = Number(flag('iters') ?? 10);
 const nImages = Number(flag('images') ?? 16);
 const loadReps = Number(flag('load-reps') ?? 3);
+const poolReps = Number(flag('pool-reps') ?? 3);
 const threads = resolveNumThreads(flag('threads') ? Number(flag('threads')) : undefined);
 const cores = typeof availableParallelism === 'function' ? availableParallelism() : cpus().length;
 const wanted = flag('models')?.split(',');
@@ -54,7 +55,14 @@ function child<T>(job: Job, extraArgs: string[] = []): T {
   return JSON.parse(line.slice('RESULT '.length)) as T;
 }
 
-async function poolRate(m: ModelSpec, file: string, workers: number): Promise<{ workers: number; imagesPerSec: number; images: number; startMs: number }> {
+type PoolRate = { workers: number; imagesPerSec: number; images: number; startMs: number; samples: number[] };
+
+/**
+ * Pool throughput, one worker busy against all of them, measured on the same pool and interleaved `poolReps` times
+ * (so drift in the machine's load hits both alike): "one worker" feeds the pool one image at a time (one worker
+ * computes, the others wait), "all" hands it every image at once. Rates are medians over the repetitions.
+ */
+async function poolRates(m: ModelSpec, file: string, workers: number): Promise<{ one: PoolRate; many: PoolRate | null }> {
   const t0 = performance.now();
   const pool = await createPool({ model: m.name, options: { checkpointPath: file }, workers, modules: [m.pkg], resolveFrom: pkgDir });
   const startMs = performance.now() - t0;
@@ -67,10 +75,24 @@ async function poolRate(m: ModelSpec, file: string, workers: number): Promise<{ 
     // First forward per worker folds BN / builds kernels: not part of the steady rate.
     await pool.run(Array.from({ length: workers }, image));
     const images = Array.from({ length: Math.max(nImages, workers) }, image);
-    const t1 = performance.now();
-    await pool.run(images);
-    const dt = (performance.now() - t1) / 1000;
-    return { workers, images: images.length, imagesPerSec: images.length / dt, startMs };
+    const oneSamples: number[] = [];
+    const manySamples: number[] = [];
+    for (let rep = 0; rep < poolReps; rep++) {
+      const n1 = Math.max(2, Math.ceil(images.length / workers));
+      let t = performance.now();
+      for (let i = 0; i < n1; i++) await pool.run([images[i]!]);
+      oneSamples.push(n1 / ((performance.now() - t) / 1000));
+      if (workers > 1) {
+        t = performance.now();
+        await pool.run(images);
+        manySamples.push(images.length / ((performance.now() - t) / 1000));
+      }
+    }
+    const med = (xs: number[]) => [...xs].sort((p, q) => p - q)[xs.length >> 1]!;
+    return {
+      one: { workers: 1, imagesPerSec: med(oneSamples), images: Math.max(2, Math.ceil(images.length / workers)), startMs, samples: oneSamples },
+      many: workers > 1 ? { workers, imagesPerSec: med(manySamples), images: images.length, startMs, samples: manySamples } : null,
+    };
   } finally {
     await pool.close();
   }
@@ -145,12 +167,11 @@ async function main() {
       multi = child<Fwd>({ kind: 'forward', model: m.name, pkg: m.pkg, file, threads, iters, raw: m.raw, size: m.size });
       console.log(`forward b1, ${multi.threads} threads${multi.threaded ? '' : ` (fell back: ${multi.fallbackReason})`}: ours ${fmt(multi.oursMs)} ms, raw ${fmt(multi.rawMs)} ms, ours/raw ${fmt(multi.ratio, 3)}; peak RSS ${fmt(multi.peakRssMB, 0)} MB`);
     }
-    const pool1 = await poolRate(m, file, 1);
-    const poolN = cores > 1 ? await poolRate(m, file, cores) : null;
+    const { one: pool1, many: poolN } = await poolRates(m, file, cores);
     console.log(`pool: 1 worker ${fmt(pool1.imagesPerSec, 2)} img/s` + (poolN ? `, ${poolN.workers} workers ${fmt(poolN.imagesPerSec, 2)} img/s (×${fmt(poolN.imagesPerSec / pool1.imagesPerSec, 2)})` : ''));
     results.push({ model: m.name, weightsMB, load: { ours, baseline: base, raw: rawLoad, ratio: ours.loadMs / base.loadMs, rssRatio: ours.peakRssGrowthMB / weightsMB }, forward: { single, multi }, pool: { one: pool1, many: poolN } });
   }
-  const report = { startedAt, finishedAt: new Date().toISOString(), node: process.version, cores, threads, iters, loadReps, loadavgStart: load0, loadavgEnd: loadavg(), results };
+  const report = { startedAt, finishedAt: new Date().toISOString(), node: process.version, cores, threads, iters, loadReps, poolReps, loadavgStart: load0, loadavgEnd: loadavg(), results };
   mkdirSync(join(pkgDir, 'bench-results'), { recursive: true });
   writeFileSync(join(pkgDir, 'bench-results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   const groups: ChartGroup[] = results.map((r) => {
