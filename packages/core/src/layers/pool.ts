@@ -98,18 +98,25 @@ export interface PoolOptions {
   countIncludePad?: boolean;
 }
 
-/** nn.MaxPool2d with PyTorch's padding (pads never win) and ceil_mode. */
-export class MaxPool2d extends Module {
+/** What nn.MaxPool2d and nn.AvgPool2d share: kernel, stride (default: the kernel), padding and ceil_mode. */
+abstract class TorchPool2d extends Module {
   readonly kernel: Pair;
   readonly stride: Pair;
   readonly padding: Pair;
   readonly ceilMode: boolean;
-  constructor(kernelSize: number | Pair, options: PoolOptions = {}) {
+  constructor(kernelSize: number | Pair, options: PoolOptions) {
     super();
     this.kernel = toPair(kernelSize);
     this.stride = toPair(options.stride ?? kernelSize);
     this.padding = toPair(options.padding ?? 0);
     this.ceilMode = options.ceilMode ?? false;
+  }
+}
+
+/** nn.MaxPool2d with PyTorch's padding (pads never win) and ceil_mode. */
+export class MaxPool2d extends TorchPool2d {
+  constructor(kernelSize: number | Pair, options: PoolOptions = {}) {
+    super(kernelSize, options);
   }
   override forward(x: tf.Tensor): tf.Tensor {
     const [, h, w] = x.shape as number[];
@@ -134,18 +141,10 @@ export class MaxPool2dSame extends Module {
 }
 
 /** nn.AvgPool2d with PyTorch's padding, ceil_mode and count_include_pad. */
-export class AvgPool2d extends Module {
-  readonly kernel: Pair;
-  readonly stride: Pair;
-  readonly padding: Pair;
-  readonly ceilMode: boolean;
+export class AvgPool2d extends TorchPool2d {
   readonly countIncludePad: boolean;
   constructor(kernelSize: number | Pair, options: PoolOptions = {}) {
-    super();
-    this.kernel = toPair(kernelSize);
-    this.stride = toPair(options.stride ?? kernelSize);
-    this.padding = toPair(options.padding ?? 0);
-    this.ceilMode = options.ceilMode ?? false;
+    super(kernelSize, options);
     this.countIncludePad = options.countIncludePad ?? true;
   }
   override forward(x: tf.Tensor): tf.Tensor {
