@@ -31,6 +31,11 @@ const ALL: ModelSpec[] = [
   { name: 'resnet50', pkg: '@zoo/resnet', raw: true, size: 224 },
   { name: 'efficientnet_b0', pkg: '@zoo/efficientnet', raw: true, size: 224 },
   { name: 'vit_small_patch16_224', pkg: '@zoo/vit', raw: true, size: 224 },
+  // The other families' flagships: forward, threads, loading and pool, without a raw reference.
+  { name: 'convnext_tiny', pkg: '@zoo/convnext', raw: false, size: 224 },
+  { name: 'densenet121', pkg: '@zoo/densenet', raw: false, size: 224 },
+  { name: 'cspresnet50', pkg: '@zoo/cspnet', raw: false, size: 256 },
+  { name: 'xception41', pkg: '@zoo/xception', raw: false, size: 299 },
 ];
 
 function flag(name: string): string | undefined {

@@ -116,7 +116,7 @@ function oneLine(e: unknown): string {
 }
 
 /** Family packages registered when installed (optional peer dependencies). */
-const OPTIONAL_FAMILIES = ['@zoo/efficientnet', '@zoo/vit', '@zoo/convnext', '@zoo/densenet'];
+const OPTIONAL_FAMILIES = ['@zoo/efficientnet', '@zoo/vit', '@zoo/convnext', '@zoo/densenet', '@zoo/cspnet', '@zoo/xception'];
 
 let familiesLoaded: Promise<void> | undefined;
 /** Registers the model families: @zoo/resnet always, others where installed. */
