@@ -154,7 +154,7 @@ async function main() {
     const runs: Record<'baseline' | 'ours' | 'raw', Load[]> = { baseline: [], ours: [], raw: [] };
     for (let rep = 0; rep < loadReps; rep++) {
       for (const mode of ['baseline', 'ours', ...(m.raw ? ['raw' as const] : [])] as const) {
-        runs[mode].push(child<Load>({ kind: 'load', model: m.name, pkg: m.pkg, file, mode }, ['--expose-gc']));
+        runs[mode].push(child<Load>({ kind: 'load', model: m.name, pkg: m.pkg, file, mode, size: m.size }, ['--expose-gc']));
       }
     }
     const mid = (xs: Load[]) => [...xs].sort((a, b) => a.loadMs - b.loadMs)[xs.length >> 1]!;
@@ -195,7 +195,7 @@ async function main() {
   const note = `${startedAt.slice(0, 16)}Z · ${cores} cores · node ${process.version} · tfjs wasm SIMD · load avg ${load0[0]!.toFixed(1)}→${loadavg()[0]!.toFixed(1)}`;
   writeFileSync(join(pkgDir, 'bench-results', 'latest.md'), markdown(report));
   mkdirSync(join(repoRoot, 'docs'), { recursive: true });
-  writeFileSync(join(repoRoot, 'docs', 'bench.svg'), barChartSvg('Forward time, batch 1, 224×224 (lower is better)', groups, 'ms', note));
+  writeFileSync(join(repoRoot, 'docs', 'bench.svg'), barChartSvg("Forward time, batch 1, at each model's input size (lower is better)", groups, 'ms', note));
   console.log(`\nwrote ${join('packages/bench/bench-results/latest.json')} and docs/bench.svg`);
 }
 

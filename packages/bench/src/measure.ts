@@ -11,7 +11,7 @@ import type { RawModel } from './raw-resnet.js';
 
 export type Job =
   | { kind: 'weights'; model: string; pkg: string; file: string }
-  | { kind: 'load'; model: string; pkg: string; file: string; mode: 'ours' | 'baseline' | 'raw' }
+  | { kind: 'load'; model: string; pkg: string; file: string; mode: 'ours' | 'baseline' | 'raw'; size: number }
   | { kind: 'forward'; model: string; pkg: string; file: string; threads: number; iters: number; raw: boolean; size: number };
 
 const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
@@ -62,7 +62,7 @@ async function load(job: Extract<Job, { kind: 'load' }>) {
   const peakAtReady = peakRss();
   let firstForwardMs: number | undefined;
   if (model || raw) {
-    const x = tf.zeros([1, 224, 224, 3]) as tf.Tensor4D;
+    const x = tf.zeros([1, job.size, job.size, 3]) as tf.Tensor4D;
     const t1 = performance.now();
     const y = model ? model.forward(x) : raw!.forward(x);
     await y.data();
