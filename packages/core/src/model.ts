@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { PretrainedCfg } from './config/pretrained.js';
 import type { FeatureInfoEntry, OutIndices } from './features/feature-info.js';
+import { createClassifier } from './layers/pool.js';
 import { Module } from './module.js';
 
 export interface ForwardHeadOptions {
@@ -95,6 +96,30 @@ export abstract class VisionModel extends Module {
       return r.intermediates;
     }
     return r;
+  }
+
+  /** The classifier child of a head built by {@link setPoolClassifier}. */
+  private poolClassifierName: string | null = null;
+
+  /**
+   * The head most CNNs have: timm's `create_classifier` as two children, `global_pool` and a classifier named
+   * `fcName` (`'fc'`, `'classifier'`) over `numFeatures` channels. Sets `numClasses`; called again (from
+   * `resetClassifier`) it rebuilds both. After a pruned-definition adaptation ({@link onPruned}) the head width
+   * follows the classifier's input.
+   */
+  protected setPoolClassifier(fcName: string, numClasses: number, globalPool = 'avg'): void {
+    this.numClasses = numClasses;
+    const head = createClassifier(this.numFeatures, numClasses, globalPool);
+    this.addModule('global_pool', head.globalPool);
+    this.addModule(fcName, head.fc);
+    this.poolClassifierName = fcName;
+  }
+
+  /** Called after timm's pruned-definition adaptation: a {@link setPoolClassifier} head's width follows its classifier. */
+  onPruned(): void {
+    if (!this.poolClassifierName) return;
+    const fc = this.getChild(this.poolClassifierName) as unknown as { inFeatures?: number };
+    if (fc.inFeatures) this.numFeatures = this.headHiddenSize = fc.inFeatures;
   }
 
   /** Replaces the classifier for `numClasses` (0 removes it) and optionally changes the global pool. */

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
 import {
-  AvgPool2d, BatchNormAct2d, BlurPool2d, Conv2d, convNormAct, createClassifier, Identity, MaxPool2d, Module,
+  AvgPool2d, BatchNormAct2d, BlurPool2d, Conv2d, convNormAct, Identity, MaxPool2d, Module,
   resolveAct, runFused, Sequential, type StateDict, VisionModel,
 } from '@zoo/core';
 
@@ -172,10 +172,10 @@ export class DenseNet extends VisionModel {
     this.featureInfo.push({ numChs: numFeatures, reduction: currentStride, module: 'features.norm5' });
     this.features = this.addModule('features', features);
     this.numFeatures = this.headHiddenSize = numFeatures;
-    const head = createClassifier(this.numFeatures, numClasses, globalPool);
-    this.addModule('global_pool', head.globalPool);
+    // timm's child order: global_pool, head_drop, classifier (setPoolClassifier replaces global_pool in place).
+    this.addModule('global_pool', new Identity());
     this.addModule('head_drop', new Identity());
-    this.addModule('classifier', head.fc);
+    this.setPoolClassifier('classifier', numClasses, globalPool);
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {
@@ -188,10 +188,7 @@ export class DenseNet extends VisionModel {
   }
 
   resetClassifier(numClasses: number, globalPool = 'avg'): void {
-    this.numClasses = numClasses;
-    const head = createClassifier(this.numFeatures, numClasses, globalPool);
-    this.addModule('global_pool', head.globalPool);
-    this.addModule('classifier', head.fc);
+    this.setPoolClassifier('classifier', numClasses, globalPool);
   }
 
   getClassifier(): Module {

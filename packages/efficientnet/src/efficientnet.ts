@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import {
-  type ActName, applyAct, BatchNorm2d, BatchNormAct2d, createClassifier, FeatureInfo, type FeatureInfoEntry, FeatureModel,
+  type ActName, applyAct, BatchNorm2d, BatchNormAct2d, FeatureInfo, type FeatureInfoEntry, FeatureModel,
   type ForwardIntermediatesOptions, Identity, type IntermediatesResult, type Module, type OutIndices, resolveAct,
   Sequential, VisionModel,
 } from '@zoo/core';
@@ -83,15 +83,7 @@ export class EfficientNet extends VisionModel {
       this.addModule('bn2', new Identity());
       this.numFeatures = this.headHiddenSize = headChs;
     }
-    const head = createClassifier(this.numFeatures, numClasses, globalPool);
-    this.addModule('global_pool', head.globalPool);
-    this.addModule('classifier', head.fc);
-  }
-
-  /** After timm's pruned-definition adaptation the head width follows the classifier. */
-  onPruned(): void {
-    const fc = this.getChild('classifier') as unknown as { inFeatures?: number };
-    if (fc.inFeatures) this.numFeatures = this.headHiddenSize = fc.inFeatures;
+    this.setPoolClassifier('classifier', numClasses, globalPool);
   }
 
   private head(x: tf.Tensor): tf.Tensor {
@@ -125,10 +117,7 @@ export class EfficientNet extends VisionModel {
   }
 
   resetClassifier(numClasses: number, globalPool = 'avg'): void {
-    this.numClasses = numClasses;
-    const head = createClassifier(this.numFeatures, numClasses, globalPool);
-    this.addModule('global_pool', head.globalPool);
-    this.addModule('classifier', head.fc);
+    this.setPoolClassifier('classifier', numClasses, globalPool);
   }
 
   getClassifier(): Module {

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
 import {Activation, 
-  type ActName, AvgPool2d, BatchNorm2d, BlurPool2d, Conv2d, convNormAct, createAa, createAttn, createClassifier,
+  type ActName, AvgPool2d, BatchNorm2d, BlurPool2d, Conv2d, convNormAct, createAa, createAttn,
   DropPath, type ForwardIntermediatesOptions, featureTakeIndices, GroupNorm, getPadding,Identity, type IntermediatesResult,
   MaxPool2d, Module, type OutIndices, resolveAct, runFused, Sequential, VisionModel, 
 } from '@zoo/core';
@@ -313,15 +313,7 @@ export class ResNet extends VisionModel {
     });
     this.stageNames = channels.map((_, i) => `layer${i + 1}`);
     this.numFeatures = this.headHiddenSize = inplanes;
-    const head = createClassifier(this.numFeatures, numClasses, globalPool);
-    this.addModule('global_pool', head.globalPool);
-    this.addModule('fc', head.fc);
-  }
-
-  /** After timm's pruned-definition adaptation the head width follows the fc. */
-  onPruned(): void {
-    const fc = this.getChild('fc') as unknown as { inFeatures?: number };
-    if (fc.inFeatures) this.numFeatures = this.headHiddenSize = fc.inFeatures;
+    this.setPoolClassifier('fc', numClasses, globalPool);
   }
 
   private stem(x: tf.Tensor): tf.Tensor {
@@ -371,10 +363,7 @@ export class ResNet extends VisionModel {
   }
 
   resetClassifier(numClasses: number, globalPool = 'avg'): void {
-    this.numClasses = numClasses;
-    const head = createClassifier(this.numFeatures, numClasses, globalPool);
-    this.addModule('global_pool', head.globalPool);
-    this.addModule('fc', head.fc);
+    this.setPoolClassifier('fc', numClasses, globalPool);
   }
 
   getClassifier(): Module {

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
 import {
-  Activation, BatchNorm2d, Conv2d, convNormAct, createClassifier, MaxPool2d, Module, Sequential, VisionModel,
+  Activation, BatchNorm2d, Conv2d, convNormAct, MaxPool2d, Module, Sequential, VisionModel,
 } from '@zoo/core';
 
 /** The original (Cadene-port) Xception's SeparableConv2d: depthwise conv → 1×1 conv, no norm between. */
@@ -128,9 +128,7 @@ export class LegacyXception extends VisionModel {
       { numChs: 728, reduction: 16, module: 'block12.rep.0' },
       { numChs: 2048, reduction: 32, module: 'act4' },
     ];
-    const head = createClassifier(this.numFeatures, numClasses, globalPool);
-    this.addModule('global_pool', head.globalPool);
-    this.addModule('fc', head.fc);
+    this.setPoolClassifier('fc', numClasses, globalPool);
   }
 
   private child(name: string): Module {
@@ -153,10 +151,7 @@ export class LegacyXception extends VisionModel {
   }
 
   resetClassifier(numClasses: number, globalPool = 'avg'): void {
-    this.numClasses = numClasses;
-    const head = createClassifier(this.numFeatures, numClasses, globalPool);
-    this.addModule('global_pool', head.globalPool);
-    this.addModule('fc', head.fc);
+    this.setPoolClassifier('fc', numClasses, globalPool);
   }
 
   getClassifier(): Module {

@@ -4,7 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import {
-  BatchNorm2d, Conv2d, convNormAct, createClassifier, featureTakeIndices, type ForwardIntermediatesOptions,
+  BatchNorm2d, Conv2d, convNormAct, featureTakeIndices, type ForwardIntermediatesOptions,
   Identity, type IntermediatesResult, Module, type OutIndices, Sequential, VisionModel,
 } from '@zoo/core';
 
@@ -52,9 +52,7 @@ export class TinyNet extends VisionModel {
     });
     this.stages = this.addModule('stages', new Sequential(stages));
     this.numFeatures = this.headHiddenSize = prev;
-    const head = createClassifier(prev, numClasses, globalPool);
-    this.addModule('global_pool', head.globalPool);
-    this.addModule('fc', head.fc);
+    this.setPoolClassifier('fc', numClasses, globalPool);
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {
@@ -86,10 +84,7 @@ export class TinyNet extends VisionModel {
   }
 
   resetClassifier(numClasses: number, globalPool = 'avg'): void {
-    this.numClasses = numClasses;
-    const head = createClassifier(this.numFeatures, numClasses, globalPool);
-    this.addModule('global_pool', head.globalPool);
-    this.addModule('fc', head.fc);
+    this.setPoolClassifier('fc', numClasses, globalPool);
   }
 
   getClassifier(): Module {
