@@ -4,4 +4,4 @@ import { join } from 'node:path';
 import { describeParity } from '@zoo/parity/suite';
 import '@zoo/resnet';
 
-describeParity('more resnet variants match timm (wasm backend)', join(import.meta.dirname, 'fixtures-extra'), 5);
+describeParity('more resnet variants match timm (wasm backend)', join(import.meta.dirname, 'fixtures-extra'), 7);
