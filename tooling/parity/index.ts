@@ -12,6 +12,7 @@ import { fixtureStateDict, type ParityFixture } from './pure.js';
 export * from './pure.js';
 
 const written: string[] = [];
+let exitHook = false;
 
 /**
  * Writes the fixture weights as a safetensors file in a fresh temp folder; returns its path. The folder is removed
@@ -19,7 +20,10 @@ const written: string[] = [];
  */
 export function writeFixtureWeights(f: ParityFixture): string {
   const dir = mkdtempSync(join(tmpdir(), `zoo-${f.id}-`));
-  if (written.length === 0) process.once('exit', () => written.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => written.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  }
   written.push(dir);
   const path = join(dir, 'model.safetensors');
   writeFileSync(path, writeSafetensors(fixtureStateDict(f)));
