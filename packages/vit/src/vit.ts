@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  type ActName, Attention, AttentionPoolLatent, applyAct, batchMatMul, DiffAttention, type ForwardIntermediatesOptions, featureTakeIndices, GluMlp, type IntermediatesResult,
+  type ActName, Attention, AttentionPoolLatent, applyAct, batchMatMul, DiffAttention, softmaxAttention, type ForwardIntermediatesOptions, featureTakeIndices, GluMlp, type IntermediatesResult,
   LayerNorm, LayerScale, Linear, Mlp, Module, type NormFactory, type OutIndices, type Pair, type Param, PatchEmbed,RmsNorm, 
   resampleAbsPosEmbed, resampleAbsPosEmbedTensor, resamplePatchEmbed, resolveAct, type StateDict, SwiGLU, VisionModel,
 } from '@zoo/core';
@@ -242,8 +242,7 @@ export class ParallelScalingBlock extends Module {
     if (this.qNorm) q = this.qNorm.forward(q);
     if (this.kNorm) k = this.kNorm.forward(k);
     const q3 = tf.reshape(tf.mul(q, D ** -0.5), [B * H, N, D]) as tf.Tensor3D;
-    const attn = tf.softmax(batchMatMul(q3, tf.reshape(k, [B * H, N, D]) as tf.Tensor3D, true), -1) as tf.Tensor3D;
-    const o = batchMatMul(attn, tf.reshape(heads(v), [B * H, N, D]) as tf.Tensor3D);
+    const o = softmaxAttention(q3, tf.reshape(k, [B * H, N, D]) as tf.Tensor3D, tf.reshape(heads(v), [B * H, N, D]) as tf.Tensor3D);
     const xa = tf.reshape(tf.transpose(tf.reshape(o, [B, H, N, D]), [0, 2, 1, 3]), [B, N, C]);
     let out = tf.add(this.attnOutProj.forward(xa), this.mlpOutProj.forward(applyAct(this.act, xm)));
     if (this.ls) out = this.ls.forward(out);

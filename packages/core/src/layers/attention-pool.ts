@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, type Param } from '../module.js';
 import { Linear } from './linear.js';
-import { batchMatMul } from './matmul.js';
+import { softmaxAttention } from './matmul.js';
 import { Mlp, type NormFactory } from './mlp.js';
 import { LayerNorm } from './norm.js';
 
@@ -68,8 +68,7 @@ export class AttentionPoolLatent extends Module {
     if (this.qNorm) q = this.qNorm.forward(q);
     if (this.kNorm) k = this.kNorm.forward(k);
     const q3 = tf.reshape(tf.mul(q, D ** -0.5), [B * H, L, D]) as tf.Tensor3D;
-    const attn = tf.softmax(batchMatMul(q3, tf.reshape(k, [B * H, N, D]) as tf.Tensor3D, true), -1) as tf.Tensor3D;
-    const o = batchMatMul(attn, tf.reshape(v, [B * H, N, D]) as tf.Tensor3D);
+    const o = softmaxAttention(q3, tf.reshape(k, [B * H, N, D]) as tf.Tensor3D, tf.reshape(v, [B * H, N, D]) as tf.Tensor3D);
     let y = this.proj.forward(tf.reshape(tf.transpose(tf.reshape(o, [B, H, L, D]), [0, 2, 1, 3]), [B, L, C]));
     y = tf.add(y, this.mlp.forward(this.norm ? this.norm.forward(y) : y));
     if (this.poolType === 'token') return tf.reshape(tf.slice(y, [0, 0, 0], [B, 1, C]), [B, C]);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../module.js';
 import { Linear } from './linear.js';
-import { batchMatMul } from './matmul.js';
+import { softmaxAttention } from './matmul.js';
 import type { NormFactory } from './mlp.js';
 import { LayerNorm } from './norm.js';
 
@@ -56,8 +56,7 @@ export class Attention extends Module {
     const q3 = tf.reshape(tf.mul(q, this.scale), [B * H, N, D]) as tf.Tensor3D;
     const k3 = tf.reshape(k, [B * H, N, D]) as tf.Tensor3D;
     const v3 = tf.reshape(v, [B * H, N, D]) as tf.Tensor3D;
-    const attn = tf.softmax(batchMatMul(q3, k3, true), -1) as tf.Tensor3D;
-    const o = batchMatMul(attn, v3); // [B*H, N, D]
+    const o = softmaxAttention(q3, k3, v3); // [B*H, N, D]
     let y = tf.reshape(tf.transpose(tf.reshape(o, [B, H, N, D]), [0, 2, 1, 3]), [B, N, C]);
     if (this.norm) y = this.norm.forward(y);
     return this.proj.forward(y);

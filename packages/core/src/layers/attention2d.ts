@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Identity, Module } from '../module.js';
 import { Conv2d, type PaddingArg } from './conv.js';
 import { runFused } from './fuse.js';
-import { batchMatMul } from './matmul.js';
+import { softmaxAttention } from './matmul.js';
 import { BatchNorm2d } from './norm.js';
 
 /** A named, ordered group of modules (timm's nn.Sequential with add_module names), run fused. */
@@ -80,8 +80,7 @@ export class MultiQueryAttention2d extends Module {
     const m = k.shape[1]! * k.shape[2]!;
     const k3 = tf.reshape(k, [b, m, this.keyDim]) as tf.Tensor3D;
     const v3 = tf.reshape(v, [b, m, this.valueDim]) as tf.Tensor3D;
-    const attn = tf.softmax(batchMatMul(tf.mul(q, this.scale) as tf.Tensor3D, k3, true), -1) as tf.Tensor3D;
-    const o = batchMatMul(attn, v3); // [B, heads*HW, v]
+    const o = softmaxAttention(tf.mul(q, this.scale) as tf.Tensor3D, k3, v3); // [B, heads*HW, v]
     const out = tf.reshape(tf.transpose(tf.reshape(o, [b, nh, h * w, this.valueDim]), [0, 2, 1, 3]), [b, h, w, nh * this.valueDim]);
     return this.output.forward(out);
   }

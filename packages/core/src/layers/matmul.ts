@@ -18,3 +18,21 @@ export function batchMatMul(a: tf.Tensor3D, b: tf.Tensor3D, transposeB = false):
   const as = tf.unstack(a) as tf.Tensor2D[];
   return tf.stack(as.map((ai, i) => tf.matMul(ai, bs[i]!))) as tf.Tensor3D;
 }
+
+/**
+ * Softmax attention per leading-axis slice: `softmax(q kᵀ) v` for `q` `[n, Lq, d]` (already scaled), `k` `[n, Lk, d]`,
+ * `v` `[n, Lk, dv]` → `[n, Lq, dv]`. On tfjs-wasm, where the maps are big enough, each slice runs as its own 2-D
+ * products (XNNPACK) with its softmax in between, and only the outputs are stacked, so no `[n, Lq, Lk]` map is
+ * stacked and split again; elsewhere it is two batched matmuls. Call inside a `tf.tidy`.
+ */
+export function softmaxAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D): tf.Tensor3D {
+  const [n, lq, d] = q.shape;
+  const lk = k.shape[1];
+  if (n === 1 || lq * d * lk < SPLIT_MIN_MACS || tf.getBackend() !== 'wasm') {
+    return batchMatMul(tf.softmax(batchMatMul(q, k, true), -1) as tf.Tensor3D, v);
+  }
+  const qs = tf.unstack(q) as tf.Tensor2D[];
+  const kts = tf.unstack(tf.transpose(k, [0, 2, 1])) as tf.Tensor2D[];
+  const vs = tf.unstack(v) as tf.Tensor2D[];
+  return tf.stack(qs.map((qi, i) => tf.matMul(tf.softmax(tf.matMul(qi, kts[i]!)) as tf.Tensor2D, vs[i]!))) as tf.Tensor3D;
+}
