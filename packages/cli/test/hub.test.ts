@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ParityFixture, writeFixtureWeights } from '@zoo/parity';
+import { type ParityFixture, removeFixtureWeights, writeFixtureWeights } from '@zoo/parity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, isOneLineError, zoo } from './helpers.js';
 
@@ -45,6 +45,7 @@ function tmp(): string {
 }
 afterAll(async () => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  removeFixtureWeights(weights);
   await new Promise<void>((r) => server.close(() => r()));
 });
 

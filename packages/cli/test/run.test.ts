@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSafetensors } from '@zoo/core';
-import { type ParityFixture, writeFixtureWeights } from '@zoo/parity';
+import { type ParityFixture, removeFixtureWeights, writeFixtureWeights } from '@zoo/parity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, isOneLineError, zoo } from './helpers.js';
 
@@ -15,6 +15,7 @@ function tmp(): string {
 }
 afterAll(() => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  removeFixtureWeights(weights);
 });
 
 let weights: string;

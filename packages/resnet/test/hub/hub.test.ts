@@ -12,7 +12,7 @@ import {
 } from '@zoo/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import '@zoo/resnet';
-import { compareOutput, fixtureInput, fixtureStateDict, type OutputRecord, type ParityFixture, writeFixtureWeights } from '@zoo/parity';
+import { compareOutput, fixtureInput, fixtureStateDict, type OutputRecord, type ParityFixture, removeFixtureWeights, writeFixtureWeights } from '@zoo/parity';
 
 /**
  * The parts of core's loopback hub (packages/core/test/hub/hub-server.ts) used here. It is imported by a computed
@@ -229,7 +229,9 @@ describe('createModel with pretrained weights from the hub (loopback HF_ENDPOINT
 
 describe('saveModel (timm hub format) and local-dir', () => {
   it('writes config.json + model.safetensors that createModel(local-dir:) loads back to the same outputs', async () => {
-    const model = await createModel('resnet18', { checkpointPath: writeFixtureWeights(fixture) });
+    const weightsFile = writeFixtureWeights(fixture);
+    const model = await createModel('resnet18', { checkpointPath: weightsFile });
+    removeFixtureWeights(weightsFile);
     const dir = join(tmp('save'), 'out');
     await saveModel(model, dir);
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
