@@ -155,19 +155,8 @@ export class Param {
     if (spatial === 1 || data.length <= JS_TRANSPOSE_MAX) {
       return tf.tensor(transposeOIS(data, s[0]!, s[1]!, spatial), this.tfShape, 'float32');
     }
-    return tf.tidy(() => {
-      const src = tf.tensor(data, this.shape, 'float32');
-      switch (this.layout) {
-        case 'linear':
-          return tf.transpose(src, [1, 0]);
-        case 'conv':
-          return tf.transpose(src, [2, 3, 1, 0]);
-        case 'dwconv':
-          return tf.reshape(tf.transpose(src, [2, 3, 1, 0]), this.tfShape);
-        default:
-          return src;
-      }
-    });
+    // A large k×k conv or depthwise kernel: OIHW → HWIO (the depthwise layout has the same element order).
+    return tf.tidy(() => tf.reshape(tf.transpose(tf.tensor(data, this.shape, 'float32'), [2, 3, 1, 0]), this.tfShape));
   }
 
   /** Replaces the held tensor with one already in tfjs layout (takes ownership). */

@@ -4,13 +4,12 @@ import { createFeatureModel, type FeatureCfg, type FeatureCls, type FeatureModel
 import type { VisionModel } from '../model.js';
 import type { StateDictStream } from '../module.js';
 import { getPretrainedCfg } from '../registry/registry.js';
-import { type CheckpointSource, loadCheckpointSource } from '../weights/checkpoint.js';
+import { type CheckpointSource, loadCheckpointSource, localCheckpointPath } from '../weights/checkpoint.js';
 import type { StateDict } from '../weights/types.js';
-
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-
 import { loadPretrained } from './pretrained.js';
 import { adaptModelFromString } from './prune.js';
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 /** Options `createModel` and every entrypoint take: timm's create_model kwargs in camelCase, plus family kwargs. */
 export interface CreateModelOptions {
@@ -173,12 +172,12 @@ export async function loadCheckpoint(
   strict = true,
 ): Promise<void> {
   // A local safetensors file streams in: each entry is converted while the next chunk is read.
-  if (typeof src === 'string' && isNode && model.loadStateDictStream && !/^(https?|blob|data):/i.test(src)) {
-    const path = src.startsWith('file://') ? decodeURIComponent(new URL(src).pathname) : src;
+  const path = typeof src === 'string' && isNode && model.loadStateDictStream ? localCheckpointPath(src) : null;
+  if (path !== null) {
     const { openSafetensorsStream } = await import('../weights/stream.js');
     const stream = await openSafetensorsStream(path);
     if (stream) {
-      await model.loadStateDictStream(stream, { strict });
+      await model.loadStateDictStream!(stream, { strict });
       return;
     }
   }

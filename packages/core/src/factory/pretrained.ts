@@ -1,7 +1,6 @@
 import type { PretrainedCfg } from '../config/pretrained.js';
 import type { VisionModel } from '../model.js';
-import type { Module } from '../module.js';
-import { loadCheckpointSource, readCheckpoint } from '../weights/checkpoint.js';
+import { loadCheckpointSource, localCheckpointPath, readCheckpoint } from '../weights/checkpoint.js';
 import { formatShape, numel, type StateDict, type TensorData } from '../weights/types.js';
 
 export interface LoadPretrainedOptions {
@@ -48,9 +47,10 @@ export async function pretrainedWeightsFile(cfg: PretrainedCfg, opts: Pick<LoadP
   if (!isNode) return null;
   const src = resolvePretrainedSource(cfg);
   switch (src.from) {
-    case 'file':
-      if (typeof src.file !== 'string' || /^(https?|blob|data):/i.test(src.file)) return null;
-      return { path: src.file.startsWith('file://') ? decodeURIComponent(new URL(src.file).pathname) : src.file, source: src.file };
+    case 'file': {
+      const path = typeof src.file === 'string' ? localCheckpointPath(src.file) : null;
+      return path === null ? null : { path, source: src.file as string };
+    }
     case 'local-dir': {
       const path = await dirWeightsFile(src.dir);
       return { path, source: path };
@@ -218,7 +218,7 @@ export async function loadPretrained(model: VisionModel, cfg: PretrainedCfg, opt
  */
 async function streamPretrained(model: VisionModel, cfg: PretrainedCfg, opts: LoadPretrainedOptions): Promise<boolean> {
   const labelOffset = (cfg.labelOffset as number | undefined) ?? 0;
-  if (opts.filterFn || opts.inChans !== 3 || labelOffset > 0 || typeof (model as { loadStateDictStream?: unknown }).loadStateDictStream !== 'function') return false;
+  if (opts.filterFn || opts.inChans !== 3 || labelOffset > 0) return false;
   const file = await pretrainedWeightsFile(cfg, opts);
   if (!file) return false;
   const classifiers = asList(cfg.classifier);
@@ -227,6 +227,6 @@ async function streamPretrained(model: VisionModel, cfg: PretrainedCfg, opts: Lo
   const { openSafetensorsStream } = await import('../weights/stream.js');
   const stream = await openSafetensorsStream(file.path, { source: file.source, skip: (k) => dropped.has(k) });
   if (!stream) return false;
-  await (model as unknown as Module).loadStateDictStream(stream, { strict: (opts.strict ?? true) && !drop });
+  await model.loadStateDictStream(stream, { strict: (opts.strict ?? true) && !drop });
   return true;
 }

@@ -36,15 +36,31 @@ export async function readCheckpoint(bytes: Uint8Array, source = 'checkpoint'): 
   throw new CheckpointError(`${source}: not a safetensors file nor a PyTorch checkpoint (first bytes ${[...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ')})`);
 }
 
-/** Strips timm's checkpoint prefixes: 'module.' (DataParallel) and '_orig_mod.' (torch.compile). */
-export function cleanStateDict(sd: StateDict): StateDict {
-  const keys = Object.keys(sd);
-  const strip = (p: string) => keys.length > 0 && keys.every((k) => k.startsWith(p));
-  let out = sd;
+/** The prefixes timm's checkpoint cleaning strips when every key has them: 'module.' (DataParallel), then '_orig_mod.' (torch.compile). */
+export function checkpointPrefixes(keys: string[]): string[] {
+  const out: string[] = [];
+  let ks = keys;
   for (const prefix of ['module.', '_orig_mod.']) {
-    if (strip(prefix)) out = Object.fromEntries(Object.entries(out).map(([k, v]) => [k.slice(prefix.length), v]));
+    if (ks.length > 0 && ks.every((k) => k.startsWith(prefix))) {
+      out.push(prefix);
+      ks = ks.map((k) => k.slice(prefix.length));
+    }
   }
   return out;
+}
+
+/** Strips timm's checkpoint prefixes ({@link checkpointPrefixes}). */
+export function cleanStateDict(sd: StateDict): StateDict {
+  const strip = checkpointPrefixes(Object.keys(sd));
+  if (!strip.length) return sd;
+  const clean = (k: string) => strip.reduce((key, p) => key.slice(p.length), k);
+  return Object.fromEntries(Object.entries(sd).map(([k, v]) => [clean(k), v]));
+}
+
+/** The file path a checkpoint string names (a path or a `file://` URL), or null for a URL to fetch (http(s), blob, data). */
+export function localCheckpointPath(src: string): string | null {
+  if (/^(https?|blob|data):/i.test(src)) return null;
+  return src.startsWith('file://') ? decodeURIComponent(new URL(src).pathname) : src;
 }
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
@@ -82,8 +98,8 @@ export async function loadCheckpointSource(src: CheckpointSource): Promise<State
   if (src instanceof Uint8Array) return readCheckpoint(src);
   if (src instanceof ArrayBuffer) return readCheckpoint(new Uint8Array(src));
   if (typeof src === 'string') {
-    if (/^(https?|blob|data):/i.test(src)) return readCheckpoint(await fetchBytes(src), src);
-    const path = src.startsWith('file://') ? decodeURIComponent(new URL(src).pathname) : src;
+    const path = localCheckpointPath(src);
+    if (path === null) return readCheckpoint(await fetchBytes(src), src);
     return readCheckpoint(await readLocalFile(path), path);
   }
   return src;

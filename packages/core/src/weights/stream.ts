@@ -1,5 +1,5 @@
 import type { StateDictStream } from '../module.js';
-import { CheckpointError } from './checkpoint.js';
+import { CheckpointError, checkpointPrefixes } from './checkpoint.js';
 import { decode, OUT_DTYPE, parseHeader } from './safetensors.js';
 import { numel, type TensorData } from './types.js';
 
@@ -15,19 +15,6 @@ export interface SafetensorsStreamOptions {
   chunkBytes?: number;
   /** Keys to leave out (not announced, not delivered). */
   skip?: (key: string) => boolean;
-}
-
-/** The prefixes timm's checkpoint cleaning strips when every key has them ('module.', then '_orig_mod.'). */
-export function checkpointPrefixes(keys: string[]): string[] {
-  const out: string[] = [];
-  let ks = keys;
-  for (const prefix of ['module.', '_orig_mod.']) {
-    if (ks.length > 0 && ks.every((k) => k.startsWith(prefix))) {
-      out.push(prefix);
-      ks = ks.map((k) => k.slice(prefix.length));
-    }
-  }
-  return out;
 }
 
 /**
