@@ -20,7 +20,7 @@ import {
   type VisionModel,
   writeSafetensors,
 } from '@zoo/core';
-import { createNodeTransform } from '@zoo/core/node';
+import { createNodeTransform, MAX_NODE_THREADS } from '@zoo/core/node';
 import { coreData } from './core-data.js';
 
 /** Bad command line: exit 2. */
@@ -105,7 +105,7 @@ function backendName(v: string | undefined): BackendName {
 function backendOptions(threads: string | undefined): { numThreads?: number } {
   if (threads === undefined) return {};
   const n = positiveInt(threads, '--threads', 1);
-  if (n > 8) throw new UsageError(`--threads must be an integer from 1 to 8, got '${threads}'`);
+  if (n > MAX_NODE_THREADS) throw new UsageError(`--threads must be an integer from 1 to ${MAX_NODE_THREADS}, got '${threads}'`);
   return { numThreads: n };
 }
 

@@ -151,8 +151,7 @@ async function prepareWasm(options: SetBackendOptions, notes: string[]): Promise
   if (options.numThreads) wasm.setThreadsCount?.(options.numThreads);
   if (isNode) {
     // Node: tfjs' own loader is single-threaded; @zoo/core/node starts the threaded SIMD build with numThreads,
-    // ZOO_NUM_THREADS, or the machine's cores on the main thread (1 in a worker thread). The path is in a variable so
-    // browser bundlers never follow it into node: modules.
+    // ZOO_NUM_THREADS, or the machine's cores on the main thread (1 in a worker thread).
     const mod = await importNodeThreads();
     await mod.prepareNodeWasm({ numThreads: options.numThreads });
   }

@@ -23,6 +23,6 @@ export function createNodeTransform(config: DataConfig | DataConfigOverrides): I
   return createTransform<NodeImageInput>(config, { decode: nodeDecode });
 }
 export {
-  defaultNumThreads, type NodeBackendInfo, type NodeBackendOptions, nodeBackendInfo, prepareNodeWasm, resolveNumThreads, setNodeBackend,
+  defaultNumThreads, MAX_NODE_THREADS, type NodeBackendInfo, type NodeBackendOptions, nodeBackendInfo, prepareNodeWasm, resolveNumThreads, setNodeBackend,
 } from './threads.js';
 export { createPool, type Pool, type PoolInput, type PoolOptions, type PoolOutputKind, type PoolResult, resolveModuleSpecifier, type RunOptions } from './pool.js';
