@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
 import {
   type AaLayerName, type ActName, applyAct, AvgPool2d, ClassifierHead, ConvNormAct, createAa, Identity, MaxPool2d,
-  Module, type PaddingArg, resolveAct, SEModule, type SEOptions, Sequential, VisionModel,
+  Module, type PaddingArg, resolveAct, SEModule, type SEOptions, Sequential, splitTensor, VisionModel,
 } from '@zoo/core';
 
 /** timm's CspStemCfg. */
@@ -210,7 +210,7 @@ export class CrossStage extends Module {
     x = this.getChild('conv_down')!.forward(x);
     x = this.getChild('conv_exp')!.forward(x);
     const half = Math.floor(this.expandChs / 2);
-    const [xs, xb] = tfc.split(x, [half, x.shape[3]! - half], 3);
+    const [xs, xb] = splitTensor(x, [half, x.shape[3]! - half], 3);
     let yb = this.getChild('blocks')!.forward(xb!);
     yb = this.getChild('conv_transition_b')!.forward(yb);
     return this.getChild('conv_transition')!.forward(tfc.concat([xs!, yb], 3));
@@ -242,7 +242,7 @@ export class CrossStage3 extends Module {
     if (down) x = down.forward(x);
     x = this.getChild('conv_exp')!.forward(x);
     const half = Math.floor(this.expandChs / 2);
-    const [x1, x2] = tfc.split(x, [half, x.shape[3]! - half], 3);
+    const [x1, x2] = splitTensor(x, [half, x.shape[3]! - half], 3);
     const y1 = this.getChild('blocks')!.forward(x1!);
     return this.getChild('conv_transition')!.forward(tfc.concat([y1, x2!], 3));
   }

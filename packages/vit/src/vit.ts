@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type ActName, Attention, AttentionPoolLatent, applyAct, batchMatMul, DiffAttention, softmaxAttention, type ForwardIntermediatesOptions, featureTakeIndices, GluMlp, type IntermediatesResult,
-  LayerNorm, LayerScale, Linear, Mlp, Module, type NormFactory, type OutIndices, type Pair, type Param, PatchEmbed,RmsNorm, 
-  resampleAbsPosEmbed, resampleAbsPosEmbedTensor, resamplePatchEmbed, resolveAct, type StateDict, SwiGLU, VisionModel,
+  LayerNorm, LayerScale, Linear, Mlp, Module, type NormFactory, type OutIndices, type Pair, type Param, PatchEmbed, RmsNorm,
+  resampleAbsPosEmbed, resampleAbsPosEmbedTensor, resamplePatchEmbed, resolveAct, type StateDict, SwiGLU, sliceTensor, splitTensor, VisionModel,
 } from '@zoo/core';
 
 /** timm's norm layers for ViT: LayerNorm (timm's default eps 1e-6; CLIP-style 1e-5) or RmsNorm. */
@@ -234,7 +234,7 @@ export class ParallelScalingBlock extends Module {
     const H = this.numHeads;
     const D = this.headDim;
     const y = this.inProj.forward(this.inNorm.forward(x));
-    let [xm, q, k, v] = tf.split(y, [this.mlpHidden, C, C, C], -1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    let [xm, q, k, v] = splitTensor(y, [this.mlpHidden, C, C, C], -1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
     if (this.mlpBias) xm = tf.add(xm, this.mlpBias.value);
     const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, N, H, D]), [0, 2, 1, 3]);
     q = heads(q);
@@ -294,7 +294,7 @@ export class DiffParallelScalingBlock extends Module {
     const H = this.numHeads;
     const D = this.headDim;
     const y = this.inProj.forward(this.inNorm.forward(x));
-    let [xm, q, k, v] = tf.split(y, [this.mlpHidden, C, C, C], -1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    let [xm, q, k, v] = splitTensor(y, [this.mlpHidden, C, C, C], -1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
     if (this.mlpBias) xm = tf.add(xm, this.mlpBias.value);
     q = tf.transpose(tf.reshape(q, [B, N, 2 * H, D]), [0, 2, 1, 3]);
     k = tf.transpose(tf.reshape(k, [B, N, 2 * H, D]), [0, 2, 1, 3]);
@@ -305,7 +305,7 @@ export class DiffParallelScalingBlock extends Module {
     const lambda = tf.add(tf.sub(tf.exp(tf.sum(tf.mul(a, b))), tf.exp(tf.sum(tf.mul(c, d)))), this.lambdaInit);
     const q5 = tf.reshape(tf.mul(q, D ** -0.5), [B, H, 2, N, D]);
     const k5 = tf.reshape(k, [B, H, 2, N, D]);
-    const half = (t: tf.Tensor, j: number) => tf.reshape(tf.slice(t, [0, 0, j, 0, 0], [B, H, 1, N, D]), [B * H, N, D]) as tf.Tensor3D;
+    const half = (t: tf.Tensor, j: number) => tf.reshape(sliceTensor(t, [0, 0, j, 0, 0], [B, H, 1, N, D]), [B * H, N, D]) as tf.Tensor3D;
     const attend = (j: number) => batchMatMul(tf.softmax(batchMatMul(half(q5, j), half(k5, j), true), -1) as tf.Tensor3D, v as tf.Tensor3D);
     let xa = tf.sub(attend(0), tf.mul(lambda, attend(1)));
     xa = tf.mul(this.subNorm.forward(xa), 1 - this.lambdaInit);
@@ -470,12 +470,12 @@ export class VisionTransformer extends VisionModel {
     const [B, N, C] = x.shape as [number, number, number];
     if (this.attnPool) {
       const skip = this.poolIncludePrefix ? 0 : this.numPrefixTokens;
-      return this.attnPool.forward(skip ? tf.slice(x, [0, skip, 0], [B, N - skip, C]) : x);
+      return this.attnPool.forward(skip ? sliceTensor(x, [0, skip, 0], [B, N - skip, C]) : x);
     }
     if (!poolType) return x;
-    if (poolType === 'token') return tf.reshape(tf.slice(x, [0, 0, 0], [B, 1, C]), [B, C]);
+    if (poolType === 'token') return tf.reshape(sliceTensor(x, [0, 0, 0], [B, 1, C]), [B, C]);
     const skip = this.poolIncludePrefix ? 0 : this.numPrefixTokens;
-    const t = skip ? tf.slice(x, [0, skip, 0], [B, N - skip, C]) : x;
+    const t = skip ? sliceTensor(x, [0, skip, 0], [B, N - skip, C]) : x;
     if (poolType === 'avg') return tf.mean(t, 1);
     if (poolType === 'max') return tf.max(t, 1);
     if (poolType === 'avgmax') return tf.mul(tf.add(tf.max(t, 1), tf.mean(t, 1)), 0.5);
@@ -485,8 +485,8 @@ export class VisionTransformer extends VisionModel {
   protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
     if (this.distilled) {
       const [B, , C] = x.shape as [number, number, number];
-      const a = tf.reshape(tf.slice(x, [0, 0, 0], [B, 1, C]), [B, C]);
-      const d = tf.reshape(tf.slice(x, [0, 1, 0], [B, 1, C]), [B, C]);
+      const a = tf.reshape(sliceTensor(x, [0, 0, 0], [B, 1, C]), [B, C]);
+      const d = tf.reshape(sliceTensor(x, [0, 1, 0], [B, 1, C]), [B, C]);
       if (preLogits) return tf.div(tf.add(a, d), 2);
       const ha = this.head ? this.head.forward(a) : a;
       const hd = this.headDist ? this.headDist.forward(d) : d;
@@ -513,7 +513,7 @@ export class VisionTransformer extends VisionModel {
     });
     const npt = this.numPrefixTokens;
     const C = this.embedDim;
-    if (npt) intermediates = intermediates.map((y) => tf.slice(y, [0, npt, 0], [B, y.shape[1]! - npt, C]));
+    if (npt) intermediates = intermediates.map((y) => sliceTensor(y, [0, npt, 0], [B, y.shape[1]! - npt, C]));
     if (fmt === 'NHWC') intermediates = intermediates.map((y) => tf.reshape(y, [B, gh, gw, C]));
     const final = this.norm ? this.norm.forward(x) : x;
     return { final, intermediates };

@@ -4,6 +4,7 @@ import { Linear } from './linear.js';
 import { softmaxAttention } from './matmul.js';
 import { Mlp, type NormFactory } from './mlp.js';
 import { LayerNorm } from './norm.js';
+import { sliceTensor, unstackTensor } from './slice.js';
 
 export interface AttentionPoolLatentOptions {
   numHeads?: number;
@@ -64,14 +65,14 @@ export class AttentionPoolLatent extends Module {
     const lat = tf.broadcastTo(this.latent.value, [B, L, C]);
     let q = tf.transpose(tf.reshape(this.q.forward(lat), [B, L, H, D]), [0, 2, 1, 3]); // [B, H, L, D]
     const kv = tf.transpose(tf.reshape(this.kv.forward(x), [B, N, 2, H, D]), [2, 0, 3, 1, 4]);
-    let [k, v] = tf.unstack(kv, 0) as [tf.Tensor, tf.Tensor]; // [B, H, N, D]
+    let [k, v] = unstackTensor(kv, 0) as [tf.Tensor, tf.Tensor]; // [B, H, N, D]
     if (this.qNorm) q = this.qNorm.forward(q);
     if (this.kNorm) k = this.kNorm.forward(k);
     const q3 = tf.reshape(tf.mul(q, D ** -0.5), [B * H, L, D]) as tf.Tensor3D;
     const o = softmaxAttention(q3, tf.reshape(k, [B * H, N, D]) as tf.Tensor3D, tf.reshape(v, [B * H, N, D]) as tf.Tensor3D);
     let y = this.proj.forward(tf.reshape(tf.transpose(tf.reshape(o, [B, H, L, D]), [0, 2, 1, 3]), [B, L, C]));
     y = tf.add(y, this.mlp.forward(this.norm ? this.norm.forward(y) : y));
-    if (this.poolType === 'token') return tf.reshape(tf.slice(y, [0, 0, 0], [B, 1, C]), [B, C]);
+    if (this.poolType === 'token') return tf.reshape(sliceTensor(y, [0, 0, 0], [B, 1, C]), [B, C]);
     if (this.poolType === 'avg') return tf.mean(y, 1);
     return y;
   }

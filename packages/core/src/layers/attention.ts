@@ -4,6 +4,7 @@ import { Linear } from './linear.js';
 import { softmaxAttention } from './matmul.js';
 import type { NormFactory } from './mlp.js';
 import { LayerNorm } from './norm.js';
+import { unstackTensor } from './slice.js';
 
 export interface AttentionOptions {
   numHeads?: number;
@@ -50,7 +51,7 @@ export class Attention extends Module {
     const D = this.headDim;
     // [B, N, 3, H, D] → [3, B, H, N, D]
     const qkv = tf.transpose(tf.reshape(this.qkv.forward(x), [B, N, 3, H, D]), [2, 0, 3, 1, 4]);
-    let [q, k, v] = tf.unstack(qkv, 0) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    let [q, k, v] = unstackTensor(qkv, 0) as [tf.Tensor, tf.Tensor, tf.Tensor];
     if (this.qNorm) q = this.qNorm.forward(q);
     if (this.kNorm) k = this.kNorm.forward(k);
     const q3 = tf.reshape(tf.mul(q, this.scale), [B * H, N, D]) as tf.Tensor3D;

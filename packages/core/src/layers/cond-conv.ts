@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module, type Param } from '../module.js';
 import { type PaddingArg, resolvePadding } from './conv.js';
 import { type Pair, toPair } from './helpers.js';
+import { sliceTensor } from './slice.js';
 
 export interface CondConv2dOptions {
   stride?: number;
@@ -60,13 +61,13 @@ export class CondConv2d extends Module {
     const biases = this.bias ? tf.matMul(routing as tf.Tensor2D, this.bias.value as tf.Tensor2D) : null;
     const outs: tf.Tensor[] = [];
     for (let i = 0; i < b; i++) {
-      const k = tf.reshape(tf.slice(kernels, [i, 0], [1, -1]), [this.outChannels, cin, kh, kw]);
+      const k = tf.reshape(sliceTensor(kernels, [i, 0], [1, -1]), [this.outChannels, cin, kh, kw]);
       const filter = tf.transpose(k, depthwise ? [2, 3, 0, 1] : [2, 3, 1, 0]) as tf.Tensor4D;
-      const xi = tf.slice(x, [i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
+      const xi = sliceTensor(x, [i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
       const y = depthwise
         ? tf.depthwiseConv2d(xi, filter, this.stride, this.pad as never, 'NHWC', this.dilation)
         : tf.conv2d(xi, filter, this.stride, this.pad as never, 'NHWC', this.dilation);
-      outs.push(biases ? tf.add(y, tf.reshape(tf.slice(biases, [i, 0], [1, -1]), [1, 1, 1, this.outChannels])) : y);
+      outs.push(biases ? tf.add(y, tf.reshape(sliceTensor(biases, [i, 0], [1, -1]), [1, 1, 1, this.outChannels])) : y);
     }
     return outs.length === 1 ? outs[0]! : tf.concat(outs, 0);
   }

@@ -3,6 +3,7 @@ import { Module, type Param } from '../module.js';
 import { type ActName, applyAct, fusedAct, LEAKY_SLOPE } from './activations.js';
 import { getPadding, isStaticPad, type Pair, toPair } from './helpers.js';
 import type { BatchNorm2d } from './norm.js';
+import { splitTensor } from './slice.js';
 
 /**
  * Padding as timm's `create_conv2d` takes it: `''` (default) is PyTorch's symmetric `((s - 1) + d * (k - 1)) // 2`,
@@ -141,9 +142,9 @@ export class Conv2d extends Module {
       });
     } else {
       const g = this.groups;
-      const xs = tf.split(x4, g, 3);
-      const ws = tf.split(w as tf.Tensor4D, g, 3);
-      const bs = b ? tf.split(b, g, 0) : null;
+      const xs = splitTensor(x4, g, 3);
+      const ws = splitTensor(w as tf.Tensor4D, g, 3);
+      const bs = b ? splitTensor(b, g, 0) : null;
       const ys = xs.map((xi, i) =>
         tf.fused.conv2d({
           x: xi as tf.Tensor4D, filter: ws[i] as tf.Tensor4D, strides: this.stride, pad: this.pad as never,

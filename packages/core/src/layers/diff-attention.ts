@@ -4,6 +4,7 @@ import { Linear } from './linear.js';
 import { batchMatMul } from './matmul.js';
 import type { NormFactory } from './mlp.js';
 import { RmsNorm } from './norm.js';
+import { sliceTensor, splitTensor } from './slice.js';
 
 export interface DiffAttentionOptions {
   numHeads?: number;
@@ -66,7 +67,7 @@ export class DiffAttention extends Module {
     const [B, N, C] = x.shape as [number, number, number];
     const H = this.numHeads;
     const D = this.headDim;
-    const [q0, k0, v0] = tf.split(this.qkv.forward(x), 3, 2) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const [q0, k0, v0] = splitTensor(this.qkv.forward(x), 3, 2) as [tf.Tensor, tf.Tensor, tf.Tensor];
     let q = tf.transpose(tf.reshape(q0, [B, N, 2 * H, D]), [0, 2, 1, 3]); // [B, 2H, N, D]
     let k = tf.transpose(tf.reshape(k0, [B, N, 2 * H, D]), [0, 2, 1, 3]);
     const v = tf.reshape(tf.transpose(tf.reshape(v0, [B, N, H, 2 * D]), [0, 2, 1, 3]), [B * H, N, 2 * D]) as tf.Tensor3D;
@@ -75,7 +76,7 @@ export class DiffAttention extends Module {
     // head 2h + j of the 2H heads is half j of head h
     const q5 = tf.reshape(tf.mul(q, D ** -0.5), [B, H, 2, N, D]);
     const k5 = tf.reshape(k, [B, H, 2, N, D]);
-    const half = (t: tf.Tensor, j: number) => tf.reshape(tf.slice(t, [0, 0, j, 0, 0], [B, H, 1, N, D]), [B * H, N, D]) as tf.Tensor3D;
+    const half = (t: tf.Tensor, j: number) => tf.reshape(sliceTensor(t, [0, 0, j, 0, 0], [B, H, 1, N, D]), [B * H, N, D]) as tf.Tensor3D;
     const attn = (j: number) => batchMatMul(tf.softmax(batchMatMul(half(q5, j), half(k5, j), true), -1) as tf.Tensor3D, v);
     let y = tf.sub(attn(0), tf.mul(this.lambdaFull(), attn(1))); // [B*H, N, 2D]
     y = tf.mul(this.subNorm.forward(y), 1 - this.lambdaInit);

@@ -28,3 +28,4 @@ export * from './diff-attention.js';
 export * from './evo-norm.js';
 export * from './attention2d.js';
 export * from './matmul.js';
+export * from './slice.js';

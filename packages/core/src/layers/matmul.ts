@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { unstackTensor } from './slice.js';
 
 /** Multiply-adds per matrix from which a batch runs faster on tfjs-wasm as separate 2-D products (measured). */
 const SPLIT_MIN_MACS = 1 << 17;
@@ -14,8 +15,8 @@ export function batchMatMul(a: tf.Tensor3D, b: tf.Tensor3D, transposeB = false):
   const [n, m, k] = a.shape;
   const cols = transposeB ? b.shape[1] : b.shape[2];
   if (n === 1 || b.shape[0] !== n || m * k * cols < SPLIT_MIN_MACS || tf.getBackend() !== 'wasm') return tf.matMul(a, b, false, transposeB);
-  const bs = tf.unstack(transposeB ? tf.transpose(b, [0, 2, 1]) : b) as tf.Tensor2D[];
-  const as = tf.unstack(a) as tf.Tensor2D[];
+  const bs = unstackTensor(transposeB ? tf.transpose(b, [0, 2, 1]) : b) as tf.Tensor2D[];
+  const as = unstackTensor(a) as tf.Tensor2D[];
   return tf.stack(as.map((ai, i) => tf.matMul(ai, bs[i]!))) as tf.Tensor3D;
 }
 
@@ -31,8 +32,8 @@ export function softmaxAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D)
   if (n === 1 || lq * d * lk < SPLIT_MIN_MACS || tf.getBackend() !== 'wasm') {
     return batchMatMul(tf.softmax(batchMatMul(q, k, true), -1) as tf.Tensor3D, v);
   }
-  const qs = tf.unstack(q) as tf.Tensor2D[];
-  const kts = tf.unstack(tf.transpose(k, [0, 2, 1])) as tf.Tensor2D[];
-  const vs = tf.unstack(v) as tf.Tensor2D[];
+  const qs = unstackTensor(q) as tf.Tensor2D[];
+  const kts = unstackTensor(tf.transpose(k, [0, 2, 1])) as tf.Tensor2D[];
+  const vs = unstackTensor(v) as tf.Tensor2D[];
   return tf.stack(qs.map((qi, i) => tf.matMul(tf.softmax(tf.matMul(qi, kts[i]!)) as tf.Tensor2D, vs[i]!))) as tf.Tensor3D;
 }

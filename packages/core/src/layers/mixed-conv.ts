@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../module.js';
 import { Conv2d, type Conv2dOptions, type PaddingArg } from './conv.js';
+import { splitTensor } from './slice.js';
 
 /** timm's `_split_channels`: equal splits, the remainder going to the first. */
 export function splitChannels(numChan: number, numGroups: number): number[] {
@@ -43,7 +44,7 @@ export class MixedConv2d extends Module {
   }
   override forward(x: tf.Tensor): tf.Tensor {
     if (this.convs.length === 1) return this.convs[0]!.forward(x);
-    const xs = tf.split(x, this.splits, 3);
+    const xs = splitTensor(x, this.splits, 3);
     return tf.concat(this.convs.map((c, i) => c.forward(xs[i]!)), 3);
   }
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../module.js';
 import { type ActName, applyAct, resolveAct } from './activations.js';
 import { Linear } from './linear.js';
+import { splitTensor } from './slice.js';
 
 /** Builds a norm over `dim` channels (timm's `norm_layer`), e.g. `(d) => new LayerNorm(d, { eps: 1e-6 })`. */
 export type NormFactory = (dim: number) => Module;
@@ -62,7 +63,7 @@ export class GluMlp extends Module {
   }
   override forward(x: tf.Tensor): tf.Tensor {
     const h = this.fc1.forward(x);
-    const [x1, x2] = tf.split(h, 2, h.rank - 1) as [tf.Tensor, tf.Tensor];
+    const [x1, x2] = splitTensor(h, 2, h.rank - 1) as [tf.Tensor, tf.Tensor];
     let y = this.gateLast ? tf.mul(x1, applyAct(this.act, x2)) : tf.mul(applyAct(this.act, x1), x2);
     if (this.norm) y = this.norm.forward(y);
     return this.fc2.forward(y);

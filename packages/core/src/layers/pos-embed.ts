@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorData } from '../weights/types.js';
 import type { Pair } from './helpers.js';
+import { sliceTensor } from './slice.js';
 
 export type ResampleMode = 'bicubic' | 'bilinear';
 
@@ -122,8 +123,8 @@ export function resampleAbsPosEmbedTensor(
   const [nh, nw] = newSize;
   if (nh * nw + numPrefixTokens === L && nh === nw) return posemb;
   return tf.tidy(() => {
-    const prefix = numPrefixTokens ? tf.slice(posemb, [0, 0, 0], [1, numPrefixTokens, C]) : null;
-    const grid = tf.reshape(tf.slice(posemb, [0, numPrefixTokens, 0], [1, numPos, C]), [old[0], old[1] * C]);
+    const prefix = numPrefixTokens ? sliceTensor(posemb, [0, 0, 0], [1, numPrefixTokens, C]) : null;
+    const grid = tf.reshape(sliceTensor(posemb, [0, numPrefixTokens, 0], [1, numPos, C]), [old[0], old[1] * C]);
     const wy = tf.tensor2d(Float32Array.from(interpWeights(old[0], nh, mode, antialias)), [nh, old[0]]);
     const wx = tf.tensor2d(Float32Array.from(interpWeights(old[1], nw, mode, antialias)), [nw, old[1]]);
     const rows = tf.reshape(tf.matMul(wy, grid), [nh, old[1], C]); // [nh, oldW, C]
