@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     }
     return transform(inputs);
   };
-  port!.on('message', async (job: Job) => {
+  const run = async (job: Job) => {
     try {
       const x = await toBatch(job.inputs);
       const y = tf.tidy(() => {
@@ -66,6 +66,11 @@ async function main(): Promise<void> {
     } catch (e) {
       port!.postMessage({ id: job.id, error: errorMessage(e) });
     }
+  };
+  // One job at a time, in arrival order (the pool posts the next job before this one is done).
+  let queue = Promise.resolve();
+  port!.on('message', (job: Job) => {
+    queue = queue.then(() => run(job));
   });
   port!.postMessage({ ready: true, backend: tf.getBackend() });
 }

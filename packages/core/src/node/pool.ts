@@ -137,8 +137,16 @@ function startWorker(data: PoolWorkerData): Worker {
 
 interface Slot {
   worker: Worker;
-  busy: boolean;
+  ready: boolean;
+  /** Tasks posted to this worker and not answered yet. */
+  inflight: number;
 }
+
+/**
+ * Tasks a worker holds at once: the one it computes and the next, already in its inbox, so it never waits for this
+ * thread to hand it work (with every core busy, that thread may not be scheduled for a while).
+ */
+const TASKS_PER_WORKER = 2;
 
 interface Task {
   id: number;
@@ -177,12 +185,14 @@ export async function createPool(options: PoolOptions): Promise<Pool> {
     for (const t of queue.splice(0)) t.reject(e);
   };
 
+  // Idle workers first, then a second task for each, so a short run still spreads over every worker.
   const pump = () => {
-    for (const slot of slots) {
-      if (slot.busy) continue;
-      const task = queue.shift();
-      if (!task) return;
-      slot.busy = true;
+    while (queue.length) {
+      let slot: Slot | undefined;
+      for (const s of slots) if (s.ready && s.inflight < TASKS_PER_WORKER && (!slot || s.inflight < slot.inflight)) slot = s;
+      if (!slot) return;
+      const task = queue.shift()!;
+      slot.inflight++;
       inflight.set(task.id, { task, slot });
       slot.worker.postMessage({ id: task.id, inputs: task.inputs, output: task.output });
     }
@@ -190,11 +200,11 @@ export async function createPool(options: PoolOptions): Promise<Pool> {
 
   const ready = Array.from({ length: n }, () => new Promise<void>((resolve, reject) => {
     const worker = startWorker(data);
-    const slot: Slot = { worker, busy: true };
+    const slot: Slot = { worker, ready: false, inflight: 0 };
     slots.push(slot);
     worker.on('message', (msg: { ready?: boolean; fatal?: string; id?: number; results?: PoolResult[]; error?: string }) => {
       if (msg.ready) {
-        slot.busy = false;
+        slot.ready = true;
         resolve();
         pump();
         return;
@@ -208,7 +218,7 @@ export async function createPool(options: PoolOptions): Promise<Pool> {
       const entry = msg.id !== undefined ? inflight.get(msg.id) : undefined;
       if (!entry) return;
       inflight.delete(msg.id!);
-      slot.busy = false;
+      slot.inflight--;
       if (msg.error !== undefined) entry.task.reject(new Error(`pool worker: ${msg.error}`));
       else entry.task.resolve(msg.results!);
       pump();

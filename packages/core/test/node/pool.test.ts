@@ -79,6 +79,25 @@ describe('createPool', () => {
       await pool.close();
     }
   });
+
+  it('a worker holding several tasks at once answers each, in order, when one of them fails', async () => {
+    const pool = await createPool({ model: 'pool_test_net', options: { checkpointPath: checkpoint }, workers: 1, modules: [fixture] });
+    try {
+      // Posted together: the worker has the bad image and the next ones in its inbox at the same time.
+      const bad = pool.run([{ data: new Float32Array(10), shape: [2, 5, 1] }]);
+      const good = pool.run(images);
+      const again = pool.run(images.slice(0, 2));
+      await expect(bad).rejects.toThrow(/pool worker: .*channels/);
+      const out = await good;
+      expect(out).toHaveLength(images.length);
+      out.forEach((r, i) => {
+        for (let j = 0; j < 5; j++) expect(r.data[j]).toBeCloseTo(reference[i]![j]!, 4);
+      });
+      expect((await again).map((r) => r.data[0])).toEqual(out.slice(0, 2).map((r) => r.data[0]));
+    } finally {
+      await pool.close();
+    }
+  });
 });
 
 describe('createPool with encoded images', () => {
