@@ -1,12 +1,13 @@
 /**
  * `pnpm bench`: per model, our forward time next to a raw fused-op reference built from the same weights (ResNet-50),
  * single- and multi-threaded; weight loading time and memory against reading the file + one tensor per entry; and
- * images/s through `createPool` with one worker and with one per core. Every measurement but the pool runs in a fresh
- * process. Writes bench-results/latest.json and docs/bench.svg.
+ * images/s through `createPool` with one worker and with one per core; first, the machine's own ceiling (XNNPACK's GEMM
+ * on one thread, on all, and one process per core at once), and last, the issue's targets checked against the run.
+ * Every measurement but the pool runs in a fresh process. Writes bench-results/latest.{json,md} and docs/bench.svg.
  *
  * Flags: --models resnet50,efficientnet_b0  --iters 10  --images 16  --threads N  --load-reps 3  --pool-reps 3
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -52,12 +53,64 @@ const cores = typeof availableParallelism === 'function' ? availableParallelism(
 const wanted = flag('models')?.split(',');
 const models = wanted ? ALL.filter((m) => wanted.includes(m.name)) : ALL;
 
-function child<T>(job: Job, extraArgs: string[] = []): T {
-  const args = [...process.execArgv, ...extraArgs, join(here, 'measure.ts'), JSON.stringify(job)];
-  const r = spawnSync(process.execPath, args, { cwd: pkgDir, encoding: 'utf8', maxBuffer: 64 * 2 ** 20, env: { ...process.env, ZOO_NUM_THREADS: undefined } });
-  const line = r.stdout.split('\n').reverse().find((l) => l.startsWith('RESULT '));
-  if (r.status !== 0 || !line) throw new Error(`measurement ${job.kind} ${job.model} failed (exit ${r.status}):\n${(r.stderr || r.stdout).slice(-2000)}`);
+const childArgs = (job: Job, extraArgs: string[]) => [...process.execArgv, ...extraArgs, join(here, 'measure.ts'), JSON.stringify(job)];
+const childEnv = () => ({ ...process.env, ZOO_NUM_THREADS: undefined });
+
+function parseResult<T>(job: Job, status: number | null, stdout: string, stderr: string): T {
+  const line = stdout.split('\n').reverse().find((l) => l.startsWith('RESULT '));
+  const what = 'model' in job ? `${job.kind} ${job.model}` : job.kind;
+  if (status !== 0 || !line) throw new Error(`measurement ${what} failed (exit ${status}):\n${(stderr || stdout).slice(-2000)}`);
   return JSON.parse(line.slice('RESULT '.length)) as T;
+}
+
+/** One measurement in a fresh process, waited for. */
+function child<T>(job: Job, extraArgs: string[] = []): T {
+  const r = spawnSync(process.execPath, childArgs(job, extraArgs), { cwd: pkgDir, encoding: 'utf8', maxBuffer: 64 * 2 ** 20, env: childEnv() });
+  return parseResult<T>(job, r.status, r.stdout, r.stderr);
+}
+
+/** One measurement in a fresh process, running beside others. */
+function childAsync<T>(job: Job): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, childArgs(job, []), { cwd: pkgDir, env: childEnv() });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (code) => {
+      try {
+        resolve(parseResult<T>(job, code, stdout, stderr));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
+interface Machine {
+  n: number;
+  /** GFLOP/s of one n×n float32 GEMM stream on one thread, on `threads` threads, and per process with one single-thread process per core at once. */
+  oneThread: number;
+  threads: number | null;
+  perProcess: number[] | null;
+}
+
+/**
+ * What this machine's cores do at best through tfjs-wasm (XNNPACK's float32 GEMM, the kernel every conv and linear
+ * ends in): the ceiling for forward times (GFLOP/s) and for pool scaling (one process per core at once vs one alone).
+ */
+async function machineCeiling(): Promise<Machine> {
+  const n = 1024;
+  const secs = 4;
+  const oneThread = child<{ gflops: number }>({ kind: 'gemm', threads: 1, n, secs }).gflops;
+  const multi = threads > 1 ? child<{ gflops: number }>({ kind: 'gemm', threads, n, secs }).gflops : null;
+  let perProcess: number[] | null = null;
+  if (cores > 1) {
+    const startAt = Date.now() + 8000; // all started and warm by then
+    perProcess = (await Promise.all(Array.from({ length: cores }, () => childAsync<{ gflops: number }>({ kind: 'gemm', threads: 1, n, secs, startAt })))).map((r) => r.gflops);
+  }
+  return { n, oneThread, threads: multi, perProcess };
 }
 
 type PoolRate = { workers: number; imagesPerSec: number; images: number; startMs: number; samples: number[] };
@@ -105,11 +158,67 @@ async function poolRates(m: ModelSpec, file: string, workers: number): Promise<{
 
 const fmt = (v: number | undefined, d = 1) => (v === undefined || Number.isNaN(v) ? '—' : v.toFixed(d));
 
+function machineLine(m: Machine): string {
+  const parts = [`XNNPACK float32 GEMM (${m.n}×${m.n}) ${fmt(m.oneThread)} GFLOP/s on 1 thread`];
+  if (m.threads !== null) parts.push(`${fmt(m.threads)} on ${threads} threads (×${fmt(m.threads / m.oneThread, 2)})`);
+  if (m.perProcess) {
+    const sum = m.perProcess.reduce((a, b) => a + b, 0);
+    parts.push(`${m.perProcess.length} single-thread processes at once ${m.perProcess.map((g) => fmt(g)).join(' + ')} (×${fmt(sum / m.oneThread, 2)} of one alone)`);
+  }
+  return parts.join(', ');
+}
+
+interface Target {
+  what: string;
+  measured: string;
+  met: boolean;
+  context?: string;
+}
+
+/** The issue's targets (#10), checked against this run. */
+function checkTargets(results: Record<string, any>[], machine: Machine): Target[] {
+  const out: Target[] = [];
+  const ratioBound: Record<string, number> = { resnet50: 1.05, efficientnet_b0: 1.1, vit_small_patch16_224: 1.1 };
+  for (const r of results) {
+    const bound = ratioBound[r.model as string];
+    if (bound !== undefined) {
+      for (const f of [r.forward.single, r.forward.multi].filter(Boolean)) {
+        if (f.ratio !== undefined) out.push({ what: `${r.model} ours/raw ≤ ${bound}, ${f.threads} thread${f.threads > 1 ? 's' : ''}`, measured: fmt(f.ratio, 3), met: f.ratio <= bound });
+      }
+    }
+    if (r.model === 'resnet50') {
+      const m = r.forward.multi;
+      if (m) {
+        const needed = (2 * m.gmacs) / 0.16;
+        out.push({
+          what: `resnet50 with ${m.threads} threads ≤ 160 ms`, measured: `${fmt(m.oursMs)} ms`, met: m.oursMs <= 160,
+          context: `160 ms needs ${fmt(needed)} GFLOP/s; this machine's GEMM on ${threads} threads: ${fmt(machine.threads ?? undefined)}, raw reference ${fmt(m.rawMs)} ms`,
+        });
+      }
+      out.push({ what: 'resnet50 load ≤ 2× file + tensors', measured: `×${fmt(r.load.ratio, 2)}`, met: r.load.ratio <= 2 });
+      out.push({ what: 'resnet50 RSS growth ≤ 2.5× weights', measured: `×${fmt(r.load.rssRatio, 2)}`, met: r.load.rssRatio <= 2.5 });
+    }
+    const p = r.pool;
+    if (p.many) {
+      const scale = p.many.imagesPerSec / p.one.imagesPerSec;
+      const ceiling = machine.perProcess ? machine.perProcess.reduce((a: number, b: number) => a + b, 0) / machine.oneThread : undefined;
+      out.push({ what: `${r.model} pool ${p.many.workers} workers ≥ 1.8× one`, measured: `×${fmt(scale, 2)}`, met: scale >= 1.8, context: ceiling ? `GEMM alone on every core: ×${fmt(ceiling, 2)}` : undefined });
+    }
+  }
+  return out;
+}
+
 /** The run as Markdown tables (for docs/performance.md). */
-function markdown(report: { startedAt: string; cores: number; threads: number; node: string; loadavgStart: number[]; loadavgEnd: number[]; results: Record<string, any>[] }): string {
+function markdown(report: { startedAt: string; cores: number; threads: number; node: string; loadavgStart: number[]; loadavgEnd: number[]; machine: Machine; targets: Target[]; results: Record<string, any>[] }): string {
   const lines = [
     `Run ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${report.cores} cores, node ${report.node}, load average ` +
       `${report.loadavgStart.map((l) => l.toFixed(2)).join(' / ')} at the start, ${report.loadavgEnd.map((l) => l.toFixed(2)).join(' / ')} at the end.`,
+    '',
+    `Machine ceiling: ${machineLine(report.machine)}.`,
+    '',
+    '| target | measured | met |',
+    '|---|---|---|',
+    ...report.targets.map((t) => `| ${t.what} | ${t.measured}${t.context ? ` (${t.context})` : ''} | ${t.met ? 'yes' : '**no**'} |`),
     '',
     '| model | ours 1 thread (ms) | raw 1 thread (ms) | ours/raw | ours ' + `${report.threads} threads (ms) | raw ${report.threads} threads (ms) | ours/raw | pool 1 worker (img/s) | pool ${report.cores} workers (img/s) | scaling |`,
     '|---|---|---|---|---|---|---|---|---|---|',
@@ -121,6 +230,8 @@ function markdown(report: { startedAt: string; cores: number; threads: number; n
     const pn = r.pool.many;
     lines.push(`| ${r.model} | ${fmt(s.oursMs)} | ${fmt(s.rawMs)} | ${fmt(s.ratio, 3)} | ${fmt(m?.oursMs)} | ${fmt(m?.rawMs)} | ${fmt(m?.ratio, 3)} | ${fmt(p1.imagesPerSec, 2)} | ${fmt(pn?.imagesPerSec, 2)} | ${pn ? `×${fmt(pn.imagesPerSec / p1.imagesPerSec, 2)}` : '—'} |`);
   }
+  lines.push('', `| model | GMACs per image | ours 1 thread (GFLOP/s) | ours ${report.threads} threads (GFLOP/s) |`, '|---|---|---|---|');
+  for (const r of report.results) lines.push(`| ${r.model} | ${fmt(r.forward.single.gmacs, 2)} | ${fmt(r.forward.single.oursGflops)} | ${fmt(r.forward.multi?.oursGflops)} |`);
   lines.push('', '| model | weights (MB) | load, ours (ms) | file + tensors (ms) | ratio | RSS growth at ready (MB) | ×weights | first forward (ms) | RSS after first forward (MB) |', '|---|---|---|---|---|---|---|---|---|');
   for (const r of report.results) {
     const o = r.load.ours;
@@ -134,6 +245,8 @@ async function main() {
   const startedAt = new Date().toISOString();
   const load0 = loadavg();
   console.log(`@zoo bench — ${cores} cores, threads ${threads}, load average ${load0.map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`);
+  const machine = await machineCeiling();
+  console.log(`machine ceiling: ${machineLine(machine)}`);
   const results: Record<string, unknown>[] = [];
   for (const m of models) {
     try {
@@ -164,19 +277,22 @@ async function main() {
     console.log(`load: ours ${fmt(ours.loadMs)} ms vs file + tensors ${fmt(base.loadMs)} ms (×${fmt(ours.loadMs / base.loadMs, 2)}); ` +
       `RSS +${fmt(ours.rssGrowthMB)} MB (peak +${fmt(ours.peakRssGrowthMB)} MB, ×${fmt(ours.peakRssGrowthMB / weightsMB, 2)} of ${fmt(weightsMB)} MB weights); first forward ${fmt(ours.firstForwardMs)} ms, RSS then ${fmt(ours.rssAfterFirstForwardMB, 0)} MB` +
       (rawLoad ? ` (raw reference: load ${fmt(rawLoad.loadMs)} ms, first forward ${fmt(rawLoad.firstForwardMs)} ms, RSS then ${fmt(rawLoad.rssAfterFirstForwardMB, 0)} MB)` : ''));
-    type Fwd = { threads: number; threaded: boolean; fallbackReason?: string; oursMs: number; oursMinMs: number; rawMs?: number; rawMinMs?: number; ratio?: number; maxAbsDiff?: number; peakRssMB: number };
+    type Fwd = { threads: number; threaded: boolean; fallbackReason?: string; oursMs: number; oursMinMs: number; rawMs?: number; rawMinMs?: number; ratio?: number; maxAbsDiff?: number; peakRssMB: number; gmacs: number; oursGflops: number };
     const single = child<Fwd>({ kind: 'forward', model: m.name, pkg: m.pkg, file, threads: 1, iters, raw: m.raw, size: m.size });
-    console.log(`forward b1, 1 thread: ours ${fmt(single.oursMs)} ms, raw ${fmt(single.rawMs)} ms, ours/raw ${fmt(single.ratio, 3)} (max |diff| ${single.maxAbsDiff?.toExponential(1) ?? '—'})`);
+    console.log(`forward b1, 1 thread: ours ${fmt(single.oursMs)} ms, raw ${fmt(single.rawMs)} ms, ours/raw ${fmt(single.ratio, 3)} (max |diff| ${single.maxAbsDiff?.toExponential(1) ?? '—'}); ${fmt(single.gmacs, 2)} GMACs, ${fmt(single.oursGflops)} GFLOP/s`);
     let multi: Fwd | null = null;
     if (threads > 1) {
       multi = child<Fwd>({ kind: 'forward', model: m.name, pkg: m.pkg, file, threads, iters, raw: m.raw, size: m.size });
-      console.log(`forward b1, ${multi.threads} threads${multi.threaded ? '' : ` (fell back: ${multi.fallbackReason})`}: ours ${fmt(multi.oursMs)} ms, raw ${fmt(multi.rawMs)} ms, ours/raw ${fmt(multi.ratio, 3)}; peak RSS ${fmt(multi.peakRssMB, 0)} MB`);
+      console.log(`forward b1, ${multi.threads} threads${multi.threaded ? '' : ` (fell back: ${multi.fallbackReason})`}: ours ${fmt(multi.oursMs)} ms, raw ${fmt(multi.rawMs)} ms, ours/raw ${fmt(multi.ratio, 3)}; ${fmt(multi.oursGflops)} GFLOP/s; peak RSS ${fmt(multi.peakRssMB, 0)} MB`);
     }
     const { one: pool1, many: poolN } = await poolRates(m, file, cores);
     console.log(`pool: 1 worker ${fmt(pool1.imagesPerSec, 2)} img/s` + (poolN ? `, ${poolN.workers} workers ${fmt(poolN.imagesPerSec, 2)} img/s (×${fmt(poolN.imagesPerSec / pool1.imagesPerSec, 2)})` : ''));
     results.push({ model: m.name, weightsMB, load: { ours, baseline: base, raw: rawLoad, ratio: ours.loadMs / base.loadMs, rssRatio: ours.peakRssGrowthMB / weightsMB }, forward: { single, multi }, pool: { one: pool1, many: poolN } });
   }
-  const report = { startedAt, finishedAt: new Date().toISOString(), node: process.version, cores, threads, iters, loadReps, poolReps, loadavgStart: load0, loadavgEnd: loadavg(), results };
+  const targets = checkTargets(results, machine);
+  console.log('\ntargets (#10):');
+  for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'NOT MET'} ${t.what}: ${t.measured}${t.context ? ` (${t.context})` : ''}`);
+  const report = { startedAt, finishedAt: new Date().toISOString(), node: process.version, cores, threads, iters, loadReps, poolReps, loadavgStart: load0, loadavgEnd: loadavg(), machine, targets, results };
   mkdirSync(join(pkgDir, 'bench-results'), { recursive: true });
   writeFileSync(join(pkgDir, 'bench-results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   const groups: ChartGroup[] = results.map((r) => {

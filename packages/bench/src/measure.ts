@@ -6,13 +6,15 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel, readSafetensors, type VisionModel, writeSafetensors } from '@zoo/core';
 import { setNodeBackend } from '@zoo/core/node';
+import { countMacs } from './macs.js';
 import { buildRaw } from './raw.js';
 import type { RawModel } from './raw-resnet.js';
 
 export type Job =
   | { kind: 'weights'; model: string; pkg: string; file: string }
   | { kind: 'load'; model: string; pkg: string; file: string; mode: 'ours' | 'baseline' | 'raw'; size: number }
-  | { kind: 'forward'; model: string; pkg: string; file: string; threads: number; iters: number; raw: boolean; size: number };
+  | { kind: 'forward'; model: string; pkg: string; file: string; threads: number; iters: number; raw: boolean; size: number }
+  | { kind: 'gemm'; threads: number; n: number; secs: number; startAt?: number };
 
 const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
 const peakRss = () => process.resourceUsage().maxRSS * 1024;
@@ -82,6 +84,30 @@ async function load(job: Extract<Job, { kind: 'load' }>) {
   return result;
 }
 
+/** float32 GEMM throughput (GFLOP/s) of tfjs-wasm's XNNPACK: `n`×`n` products for `secs` seconds (from `startAt`, a wall-clock ms, when several processes run at once). */
+async function gemm(job: Extract<Job, { kind: 'gemm' }>) {
+  const info = await setNodeBackend({ numThreads: job.threads, onNotice: null });
+  const a = tf.randomUniform([job.n, job.n], -1, 1, 'float32', 1);
+  const b = tf.randomUniform([job.n, job.n], -1, 1, 'float32', 2);
+  // (A typed array returned from tf.tidy would be walked element by element looking for tensors: dispose by hand.)
+  const product = () => {
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    c.dispose();
+  };
+  for (let i = 0; i < 3; i++) product();
+  while (job.startAt && Date.now() < job.startAt) await new Promise((r) => setTimeout(r, 2));
+  let products = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < job.secs * 1000) {
+    product();
+    products++;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  tf.dispose([a, b]);
+  return { threads: info.threads, n: job.n, gflops: (2 * job.n ** 3 * products) / seconds / 1e9 };
+}
+
 async function forward(job: Extract<Job, { kind: 'forward' }>) {
   const info = await setNodeBackend({ numThreads: job.threads });
   const model = await createModel(job.model, { checkpointPath: job.file });
@@ -107,6 +133,7 @@ async function forward(job: Extract<Job, { kind: 'forward' }>) {
     a.dispose();
     b.dispose();
   }
+  const macs = countMacs(() => model.forward(x));
   for (let i = 0; i < 3; i++) {
     await time(() => model.forward(x));
     if (raw) await time(() => raw.forward(x));
@@ -121,7 +148,7 @@ async function forward(job: Extract<Job, { kind: 'forward' }>) {
   const result = {
     threads: info.threads, threaded: info.threaded, fallbackReason: info.fallbackReason,
     oursMs: median(ours), oursMinMs: Math.min(...ours), rawMs: raw ? median(ref) : undefined, rawMinMs: raw ? Math.min(...ref) : undefined,
-    ratio: raw ? median(ours) / median(ref) : undefined, maxAbsDiff, peakRssMB: mb(peakRss()), samples: { ours, raw: ref },
+    ratio: raw ? median(ours) / median(ref) : undefined, maxAbsDiff, gmacs: macs / 1e9, oursGflops: (2 * macs) / median(ours) / 1e6, peakRssMB: mb(peakRss()), samples: { ours, raw: ref },
   };
   x.dispose();
   model.dispose();
@@ -131,6 +158,10 @@ async function forward(job: Extract<Job, { kind: 'forward' }>) {
 
 async function main() {
   const job = JSON.parse(process.argv[2]!) as Job;
+  if (job.kind === 'gemm') {
+    process.stdout.write(`RESULT ${JSON.stringify(await gemm(job))}\n`);
+    return;
+  }
   await import(job.pkg);
   const out = job.kind === 'weights' ? await weights(job) : job.kind === 'load' ? await load(job) : await forward(job);
   process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
