@@ -97,12 +97,13 @@ export class Conv2d extends Module {
   }
 
   override forward(x: tf.Tensor): tf.Tensor {
-    return this.run(x, this.weight.value, this.bias?.value ?? null, 'identity');
+    return this.forwardAct(x, 'identity');
   }
 
   /** conv → (bias) → activation, with the activation fused into the conv where tfjs can. */
   forwardAct(x: tf.Tensor, act: ActName): tf.Tensor {
-    return this.run(x, this.weight.value, this.bias?.value ?? null, act);
+    const deps = this.bias ? [this.weight, this.bias] : [this.weight];
+    return this.run(x, this.weight.value, this.bias?.value ?? null, act, 'plain', deps);
   }
 
   /**
@@ -122,10 +123,11 @@ export class Conv2d extends Module {
       const b = this.bias ? tf.add(tf.mul(this.bias.value, scale), shift) : shift;
       return [w, b];
     });
-    return this.run(x, w!, b!, act);
+    return this.run(x, w!, b!, act, `fold:${bn.eps}`, deps);
   }
 
-  private run(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null, act: ActName): tf.Tensor {
+  /** `w` and `b` are the parameters themselves or derived from `deps` under `key` (a grouped conv keeps their per-group parts under the same key). */
+  private run(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null, act: ActName, key: string, deps: Param[]): tf.Tensor {
     const x4 = x as tf.Tensor4D;
     const fused = fusedAct(act);
     const activation = fused ?? 'linear';
@@ -143,8 +145,10 @@ export class Conv2d extends Module {
     } else {
       const g = this.groups;
       const xs = splitTensor(x4, g, 3);
-      const ws = splitTensor(w as tf.Tensor4D, g, 3);
-      const bs = b ? splitTensor(b, g, 0) : null;
+      // The weights' per-group parts are split once (per load) and kept, not on every call.
+      const parts = this.derived(`groups:${key}`, deps, () => [...splitTensor(w, g, 3), ...(b ? splitTensor(b, g, 0) : [])]);
+      const ws = parts.slice(0, g);
+      const bs = b ? parts.slice(g) : null;
       const ys = xs.map((xi, i) =>
         tf.fused.conv2d({
           x: xi as tf.Tensor4D, filter: ws[i] as tf.Tensor4D, strides: this.stride, pad: this.pad as never,
