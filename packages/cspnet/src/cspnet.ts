@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
 import {
   type AaLayerName, type ActName, applyAct, AvgPool2d, ClassifierHead, ConvNormAct, createAa, Identity, MaxPool2d,
-  Module, type PaddingArg, resolveAct, SEModule, type SEOptions, Sequential, splitTensor, VisionModel,
+  Module, type PaddingArg, resolveAct, SEModule, type SEOptions, Sequential, spatialMax, spatialMean, splitTensor, VisionModel,
 } from '@zoo/core';
 
 /** timm's CspStemCfg. */
@@ -68,8 +68,8 @@ interface BlockArgs {
 class CspSEModule extends SEModule {
   override forward(x: tf.Tensor): tf.Tensor {
     if (this.act !== 'leaky_relu' || !(this.bn instanceof Identity)) return super.forward(x);
-    let s = tfc.mean(x, [1, 2], true);
-    if (this.addMaxpool) s = tfc.add(tfc.mul(s, 0.5), tfc.mul(tfc.max(x, [1, 2], true), 0.5));
+    let s = spatialMean(x, true);
+    if (this.addMaxpool) s = tfc.add(tfc.mul(s, 0.5), tfc.mul(spatialMax(x, true), 0.5));
     s = applyAct(this.act, this.fc1.forward(s));
     s = this.fc2.forwardAct(s, this.gate);
     return tfc.mul(x, s);

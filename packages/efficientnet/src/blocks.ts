@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type ActName, CondConv2d, Conv2d, DropPath, Identity, Linear, Module, MultiQueryAttention2d, type Param, resolveAct,
+  spatialMean,
 } from '@zoo/core';
 import {
   type AaLayer, type AnyConv, convNorm, createAa, createConv, createNorm, createNormAct, type NormLayer, numGroups, pyRound,
@@ -47,7 +48,7 @@ export class SqueezeExcite extends Module {
     this.convExpand = this.addModule('conv_expand', new Conv2d(rd, inChs, 1, { bias: true }));
   }
   override forward(x: tf.Tensor): tf.Tensor {
-    let s = tf.mean(x, [1, 2], true);
+    let s = spatialMean(x, true);
     s = this.convReduce.forwardAct(s, this.act);
     s = this.convExpand.forwardAct(s, this.gate);
     return tf.mul(x, s);
@@ -408,7 +409,7 @@ export class CondConvResidual extends EfficientBlock {
     return { module: '', numChs: this.convPwl.outChannels };
   }
   override forward(x: tf.Tensor): tf.Tensor {
-    const routing = tf.sigmoid(this.routingFn.forward(tf.mean(x, [1, 2])));
+    const routing = tf.sigmoid(this.routingFn.forward(spatialMean(x)));
     let y = this.bn1.forward(this.convPw.forwardRouted(x, routing));
     y = this.bn2.forward(this.convDw.forwardRouted(y, routing));
     y = this.se.forward(y);

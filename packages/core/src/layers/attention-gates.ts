@@ -4,6 +4,7 @@ import { type ActName, applyAct, resolveAct } from './activations.js';
 import { Conv2d } from './conv.js';
 import { makeDivisible } from './helpers.js';
 import { BatchNorm2d } from './norm.js';
+import { spatialMax, spatialMean } from './pool.js';
 
 export interface SEOptions {
   rdRatio?: number;
@@ -36,8 +37,8 @@ export class SEModule extends Module {
     this.gate = resolveAct(options.gate ?? 'sigmoid');
   }
   override forward(x: tf.Tensor): tf.Tensor {
-    let s = tf.mean(x, [1, 2], true);
-    if (this.addMaxpool) s = tf.add(tf.mul(s, 0.5), tf.mul(tf.max(x, [1, 2], true), 0.5));
+    let s = spatialMean(x, true);
+    if (this.addMaxpool) s = tf.add(tf.mul(s, 0.5), tf.mul(spatialMax(x, true), 0.5));
     s = this.bn instanceof BatchNorm2d ? this.fc1.forwardBn(s, this.bn, this.act) : this.fc1.forwardAct(s, this.act);
     s = this.fc2.forwardAct(s, this.gate);
     return tf.mul(x, s);
@@ -56,8 +57,8 @@ export class EffectiveSEModule extends Module {
   }
   readonly addMaxpool: boolean;
   override forward(x: tf.Tensor): tf.Tensor {
-    let s = tf.mean(x, [1, 2], true);
-    if (this.addMaxpool) s = tf.add(tf.mul(s, 0.5), tf.mul(tf.max(x, [1, 2], true), 0.5));
+    let s = spatialMean(x, true);
+    if (this.addMaxpool) s = tf.add(tf.mul(s, 0.5), tf.mul(spatialMax(x, true), 0.5));
     return tf.mul(x, this.fc.forwardAct(s, this.gate));
   }
 }
@@ -81,7 +82,7 @@ export class EcaModule extends Module {
   }
   override forward(x: tf.Tensor): tf.Tensor {
     const [b, , , c] = x.shape as number[];
-    const y = tf.reshape(tf.mean(x, [1, 2]), [b!, c!, 1]) as tf.Tensor3D;
+    const y = tf.reshape(spatialMean(x), [b!, c!, 1]) as tf.Tensor3D;
     const w = tf.reshape(this.weight.value, [this.kernelSize, 1, 1]) as tf.Tensor3D;
     const pad = (this.kernelSize - 1) / 2;
     const conv = tf.conv1d(tf.pad(y, [[0, 0], [pad, pad], [0, 0]]), w, 1, 'valid');

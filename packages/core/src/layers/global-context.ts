@@ -5,6 +5,7 @@ import { Conv2d } from './conv.js';
 import { makeDivisible } from './helpers.js';
 import { batchMatMul } from './matmul.js';
 import { LayerNorm2d } from './norm.js';
+import { spatialMean } from './pool.js';
 
 /** timm's ConvMlp as GlobalContext uses it: 1×1 conv → LayerNorm2d (eps 1e-6) → act → 1×1 conv. Keys fc1, norm, fc2. */
 class ContextMlp extends Module {
@@ -58,7 +59,7 @@ export class GlobalContext extends Module {
     if (this.convAttn) {
       const attn = tf.softmax(tf.reshape(this.convAttn.forward(x), [b, 1, h * w]), -1); // [B, 1, HW]
       context = tf.reshape(batchMatMul(attn as tf.Tensor3D, tf.reshape(x, [b, h * w, c]) as tf.Tensor3D), [b, 1, 1, c]);
-    } else context = tf.mean(x, [1, 2], true);
+    } else context = spatialMean(x, true);
     if (this.mlpScale) x = tf.mul(x, applyAct(this.gate, this.mlpScale.forward(context)));
     if (this.mlpAdd) x = tf.add(x, this.mlpAdd.forward(context));
     return x;

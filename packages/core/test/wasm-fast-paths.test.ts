@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../src/backend.js';
+import { spatialMax, spatialMean } from '../src/layers/pool.js';
 import { sliceTensor, splitTensor, unstackTensor } from '../src/layers/slice.js';
 
 beforeAll(async () => {
@@ -100,5 +101,27 @@ describe('sliceTensor / splitTensor / unstackTensor on wasm', () => {
     expect(theirs).toBeGreaterThan(4 * inputBytes);
     expect(ours).toBeLessThan(inputBytes / 8);
     x.dispose();
+  });
+});
+
+describe('spatialMean / spatialMax on wasm', () => {
+  it('equal tf.mean / tf.max over H and W (keepDims or not), from 1×1 maps to 112×112, leaving no tensor behind', () => {
+    for (const [n, h, w, c] of [[1, 112, 112, 96], [2, 7, 7, 1152], [1, 1, 1, 8], [3, 5, 9, 4], [1, 1, 6, 3]] as const) {
+      const x = tf.randomUniform([n, h, w, c], -3, 3, 'float32', h + c);
+      for (const keepDims of [true, false]) {
+        const before = tf.memory().numTensors;
+        const [mean, max] = tf.tidy(() => [spatialMean(x, keepDims), spatialMax(x, keepDims)]);
+        expect(tf.memory().numTensors).toBe(before + 2);
+        const wantMean = tf.mean(x, [1, 2], keepDims);
+        const wantMax = tf.max(x, [1, 2], keepDims);
+        expect(mean!.shape).toEqual(wantMean.shape);
+        expect(max!.shape).toEqual(wantMax.shape);
+        // Summation order differs (XNNPACK's pooling vs a plain loop): float32 rounding only.
+        expect(tf.max(tf.abs(tf.sub(mean!, wantMean))).dataSync()[0]).toBeLessThan(1e-6);
+        same(max!, wantMax);
+        tf.dispose([mean!, max!, wantMean, wantMax]);
+      }
+      x.dispose();
+    }
   });
 });
