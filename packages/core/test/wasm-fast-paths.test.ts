@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../src/backend.js';
+import { BatchNorm2d, Conv2d, type PaddingArg } from '../src/index.js';
 import { spatialMax, spatialMean } from '../src/layers/pool.js';
 import { sliceTensor, splitTensor, unstackTensor } from '../src/layers/slice.js';
 
@@ -124,4 +125,61 @@ describe('spatialMean / spatialMax on wasm', () => {
       x.dispose();
     }
   });
+});
+
+describe('depthwise convs tfjs-wasm has no fast kernel for (run as 3×3 pieces)', () => {
+  const cases: [string, number, number | [number, number], number, PaddingArg, number][] = [
+    // name, channels, kernel, stride, padding, channel multiplier
+    ['ConvNeXt 7×7', 16, 7, 1, '', 1],
+    ['7×7 stride 2, TF SAME on an odd map', 8, 7, 2, 'same', 1],
+    ['9×9 (MixNet), multiplier 2', 6, 9, 1, '', 2],
+    ['4×4 stride 2, explicit padding 1', 8, 4, 2, 1, 1],
+    ['3×5 valid', 5, [3, 5], 1, 'valid', 1],
+  ];
+  for (const [name, c, k, stride, padding, mult] of cases) {
+    it(`${name}: what tf.depthwiseConv2d gives, with bias and activation, BN folded too`, () => {
+      const conv = new Conv2d(c, c * mult, k, { groups: c, stride, padding, bias: true });
+      const bn = new BatchNorm2d(c * mult);
+      const sd = conv.stateDict();
+      conv.loadStateDict({ weight: { ...sd.weight!, data: Float32Array.from(sd.weight!.data as Float32Array, (_, i) => Math.sin(i)) }, bias: { ...sd.bias!, data: Float32Array.from({ length: c * mult }, (_, i) => i / 10) } });
+      const x = tf.randomUniform([2, 13, 11, c], -1, 1, 'float32', c) as tf.Tensor4D;
+      const [kh, kw] = typeof k === 'number' ? [k, k] : k;
+      const filter = conv.weight.value as tf.Tensor4D;
+      const pad = (conv as unknown as { pad: never }).pad; // as the conv resolved it (explicit for non-square kernels)
+      const want = tf.tidy(() => tf.relu(tf.add(tf.depthwiseConv2d(x, filter, stride, pad), conv.bias!.value)));
+      const before = tf.memory().numTensors;
+      const got = tf.tidy(() => conv.forwardAct(x, 'relu'));
+      expect(got.shape).toEqual(want.shape);
+      expect(got.shape[1]).toBeGreaterThan(0);
+      expect(tf.max(tf.abs(tf.sub(got, want))).dataSync()[0]).toBeLessThan(1e-5 * kh * kw);
+      const folded = tf.tidy(() => conv.forwardBn(x, bn, 'identity'));
+      const wantBn = tf.tidy(() => bn.forward(tf.add(tf.depthwiseConv2d(x, filter, stride, pad), conv.bias!.value)));
+      expect(tf.max(tf.abs(tf.sub(folded, wantBn))).dataSync()[0]).toBeLessThan(1e-5 * kh * kw);
+      // The pieces are kept once per load; a forward leaves only its output behind.
+      const kept = tf.memory().numTensors;
+      tf.dispose(tf.tidy(() => conv.forwardAct(x, 'relu')));
+      expect(tf.memory().numTensors).toBe(kept);
+      expect(kept).toBeGreaterThan(before);
+      tf.dispose([x, want, got, folded, wantBn]);
+      conv.dispose();
+      bn.dispose();
+    });
+  }
+});
+
+describe('Conv2d with a non-square kernel and numeric padding', () => {
+  // tfjs 4.x sizes the output width of a numerically padded conv from the kernel height: the conv must pass explicit pads.
+  for (const [padding, want] of [['valid', [11, 7]], [1, [13, 9]], ['', [13, 11]]] as const) {
+    it(`padding ${JSON.stringify(padding)} on a 13×11 map with a 3×5 kernel gives ${want.join('×')}, as PyTorch does`, () => {
+      const conv = new Conv2d(3, 4, [3, 5], { padding });
+      const x = tf.randomUniform([1, 13, 11, 3], -1, 1, 'float32', 4) as tf.Tensor4D;
+      const y = conv.forward(x);
+      expect(y.shape).toEqual([1, want[0], want[1], 4]);
+      const [ph, pw] = padding === 'valid' ? [0, 0] : padding === '' ? [1, 2] : [1, 1];
+      const ref = tf.conv2d(x, conv.weight.value as tf.Tensor4D, 1, [[0, 0], [ph, ph], [pw, pw], [0, 0]]);
+      expect(tf.max(tf.abs(tf.sub(y, ref))).dataSync()[0]).toBeLessThan(1e-5);
+      tf.dispose([x, y, ref]);
+      conv.dispose();
+    });
+  }
 });
