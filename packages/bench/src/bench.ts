@@ -5,7 +5,7 @@
  * on one thread, on all, and one process per core at once), and last, the issue's targets checked against the run.
  * Every measurement but the pool runs in a fresh process. Writes bench-results/latest.{json,md} and docs/bench.svg.
  *
- * Flags: --models resnet50,efficientnet_b0  --iters 10  --images 16  --threads N  --load-reps 3  --pool-reps 3
+ * Flags: --models resnet50,efficientnet_b0  --iters 10  --images 16  --threads N  --load-reps 3  --pool-reps 5
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -47,7 +47,7 @@ function flag(name: string): string | undefined {
 const iters = Number(flag('iters') ?? 10);
 const nImages = Number(flag('images') ?? 16);
 const loadReps = Number(flag('load-reps') ?? 3);
-const poolReps = Number(flag('pool-reps') ?? 3);
+const poolReps = Number(flag('pool-reps') ?? 5);
 const threads = resolveNumThreads(flag('threads') ? Number(flag('threads')) : undefined);
 const cores = typeof availableParallelism === 'function' ? availableParallelism() : cpus().length;
 const wanted = flag('models')?.split(',');
@@ -209,12 +209,12 @@ function checkTargets(results: Record<string, any>[], machine: Machine): Target[
 }
 
 /** The run as Markdown tables (for docs/performance.md). */
-function markdown(report: { startedAt: string; cores: number; threads: number; node: string; loadavgStart: number[]; loadavgEnd: number[]; machine: Machine; targets: Target[]; results: Record<string, any>[] }): string {
+function markdown(report: { startedAt: string; cores: number; threads: number; node: string; loadavgStart: number[]; loadavgEnd: number[]; machine: Machine; machineEnd: Machine; targets: Target[]; results: Record<string, any>[] }): string {
   const lines = [
     `Run ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${report.cores} cores, node ${report.node}, load average ` +
       `${report.loadavgStart.map((l) => l.toFixed(2)).join(' / ')} at the start, ${report.loadavgEnd.map((l) => l.toFixed(2)).join(' / ')} at the end.`,
     '',
-    `Machine ceiling: ${machineLine(report.machine)}.`,
+    `Machine ceiling at the start: ${machineLine(report.machine)}; at the end: ${machineLine(report.machineEnd)}.`,
     '',
     '| target | measured | met |',
     '|---|---|---|',
@@ -289,10 +289,13 @@ async function main() {
     console.log(`pool: 1 worker ${fmt(pool1.imagesPerSec, 2)} img/s` + (poolN ? `, ${poolN.workers} workers ${fmt(poolN.imagesPerSec, 2)} img/s (×${fmt(poolN.imagesPerSec / pool1.imagesPerSec, 2)})` : ''));
     results.push({ model: m.name, weightsMB, load: { ours, baseline: base, raw: rawLoad, ratio: ours.loadMs / base.loadMs, rssRatio: ours.peakRssGrowthMB / weightsMB }, forward: { single, multi }, pool: { one: pool1, many: poolN } });
   }
+  // Again at the end: a ceiling that moved between the two says the machine's load changed during the run.
+  const machineEnd = await machineCeiling();
+  console.log(`\nmachine ceiling at the end: ${machineLine(machineEnd)}`);
   const targets = checkTargets(results, machine);
   console.log('\ntargets (#10):');
   for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'NOT MET'} ${t.what}: ${t.measured}${t.context ? ` (${t.context})` : ''}`);
-  const report = { startedAt, finishedAt: new Date().toISOString(), node: process.version, cores, threads, iters, loadReps, poolReps, loadavgStart: load0, loadavgEnd: loadavg(), machine, targets, results };
+  const report = { startedAt, finishedAt: new Date().toISOString(), node: process.version, cores, threads, iters, loadReps, poolReps, loadavgStart: load0, loadavgEnd: loadavg(), machine, machineEnd, targets, results };
   mkdirSync(join(pkgDir, 'bench-results'), { recursive: true });
   writeFileSync(join(pkgDir, 'bench-results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   const groups: ChartGroup[] = results.map((r) => {
