@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { createPool, resolveNumThreads } from '@zoo/core/node';
 import { barChartSvg, type ChartGroup } from './chart.js';
 import type { Job } from './measure.js';
+import { hasRaw } from './raw.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkgDir = join(here, '..');
@@ -23,20 +24,18 @@ const repoRoot = join(pkgDir, '..', '..');
 interface ModelSpec {
   name: string;
   pkg: string;
-  /** A raw reference exists for this architecture. */
-  raw: boolean;
   size: number;
 }
 
 const ALL: ModelSpec[] = [
-  { name: 'resnet50', pkg: '@zoo/resnet', raw: true, size: 224 },
-  { name: 'efficientnet_b0', pkg: '@zoo/efficientnet', raw: true, size: 224 },
-  { name: 'vit_small_patch16_224', pkg: '@zoo/vit', raw: true, size: 224 },
+  { name: 'resnet50', pkg: '@zoo/resnet', size: 224 },
+  { name: 'efficientnet_b0', pkg: '@zoo/efficientnet', size: 224 },
+  { name: 'vit_small_patch16_224', pkg: '@zoo/vit', size: 224 },
   // The other families' flagships: forward, threads, loading and pool, without a raw reference.
-  { name: 'convnext_tiny', pkg: '@zoo/convnext', raw: false, size: 224 },
-  { name: 'densenet121', pkg: '@zoo/densenet', raw: false, size: 224 },
-  { name: 'cspresnet50', pkg: '@zoo/cspnet', raw: false, size: 256 },
-  { name: 'xception41', pkg: '@zoo/xception', raw: false, size: 299 },
+  { name: 'convnext_tiny', pkg: '@zoo/convnext', size: 224 },
+  { name: 'densenet121', pkg: '@zoo/densenet', size: 224 },
+  { name: 'cspresnet50', pkg: '@zoo/cspnet', size: 256 },
+  { name: 'xception41', pkg: '@zoo/xception', size: 299 },
 ];
 
 function flag(name: string): string | undefined {
@@ -257,6 +256,7 @@ async function main() {
     }
     console.log(`\n== ${m.name}`);
     const file = join(tmpdir(), `zoo-bench-${m.name}.safetensors`);
+    const raw = hasRaw(m.name);
     const w = child<{ bytes: number }>({ kind: 'weights', model: m.name, pkg: m.pkg, file });
     const weightsMB = w.bytes / 2 ** 20;
     type Load = {
@@ -266,23 +266,23 @@ async function main() {
     // Each load in a fresh process, `loadReps` times, alternating; the run with the median load time is reported.
     const runs: Record<'baseline' | 'ours' | 'raw', Load[]> = { baseline: [], ours: [], raw: [] };
     for (let rep = 0; rep < loadReps; rep++) {
-      for (const mode of ['baseline', 'ours', ...(m.raw ? ['raw' as const] : [])] as const) {
+      for (const mode of ['baseline', 'ours', ...(raw ? ['raw' as const] : [])] as const) {
         runs[mode].push(child<Load>({ kind: 'load', model: m.name, pkg: m.pkg, file, mode, size: m.size }, ['--expose-gc']));
       }
     }
     const mid = (xs: Load[]) => [...xs].sort((a, b) => a.loadMs - b.loadMs)[xs.length >> 1]!;
     const base = mid(runs.baseline);
     const ours = mid(runs.ours);
-    const rawLoad = m.raw ? mid(runs.raw) : null;
+    const rawLoad = raw ? mid(runs.raw) : null;
     console.log(`load: ours ${fmt(ours.loadMs)} ms vs file + tensors ${fmt(base.loadMs)} ms (×${fmt(ours.loadMs / base.loadMs, 2)}); ` +
       `RSS +${fmt(ours.rssGrowthMB)} MB (peak +${fmt(ours.peakRssGrowthMB)} MB, ×${fmt(ours.peakRssGrowthMB / weightsMB, 2)} of ${fmt(weightsMB)} MB weights); first forward ${fmt(ours.firstForwardMs)} ms, RSS then ${fmt(ours.rssAfterFirstForwardMB, 0)} MB` +
       (rawLoad ? ` (raw reference: load ${fmt(rawLoad.loadMs)} ms, first forward ${fmt(rawLoad.firstForwardMs)} ms, RSS then ${fmt(rawLoad.rssAfterFirstForwardMB, 0)} MB)` : ''));
     type Fwd = { threads: number; threaded: boolean; fallbackReason?: string; oursMs: number; oursMinMs: number; rawMs?: number; rawMinMs?: number; ratio?: number; maxAbsDiff?: number; peakRssMB: number; gmacs: number; oursGflops: number };
-    const single = child<Fwd>({ kind: 'forward', model: m.name, pkg: m.pkg, file, threads: 1, iters, raw: m.raw, size: m.size });
+    const single = child<Fwd>({ kind: 'forward', model: m.name, pkg: m.pkg, file, threads: 1, iters, size: m.size });
     console.log(`forward b1, 1 thread: ours ${fmt(single.oursMs)} ms, raw ${fmt(single.rawMs)} ms, ours/raw ${fmt(single.ratio, 3)} (max |diff| ${single.maxAbsDiff?.toExponential(1) ?? '—'}); ${fmt(single.gmacs, 2)} GMACs, ${fmt(single.oursGflops)} GFLOP/s`);
     let multi: Fwd | null = null;
     if (threads > 1) {
-      multi = child<Fwd>({ kind: 'forward', model: m.name, pkg: m.pkg, file, threads, iters, raw: m.raw, size: m.size });
+      multi = child<Fwd>({ kind: 'forward', model: m.name, pkg: m.pkg, file, threads, iters, size: m.size });
       console.log(`forward b1, ${multi.threads} threads${multi.threaded ? '' : ` (fell back: ${multi.fallbackReason})`}: ours ${fmt(multi.oursMs)} ms, raw ${fmt(multi.rawMs)} ms, ours/raw ${fmt(multi.ratio, 3)}; ${fmt(multi.oursGflops)} GFLOP/s; peak RSS ${fmt(multi.peakRssMB, 0)} MB`);
     }
     const { one: pool1, many: poolN } = await poolRates(m, file, cores);

@@ -7,13 +7,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createModel, readSafetensors, type VisionModel, writeSafetensors } from '@zoo/core';
 import { setNodeBackend } from '@zoo/core/node';
 import { countMacs } from './macs.js';
-import { buildRaw } from './raw.js';
-import type { RawModel } from './raw-resnet.js';
+import { buildRaw, hasRaw } from './raw.js';
+import type { RawModel } from './raw-ops.js';
 
 export type Job =
   | { kind: 'weights'; model: string; pkg: string; file: string }
   | { kind: 'load'; model: string; pkg: string; file: string; mode: 'ours' | 'baseline' | 'raw'; size: number }
-  | { kind: 'forward'; model: string; pkg: string; file: string; threads: number; iters: number; raw: boolean; size: number }
+  | { kind: 'forward'; model: string; pkg: string; file: string; threads: number; iters: number; size: number }
   | { kind: 'gemm'; threads: number; n: number; secs: number; startAt?: number };
 
 const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
@@ -112,7 +112,7 @@ async function forward(job: Extract<Job, { kind: 'forward' }>) {
   const info = await setNodeBackend({ numThreads: job.threads });
   const model = await createModel(job.model, { checkpointPath: job.file });
   let raw: RawModel | null = null;
-  if (job.raw) {
+  if (hasRaw(job.model)) {
     const buf = readFileSync(job.file);
     raw = buildRaw(job.model, readSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)).tensors);
   }
