@@ -63,13 +63,7 @@ function useNoCopy(x: tf.Tensor): boolean {
 /** `tf.slice(x, begin, size)` (a size of -1 runs to the end of that axis), without tfjs-wasm's copy of the input. */
 export function sliceTensor<T extends tf.Tensor>(x: T, begin: number | number[], size?: number | number[]): T {
   if (!useNoCopy(x)) return tf.slice(x, begin, size);
-  const b = typeof begin === 'number' ? [begin] : begin;
-  const s = size === undefined ? [] : typeof size === 'number' ? [size] : size;
-  const begin_ = x.shape.map((_, i) => b[i] ?? 0);
-  const size_ = x.shape.map((d, i) => {
-    const v = s[i] ?? -1;
-    return v === -1 ? d - begin_[i]! : v;
-  });
+  const [begin_, size_] = tf.slice_util.parseSliceParams(x, begin, size);
   for (let i = 0; i < x.rank; i++) {
     if (begin_[i]! < 0 || size_[i]! < 0 || begin_[i]! + size_[i]! > x.shape[i]!) {
       throw new Error(`sliceTensor: begin [${begin_}] + size [${size_}] is outside shape [${x.shape}]`);
