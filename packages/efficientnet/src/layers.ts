@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import {
-  type AaLayerName, type ActName, applyAct, BatchNorm2d, BatchNormAct2d, Conv2d, convNormAct, createAa as coreCreateAa,createConv2dMixed,
-  EvoNorm2dS0, GroupNormAct, Identity, LayerNorm2d, type MixedConv2d, type Module, type PaddingArg, resolveAct, 
+  type AaLayerName, type ActName, applyAct, BatchNorm2d, BatchNormAct2d, Conv2d, convNormAct, createAa as coreCreateAa,
+  createConv2dMixed, EvoNorm2dS0, GroupNormAct, Identity, LayerNorm2d, type MixedConv2d, type Module, type PaddingArg,
+  resolveAct,
 } from '@zoo/core';
 
 /** A norm layer as timm's builders take it (`norm_layer` partials): BatchNorm (eps), GroupNorm (group size) or LayerNorm. */

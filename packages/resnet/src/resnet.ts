@@ -1,9 +1,9 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
-import {Activation, 
-  type ActName, AvgPool2d, BatchNorm2d, BlurPool2d, Conv2d, convNormAct, createAa, createAttn,
-  DropPath, type ForwardIntermediatesOptions, featureTakeIndices, GroupNorm, getPadding,Identity, type IntermediatesResult,
-  MaxPool2d, Module, type OutIndices, resolveAct, runFused, Sequential, VisionModel, 
+import {
+  Activation, type ActName, AvgPool2d, BatchNorm2d, BlurPool2d, Conv2d, convNormAct, createAa, createAttn, DropPath,
+  type ForwardIntermediatesOptions, featureTakeIndices, GroupNorm, getPadding, Identity, type IntermediatesResult,
+  MaxPool2d, Module, type OutIndices, resolveAct, runFused, Sequential, VisionModel,
 } from '@zoo/core';
 
 export type BlockType = 'basic' | 'bottleneck';

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  type ActName, Attention, AttentionPoolLatent, applyAct, batchMatMul, DiffAttention, softmaxAttention, type ForwardIntermediatesOptions, featureTakeIndices, GluMlp, type IntermediatesResult,
-  LayerNorm, LayerScale, Linear, Mlp, Module, type NormFactory, type OutIndices, type Pair, type Param, PatchEmbed, RmsNorm,
-  resampleAbsPosEmbed, resampleAbsPosEmbedTensor, resamplePatchEmbed, resolveAct, type StateDict, SwiGLU, sliceTensor, splitTensor, VisionModel,
+  type ActName, Attention, AttentionPoolLatent, applyAct, batchMatMul, DiffAttention, type ForwardIntermediatesOptions,
+  featureTakeIndices, GluMlp, type IntermediatesResult, LayerNorm, LayerScale, Linear, Mlp, Module, type NormFactory,
+  type OutIndices, type Pair, type Param, PatchEmbed, RmsNorm, resampleAbsPosEmbed, resampleAbsPosEmbedTensor,
+  resamplePatchEmbed, resolveAct, type StateDict, SwiGLU, sliceTensor, softmaxAttention, splitTensor, VisionModel,
 } from '@zoo/core';
 
 /** timm's norm layers for ViT: LayerNorm (timm's default eps 1e-6; CLIP-style 1e-5) or RmsNorm. */

@@ -172,12 +172,12 @@ export async function loadCheckpoint(
   strict = true,
 ): Promise<void> {
   // A local safetensors file streams in: each entry is converted while the next chunk is read.
-  const path = typeof src === 'string' && isNode && model.loadStateDictStream ? localCheckpointPath(src) : null;
-  if (path !== null) {
+  const path = typeof src === 'string' && isNode ? localCheckpointPath(src) : null;
+  if (path !== null && model.loadStateDictStream) {
     const { openSafetensorsStream } = await import('../weights/stream.js');
     const stream = await openSafetensorsStream(path);
     if (stream) {
-      await model.loadStateDictStream!(stream, { strict });
+      await model.loadStateDictStream(stream, { strict });
       return;
     }
   }

@@ -128,7 +128,7 @@ abstract class TorchPool2d extends Module {
   readonly stride: Pair;
   readonly padding: Pair;
   readonly ceilMode: boolean;
-  constructor(kernelSize: number | Pair, options: PoolOptions) {
+  constructor(kernelSize: number | Pair, options: PoolOptions = {}) {
     super();
     this.kernel = toPair(kernelSize);
     this.stride = toPair(options.stride ?? kernelSize);
@@ -139,9 +139,6 @@ abstract class TorchPool2d extends Module {
 
 /** nn.MaxPool2d with PyTorch's padding (pads never win) and ceil_mode. */
 export class MaxPool2d extends TorchPool2d {
-  constructor(kernelSize: number | Pair, options: PoolOptions = {}) {
-    super(kernelSize, options);
-  }
   override forward(x: tf.Tensor): tf.Tensor {
     const [, h, w] = x.shape as number[];
     const [kh, kw] = this.kernel;
