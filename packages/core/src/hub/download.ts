@@ -1,18 +1,29 @@
 import { defaultHubCache, type HubCache } from './cache.js';
-import { envToken, hubEndpoint, hubOffline, isNode } from './env.js';
+import { downloadTimeoutMs, envToken, etagTimeoutMs, hubEndpoint, hubOffline, isNode } from './env.js';
 import { type HttpErrorContext, HubError, httpError } from './errors.js';
 import {
   DEFAULT_RETRY,
   type DownloadSink,
-  type FetchLike,
   defaultFetch,
+  type FetchLike,
   type HubFileMetadata,
   type HubProgressCallback,
   headHubFile,
+  type MinSpeed,
   type RetryPolicy,
   streamDownload,
 } from './http.js';
-import { DEFAULT_REVISION, hubFileUrl, SHA256_RE, validateFilename, validateRepoId } from './url.js';
+import {
+  DEFAULT_REVISION,
+  hubFileUrl,
+  isBlobEtag,
+  quoteName,
+  SHA256_RE,
+  validateCommitHash,
+  validateFilename,
+  validateRepoId,
+  validateRevision,
+} from './url.js';
 
 export interface HubDownloadOptions {
   /** Branch, tag or commit hash. Default `main`. */
@@ -35,10 +46,12 @@ export interface HubDownloadOptions {
   endpoint?: string;
   /** The fetch to use; default the global one. */
   fetch?: FetchLike;
-  /** HEAD timeout in ms. Default 10 000. */
+  /** HEAD timeout in ms. Default `HF_HUB_ETAG_TIMEOUT` seconds, else 10 s. */
   headTimeoutMs?: number;
-  /** Abort and retry a download that delivers no byte for this long (ms). Default 60 000. */
+  /** Abort and retry a download that delivers no byte for this long (ms). Default `HF_HUB_DOWNLOAD_TIMEOUT` seconds, else 10 s. */
   stallTimeoutMs?: number;
+  /** Abort and retry a body averaging under this speed over any window of `windowMs`. Default 1 KiB/s over 60 s; `false` for none. */
+  minSpeed?: MinSpeed | false;
 }
 
 export interface HubFetchOptions extends HubDownloadOptions {
@@ -61,12 +74,16 @@ interface Resolved {
   headers: Record<string, string>;
   hadToken: boolean;
   ctx: HttpErrorContext;
+  headTimeoutMs: number;
+  stallTimeoutMs: number;
+  minSpeed: MinSpeed | false | undefined;
 }
 
 async function resolve(repoId: string, filename: string, opts: HubDownloadOptions, needNetwork: boolean): Promise<Resolved> {
   validateRepoId(repoId);
   validateFilename(repoId, filename);
   const revision = opts.revision ?? DEFAULT_REVISION;
+  validateRevision(repoId, revision);
   const url = hubFileUrl(repoId, filename, revision, opts.endpoint ?? hubEndpoint());
   const offlineByEnv = hubOffline();
   const offline = opts.offline ?? offlineByEnv;
@@ -96,6 +113,9 @@ async function resolve(repoId: string, filename: string, opts: HubDownloadOption
     headers,
     hadToken: token !== undefined,
     ctx: { repoId, filename, revision, url, hadToken: token !== undefined },
+    headTimeoutMs: opts.headTimeoutMs ?? etagTimeoutMs(),
+    stallTimeoutMs: opts.stallTimeoutMs ?? downloadTimeoutMs(),
+    minSpeed: opts.minSpeed,
   };
 }
 
@@ -146,8 +166,8 @@ function shared<T>(
 }
 
 function getHeaders(r: Resolved, location: string): Record<string, string> {
-  // As huggingface_hub: a redirect to another host (the LFS CDN, a signed URL) gets no Authorization header.
-  if (new URL(location).host !== new URL(r.url).host) {
+  // As huggingface_hub: a redirect to another origin (the LFS CDN, a signed URL) gets no Authorization header.
+  if (new URL(location).origin !== new URL(r.url).origin) {
     const { Authorization: _drop, ...rest } = r.headers;
     return rest;
   }
@@ -155,7 +175,7 @@ function getHeaders(r: Resolved, location: string): Record<string, string> {
 }
 
 async function headOrThrow(r: Resolved, onMissing?: (commit: string) => Promise<void>): Promise<HubFileMetadata> {
-  const head = await headHubFile(r.url, { headers: r.headers, policy: r.policy, fetchImpl: r.fetchImpl, ctx: r.ctx });
+  const head = await headHubFile(r.url, { headers: r.headers, policy: r.policy, fetchImpl: r.fetchImpl, ctx: r.ctx, timeoutMs: r.headTimeoutMs });
   if (!head.ok) {
     const commit = head.headers.get('x-repo-commit');
     if (head.status === 404 && commit && onMissing && head.headers.get('x-error-code') !== 'RevisionNotFound') await onMissing(commit);
@@ -200,15 +220,17 @@ export async function downloadHubFile(repoId: string, filename: string, opts: Hu
         { repoId, filename, url: r.url },
       );
     }
+    validateCommitHash(repoId, commit, r.url);
     const etag = meta.etag;
-    if (!etag || !/^[A-Za-z0-9._-]+$/.test(etag)) {
+    if (etag === undefined || !isBlobEtag(etag)) {
       throw new HubError(
-        `The server at ${r.url} sent no usable ETag / X-Linked-Etag for '${filename}' of repo '${repoId}' (got ${JSON.stringify(etag)}); cannot cache it (check HF_ENDPOINT or a proxy that strips headers).`,
+        `The server at ${r.url} sent no usable ETag / X-Linked-Etag for '${filename}' of repo '${repoId}' (got ${etag === undefined ? 'none' : quoteName(etag.slice(0, 80))}; expected the hex of a git sha1 or an LFS sha256, quoted or weak); cannot cache it (check HF_ENDPOINT or a proxy that strips headers).`,
         { repoId, filename, url: r.url },
       );
     }
     const m = await nc.nodeModules();
     const ptr = nc.pointerPath(m, p, commit);
+    await nc.assertInsideCache(p, ptr);
     if ((await nc.fileSize(ptr)) !== undefined) {
       await nc.writeRef(p, commit);
       return ptr;
@@ -217,7 +239,7 @@ export async function downloadHubFile(repoId: string, filename: string, opts: Hu
     if ((await nc.fileSize(blob)) === undefined) {
       let pending = inflightBlobs.get(blob);
       if (!pending) {
-        pending = downloadBlob(r, meta, blob, etag, emit).finally(() => inflightBlobs.delete(blob));
+        pending = downloadBlob(r, meta, p, blob, etag, emit).finally(() => inflightBlobs.delete(blob));
         inflightBlobs.set(blob, pending);
       }
       await pending;
@@ -230,7 +252,33 @@ export async function downloadHubFile(repoId: string, filename: string, opts: Hu
   });
 }
 
-async function downloadBlob(r: Resolved, meta: HubFileMetadata, blob: string, etag: string, emit: HubProgressCallback): Promise<void> {
+/**
+ * Downloads a blob under its cross-process lock: a process that waited for another one finds the blob there and
+ * makes no transfer; the holder alone appends to `{blob}.incomplete`.
+ */
+async function downloadBlob(
+  r: Resolved,
+  meta: HubFileMetadata,
+  p: import('./node-cache.js').CachePaths,
+  blob: string,
+  etag: string,
+  emit: HubProgressCallback,
+): Promise<void> {
+  const nc = await import('./node-cache.js');
+  await nc.assertInsideCache(p, blob);
+  const lock = await nc.lockBlob(p, etag);
+  try {
+    if ((await nc.fileSize(blob)) !== undefined) {
+      if (meta.size !== undefined) emit({ loaded: meta.size, total: meta.size, file: r.filename });
+      return;
+    }
+    await fetchBlob(r, meta, blob, etag, emit);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function fetchBlob(r: Resolved, meta: HubFileMetadata, blob: string, etag: string, emit: HubProgressCallback): Promise<void> {
   const nc = await import('./node-cache.js');
   const incomplete = `${blob}.incomplete`;
   const sink = await nc.fileSink(incomplete);
@@ -240,8 +288,11 @@ async function downloadBlob(r: Resolved, meta: HubFileMetadata, blob: string, et
     policy: r.policy,
     fetchImpl: r.fetchImpl,
     ctx: r.ctx,
+    authOrigin: new URL(r.url).origin,
     sink,
     expectedSize: meta.size,
+    stallTimeoutMs: r.stallTimeoutMs,
+    minSpeed: r.minSpeed,
     onProgress: (loaded, total) => emit({ loaded, total, file: r.filename }),
   });
   if (SHA256_RE.test(etag)) {
@@ -325,6 +376,9 @@ export async function fetchHubFileBytes(repoId: string, filename: string, opts: 
         policy: r.policy,
         fetchImpl: r.fetchImpl,
         ctx: r.ctx,
+        authOrigin: new URL(r.url).origin,
+        stallTimeoutMs: r.stallTimeoutMs,
+        minSpeed: r.minSpeed,
         sink,
         expectedSize: meta.size,
         onProgress: (loaded, total) => emit({ loaded, total, file: filename }),
@@ -335,6 +389,8 @@ export async function fetchHubFileBytes(repoId: string, filename: string, opts: 
         policy: r.policy,
         fetchImpl: r.fetchImpl,
         ctx: r.ctx,
+        stallTimeoutMs: r.stallTimeoutMs,
+        minSpeed: r.minSpeed,
         sink,
         expectedSize: undefined,
         onProgress: (loaded, total) => emit({ loaded, total, file: filename }),

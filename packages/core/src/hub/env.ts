@@ -34,3 +34,20 @@ export function hubOffline(): boolean {
 export function envToken(): string | undefined {
   return getEnv('HF_TOKEN') ?? getEnv('HUGGING_FACE_HUB_TOKEN');
 }
+
+/** A positive number of seconds from an env var (as huggingface_hub's float constants), in ms; else the default. */
+function envSecondsMs(name: string, defaultSeconds: number): number {
+  const v = getEnv(name);
+  const n = v === undefined ? Number.NaN : Number(v);
+  return (Number.isFinite(n) && n > 0 ? n : defaultSeconds) * 1000;
+}
+
+/** `HF_HUB_ETAG_TIMEOUT` (seconds, default 10): how long the metadata HEAD may take, as huggingface_hub. */
+export function etagTimeoutMs(): number {
+  return envSecondsMs('HF_HUB_ETAG_TIMEOUT', 10);
+}
+
+/** `HF_HUB_DOWNLOAD_TIMEOUT` (seconds, default 10): how long a download may wait for its next bytes, as huggingface_hub. */
+export function downloadTimeoutMs(): number {
+  return envSecondsMs('HF_HUB_DOWNLOAD_TIMEOUT', 10);
+}

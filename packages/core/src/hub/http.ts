@@ -1,5 +1,6 @@
+import { isNode } from './env.js';
 import { type HttpErrorContext, HubError, httpError } from './errors.js';
-import { normalizeEtag } from './url.js';
+import { normalizeEtag, quoteName } from './url.js';
 
 /** Progress of one file: bytes held so far (resumed bytes included) out of `total` when known. */
 export interface HubProgress {
@@ -79,6 +80,8 @@ export interface RequestOptions {
   ctx: HttpErrorContext;
   /** Timeout for a HEAD request in ms (huggingface_hub: HF_HUB_ETAG_TIMEOUT = 10 s). */
   timeoutMs?: number;
+  /** The only origin `Authorization` is sent to; default the request URL's. */
+  authOrigin?: string;
 }
 
 export type HeadResult = { ok: true; meta: HubFileMetadata } | { ok: false; status: number; headers: Headers };
@@ -87,6 +90,65 @@ function parseIntHeader(v: string | null): number | undefined {
   if (v == null || !/^\d+$/.test(v.trim())) return undefined;
   return Number(v.trim());
 }
+
+/**
+ * A redirect's `Location` resolved as a browser does (WHATWG URL parser against the request URL), so that
+ * `//host/x` and `\\\\host\\x` are seen as the other hosts they are; only http(s) targets are accepted.
+ */
+export function redirectTarget(location: string, requestUrl: string, ctx: HttpErrorContext): URL {
+  let next: URL;
+  try {
+    next = new URL(location, requestUrl);
+  } catch {
+    next = new URL('invalid:');
+  }
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+    throw new HubError(
+      `The server at ${requestUrl} redirected '${ctx.filename}' of repo '${ctx.repoId}' to ${quoteName(location.slice(0, 200))}, which is not an http(s) URL.`,
+      { repoId: ctx.repoId, filename: ctx.filename, url: requestUrl, code: 'InvalidRedirect' },
+    );
+  }
+  return next;
+}
+
+function withoutAuthorization(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
+}
+
+/**
+ * GET following redirects. In Node they are followed here (at most 10), and `Authorization` goes only to
+ * `authOrigin` (the endpoint's origin, as huggingface_hub); a browser's fetch follows them itself and drops the
+ * header across origins by the Fetch standard.
+ */
+async function getFollowing(url: string, init: RequestInit & { headers: Record<string, string> }, opts: RequestOptions): Promise<Response> {
+  if (!isNode()) return opts.fetchImpl(url, { ...init, redirect: 'follow' });
+  const authOrigin = opts.authOrigin ?? new URL(url).origin;
+  let current = url;
+  for (let hops = 0; ; hops++) {
+    const headers = new URL(current).origin === authOrigin ? init.headers : withoutAuthorization(init.headers);
+    const res = await opts.fetchImpl(current, { ...init, headers, redirect: 'manual' });
+    const loc = res.headers.get('location');
+    if (!(res.status >= 300 && res.status < 400 && loc)) return res;
+    await res.body?.cancel().catch(() => {});
+    if (hops >= 10) {
+      throw new HubError(`Too many redirects fetching '${opts.ctx.filename}' of repo '${opts.ctx.repoId}' from ${url}.`, {
+        repoId: opts.ctx.repoId,
+        filename: opts.ctx.filename,
+        url,
+      });
+    }
+    current = redirectTarget(loc, current, opts.ctx).toString();
+  }
+}
+
+/** Minimum average speed of a body over a sliding window (huggingface_hub has none; curl's `--speed-limit`). */
+export interface MinSpeed {
+  bytesPerSecond: number;
+  windowMs: number;
+}
+
+/** The default floor: a body averaging under 1 KiB/s over any 60 s fails. */
+export const DEFAULT_MIN_SPEED: MinSpeed = { bytesPerSecond: 1024, windowMs: 60_000 };
 
 /**
  * HEAD on the resolve URL without following redirects (as `_get_metadata_or_catch_error` / `get_hf_file_metadata`):
@@ -107,8 +169,12 @@ export async function headHubFile(url: string, opts: RequestOptions): Promise<He
           signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
         });
         const loc = res.headers.get('location');
-        if (res.status >= 300 && res.status < 400 && loc && !/^[a-z][a-z0-9+.-]*:\/\//i.test(loc) && hops < 10) {
-          current = new URL(loc, current).toString();
+        const next = loc && res.status >= 300 && res.status < 400 ? redirectTarget(loc, current, opts.ctx) : undefined;
+        // Only a same-origin redirect (a renamed repo) is followed with our headers; another origin (the LFS CDN)
+        // is the answer: its Location is where the bytes are, fetched later without Authorization.
+        if (next && next.origin === new URL(current).origin && hops < 10) {
+          await res.body?.cancel().catch(() => {});
+          current = next.toString();
           continue;
         }
         if (isRetryableStatus(res.status)) throw new RetryableError(`HTTP ${res.status}`, res.status);
@@ -121,7 +187,7 @@ export async function headHubFile(url: string, opts: RequestOptions): Promise<He
           commitHash: h.get('x-repo-commit') ?? undefined,
           etag: undefined,
           size: parseIntHeader(h.get('x-linked-size')) ?? parseIntHeader(h.get('content-length')),
-          location: loc ? new URL(loc, current).toString() : current,
+          location: next ? next.toString() : current,
         };
         meta.etag = normalizeEtag(h.get('x-linked-etag') ?? h.get('etag'));
         return { ok: true, meta };
@@ -157,8 +223,10 @@ export interface StreamDownloadOptions extends RequestOptions {
   /** Expected total size when known: a mismatch after a complete body is an error. */
   expectedSize: number | undefined;
   onProgress?: (loaded: number, total: number | undefined) => void;
-  /** Abort a GET whose body stalls this long without a byte (ms). Default 60 s. */
+  /** Abort a GET whose body stalls this long without a byte (ms). Default 10 s (HF_HUB_DOWNLOAD_TIMEOUT). */
   stallTimeoutMs?: number;
+  /** Abort a body averaging under this speed over the window; `false` for none. Default 1 KiB/s over 60 s. */
+  minSpeed?: MinSpeed | false;
 }
 
 /**
@@ -179,15 +247,23 @@ export async function streamDownload(url: string, opts: StreamDownloadOptions): 
     const headers: Record<string, string> = { ...opts.headers, 'Accept-Encoding': 'identity' };
     if (start > 0) headers.Range = `bytes=${start}-`;
     const controller = new AbortController();
-    const stallMs = opts.stallTimeoutMs ?? 60_000;
+    const stallMs = opts.stallTimeoutMs ?? 10_000;
+    let abortWhy: string | undefined;
+    const abort = (why: string) => {
+      abortWhy ??= why;
+      controller.abort(new Error(why));
+    };
     let timer: ReturnType<typeof setTimeout> | undefined;
     const arm = () => {
       if (timer !== undefined) clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(new Error(`no data for ${stallMs} ms`)), stallMs);
+      timer = setTimeout(() => abort(`no data for ${stallMs} ms (HF_HUB_DOWNLOAD_TIMEOUT)`), stallMs);
     };
+    const minSpeed = opts.minSpeed === undefined ? DEFAULT_MIN_SPEED : opts.minSpeed;
+    let speedTimer: ReturnType<typeof setInterval> | undefined;
+    let received = 0;
     try {
       arm();
-      const res = await opts.fetchImpl(url, { headers, redirect: 'follow', signal: controller.signal });
+      const res = await getFollowing(url, { headers, signal: controller.signal }, opts);
       if (isRetryableStatus(res.status)) {
         await res.body?.cancel().catch(() => {});
         throw new RetryableError(`HTTP ${res.status}`, res.status);
@@ -226,6 +302,18 @@ export async function streamDownload(url: string, opts: StreamDownloadOptions): 
       opts.onProgress?.(offset, total);
       if (!res.body) throw new RetryableError('response has no body');
       const reader = res.body.getReader();
+      if (minSpeed) {
+        // Samples of the byte count every quarter window; the oldest of five is one window old.
+        const samples: number[] = [0];
+        const floor = (minSpeed.bytesPerSecond * minSpeed.windowMs) / 1000;
+        speedTimer = setInterval(() => {
+          samples.push(received);
+          if (samples.length > 5) samples.shift();
+          if (samples.length === 5 && received - samples[0]! < floor) {
+            abort(`${received - samples[0]!} bytes in ${minSpeed.windowMs} ms, under the minimum of ${minSpeed.bytesPerSecond} bytes/s`);
+          }
+        }, minSpeed.windowMs / 4);
+      }
       try {
         for (;;) {
           const { done, value } = await reader.read();
@@ -234,6 +322,7 @@ export async function streamDownload(url: string, opts: StreamDownloadOptions): 
           if (value?.byteLength) {
             await sink.write(value);
             offset += value.byteLength;
+            received += value.byteLength;
             opts.onProgress?.(offset, total);
           }
         }
@@ -252,8 +341,9 @@ export async function streamDownload(url: string, opts: StreamDownloadOptions): 
         );
       }
       return offset;
-    } catch (e) {
-      if (e instanceof HubError) throw e;
+    } catch (caught) {
+      if (caught instanceof HubError) throw caught;
+      const e = abortWhy ? new RetryableError(abortWhy, 0, { cause: caught }) : caught;
       lastError = e;
       if (attempt >= policy.retries) {
         const status = e instanceof RetryableError ? e.status : 0;
@@ -269,6 +359,7 @@ export async function streamDownload(url: string, opts: StreamDownloadOptions): 
       await sleep(backoffDelay(attempt, policy));
     } finally {
       if (timer !== undefined) clearTimeout(timer);
+      if (speedTimer !== undefined) clearInterval(speedTimer);
     }
   }
 }

@@ -8,9 +8,10 @@
  *   {cache}/models--{org}--{name}/refs/{revision}                   the commit hash (no newline)
  *   {cache}/models--{org}--{name}/.no_exist/{commit}/{file}         empty: the file is known not to exist
  */
-import type { DownloadSink } from './http.js';
 import { getEnv } from './env.js';
-import { isCommitHash, repoFolderName } from './url.js';
+import { HubError } from './errors.js';
+import type { DownloadSink } from './http.js';
+import { isCommitHash, quoteName, repoFolderName } from './url.js';
 
 type FsP = typeof import('node:fs/promises');
 type PathM = typeof import('node:path');
@@ -90,6 +91,38 @@ export async function cachePaths(repoId: string, filename: string, revision: str
   return { cacheDir: dir, storage: m.path.join(dir, repoFolderName(repoId)), repoId, filename, revision };
 }
 
+/**
+ * Checks that `target` lies inside the cache folder, both as written and once symlinks are resolved (of its
+ * deepest existing ancestor, and of the target itself when it exists): a name or a planted symlink that leads
+ * out of the cache is a HubError, and nothing is read or written there.
+ */
+export async function assertInsideCache(p: CachePaths, target: string): Promise<void> {
+  const m = await nodeModules();
+  const inside = (root: string, file: string) => {
+    const rel = m.path.relative(root, file);
+    return rel === '' || (!rel.startsWith('..') && !m.path.isAbsolute(rel));
+  };
+  const resolved = m.path.resolve(target);
+  let ok = inside(p.cacheDir, resolved);
+  if (ok) {
+    const root = await m.fs.realpath(p.cacheDir).catch(() => p.cacheDir);
+    // Walk up to the cache root at most: what lies above it is the user's choice of cache folder.
+    for (let probe = resolved; inside(p.cacheDir, probe); probe = m.path.dirname(probe)) {
+      const real = await m.fs.realpath(probe).catch(() => undefined);
+      if (real !== undefined) {
+        ok = inside(root, real);
+        break;
+      }
+    }
+  }
+  if (!ok) {
+    throw new HubError(
+      `Refusing to touch ${quoteName(target)}: it resolves outside the hub cache ${p.cacheDir} (repo '${p.repoId}', file ${quoteName(p.filename)}, revision ${quoteName(p.revision)}). A name or a symlink in the cache points out of it.`,
+      { repoId: p.repoId, filename: p.filename, code: 'OutsideCache' },
+    );
+  }
+}
+
 function fileParts(filename: string): string[] {
   return filename.split('/');
 }
@@ -115,12 +148,16 @@ async function exists(m: NodeModules, file: string): Promise<boolean> {
 export async function cachedCommit(p: CachePaths): Promise<string | undefined> {
   if (isCommitHash(p.revision)) return p.revision;
   const m = await nodeModules();
+  const ref = m.path.join(p.storage, 'refs', ...p.revision.split('/'));
+  await assertInsideCache(p, ref);
+  let c: string;
   try {
-    const c = (await m.fs.readFile(m.path.join(p.storage, 'refs', ...p.revision.split('/')), 'utf8')).trim();
-    return c || undefined;
+    c = (await m.fs.readFile(ref, 'utf8')).trim();
   } catch {
     return undefined;
   }
+  // A ref that does not hold a commit hash is ignored (a miss), never echoed or used as a path.
+  return isCommitHash(c) ? c : undefined;
 }
 
 export type CacheLookup =
@@ -136,8 +173,10 @@ export async function lookupCache(p: CachePaths): Promise<CacheLookup> {
     return { kind: 'miss', expectedPath: m.path.join(p.storage, 'refs', ...p.revision.split('/')), commit };
   }
   const ptr = pointerPath(m, p, commit);
+  await assertInsideCache(p, ptr);
   if (await exists(m, ptr)) return { kind: 'hit', path: ptr, commit };
   const noExist = m.path.join(p.storage, '.no_exist', commit, ...fileParts(p.filename));
+  await assertInsideCache(p, noExist);
   if (await exists(m, noExist)) return { kind: 'no-exist', path: noExist, commit };
   return { kind: 'miss', expectedPath: ptr, commit };
 }
@@ -145,8 +184,10 @@ export async function lookupCache(p: CachePaths): Promise<CacheLookup> {
 /** Writes `refs/{revision}` when the revision is a branch/tag name (as `_cache_commit_hash_for_specific_revision`). */
 export async function writeRef(p: CachePaths, commit: string): Promise<void> {
   if (p.revision === commit) return;
+  if (!isCommitHash(commit)) throw new HubError(`Not a commit hash: ${quoteName(commit)}`, { repoId: p.repoId });
   const m = await nodeModules();
   const ref = m.path.join(p.storage, 'refs', ...p.revision.split('/'));
+  await assertInsideCache(p, ref);
   try {
     if ((await m.fs.readFile(ref, 'utf8')).trim() === commit) return;
   } catch {
@@ -160,14 +201,23 @@ export async function writeRef(p: CachePaths, commit: string): Promise<void> {
 
 /** Records that the file does not exist at this commit (`.no_exist/{commit}/{file}`), as huggingface_hub does. */
 export async function markNoExist(p: CachePaths, commit: string): Promise<void> {
+  // A server's commit header that is not a hash is not worth recording (and never a path).
+  if (!isCommitHash(commit)) return;
   const m = await nodeModules();
   const file = m.path.join(p.storage, '.no_exist', commit, ...fileParts(p.filename));
   try {
+    await assertInsideCache(p, m.path.dirname(file));
     await m.fs.mkdir(m.path.dirname(file), { recursive: true });
-    await m.fs.writeFile(file, '');
+    await assertInsideCache(p, file);
+    // 'wx': never opens (or truncates) an existing file or follows a planted symlink.
+    await (await m.fs.open(file, 'wx')).close();
+  } catch {
+    // best effort, like huggingface_hub (an existing marker is fine)
+  }
+  try {
     await writeRef(p, commit);
   } catch {
-    // best effort, like huggingface_hub
+    // best effort
   }
 }
 
@@ -176,7 +226,10 @@ export async function linkSnapshot(p: CachePaths, commit: string, etag: string):
   const m = await nodeModules();
   const blob = blobPath(m, p, etag);
   const ptr = pointerPath(m, p, commit);
+  await assertInsideCache(p, blob);
+  await assertInsideCache(p, m.path.dirname(ptr));
   await m.fs.mkdir(m.path.dirname(ptr), { recursive: true });
+  await assertInsideCache(p, m.path.dirname(ptr));
   const rel = m.path.relative(m.path.dirname(ptr), blob);
   try {
     await m.fs.lstat(ptr);
@@ -260,4 +313,58 @@ export async function removeFile(file: string): Promise<void> {
 export async function renameFile(from: string, to: string): Promise<void> {
   const m = await nodeModules();
   await m.fs.rename(from, to);
+}
+
+export interface BlobLock {
+  release(): Promise<void>;
+}
+
+/** How old a lock file may get before it counts as left behind by a dead process (its holder refreshes it). */
+export const LOCK_STALE_MS = 30_000;
+
+/**
+ * A cross-process lock for one blob: `{cache}/.locks/{repo folder}/{etag}.lock` (huggingface_hub's place for it),
+ * created with O_EXCL and touched every few seconds by its holder. A lock not touched for {@link LOCK_STALE_MS}
+ * (its process died, or a Python process's filelock file left in place) is taken over. Waits while another live
+ * process holds it.
+ */
+export async function lockBlob(p: CachePaths, etag: string, staleMs = LOCK_STALE_MS): Promise<BlobLock> {
+  const m = await nodeModules();
+  const dir = m.path.join(p.cacheDir, '.locks', m.path.basename(p.storage));
+  const file = m.path.join(dir, `${etag}.lock`);
+  await assertInsideCache(p, dir);
+  await m.fs.mkdir(dir, { recursive: true });
+  await assertInsideCache(p, file);
+  for (;;) {
+    try {
+      const h = await m.fs.open(file, 'wx');
+      await h.writeFile(`${process.pid}@${m.os.hostname()}\n`);
+      await h.close();
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const st = await m.fs.stat(file).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > staleMs) {
+      // Re-check just before removing, so that a lock refreshed (or re-created) meanwhile is left alone.
+      const again = await m.fs.stat(file).catch(() => undefined);
+      if (again && again.ino === st.ino && again.mtimeMs === st.mtimeMs) await m.fs.rm(file, { force: true });
+      continue;
+    }
+    await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
+  }
+  const touch = setInterval(
+    () => {
+      const now = new Date();
+      m.fs.utimes(file, now, now).catch(() => {});
+    },
+    Math.max(50, staleMs / 4),
+  );
+  touch.unref?.();
+  return {
+    async release() {
+      clearInterval(touch);
+      await m.fs.rm(file, { force: true });
+    },
+  };
 }

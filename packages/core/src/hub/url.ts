@@ -14,22 +14,74 @@ export function isCommitHash(revision: string): boolean {
 
 /** Checks a repo id the way the hub accepts them: `name` or `org/name`, no empty parts, no `..`. */
 export function validateRepoId(repoId: string): void {
-  const parts = repoId.split('/');
+  const parts = typeof repoId === 'string' ? repoId.split('/') : [];
   const ok =
     parts.length >= 1 &&
+    repoId.length <= 96 &&
     parts.length <= 2 &&
     parts.every((p) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(p) && !p.includes('..') && !p.includes('--') && !p.endsWith('.'));
   if (!ok) {
-    throw new HubError(`Invalid repo id '${repoId}': expected 'name' or 'org/name' (letters, digits, '-', '_', '.'; no '--' or '..').`, { repoId });
+    throw new HubError(`Invalid repo id ${quoteName(String(repoId))}: expected 'name' or 'org/name' (letters, digits, '-', '_', '.'; no '--' or '..').`, { repoId });
   }
+}
+
+/** Quotes a name for a message with control characters escaped (a hostile name must not drive the terminal). */
+export function quoteName(name: string): string {
+  return `'${escapeControl(name)}'`;
+}
+
+/** `\n`, `\x1b`… written as JSON-style escapes; everything else unchanged. */
+export function escapeControl(s: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this escapes
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
+const CONTROL_RE = /[\u0000-\u001f\u007f]/;
+
+/** True for a relative `/`-separated path with no empty, `.` or `..` segment, no backslash, no control character. */
+function isSafeRelativePath(s: string): boolean {
+  if (!s || s.length > 1024 || s.startsWith('/') || s.includes('\\') || CONTROL_RE.test(s) || /^[A-Za-z]:/.test(s)) return false;
+  return s.split('/').every((p) => p !== '' && p !== '.' && p !== '..');
 }
 
 /** Rejects file names that would escape the snapshot folder. */
 export function validateFilename(repoId: string, filename: string): void {
-  const parts = filename.split('/');
-  if (!filename || filename.startsWith('/') || filename.includes('\\') || parts.some((p) => p === '' || p === '.' || p === '..')) {
-    throw new HubError(`Invalid file name '${filename}' for repo '${repoId}': must be a relative path without '.', '..' or empty parts.`, { repoId, filename });
+  if (typeof filename !== 'string' || !isSafeRelativePath(filename)) {
+    throw new HubError(
+      `Invalid file name ${quoteName(String(filename))} for repo '${repoId}': must be a relative path without '.', '..' or empty parts, backslashes or control characters.`,
+      { repoId, filename },
+    );
   }
+}
+
+/**
+ * Rejects revisions that would escape `refs/` (they become `refs/{revision}` in the cache): a branch, tag or commit
+ * name, `/`-separated segments allowed (`refs/pr/1`, as huggingface_hub), no `.`/`..`/empty segment, no absolute,
+ * drive-letter or backslash form, no control character.
+ */
+export function validateRevision(repoId: string, revision: string): void {
+  if (typeof revision !== 'string' || !isSafeRelativePath(revision)) {
+    throw new HubError(
+      `Invalid revision ${quoteName(String(revision))} for repo '${repoId}': expected a branch, tag or commit hash (segments separated by '/', as 'refs/pr/1'; no '.', '..' or empty segments, backslashes or control characters).`,
+      { repoId },
+    );
+  }
+}
+
+/** The `X-Repo-Commit` a server sent must be a 40-hex commit id before it becomes `snapshots/{commit}`. */
+export function validateCommitHash(repoId: string, commit: string, url: string): void {
+  if (!isCommitHash(commit)) {
+    throw new HubError(
+      `The server at ${url} sent X-Repo-Commit ${quoteName(commit.slice(0, 80))} for repo '${repoId}', which is not a 40-hex commit hash; refusing to use it as a cache path (check HF_ENDPOINT).`,
+      { repoId, url, code: 'InvalidCommit' },
+    );
+  }
+}
+
+/** A normalised ETag usable as a blob name: the hex of a git sha1 (40) or an LFS sha256 (64). */
+export function isBlobEtag(etag: string | undefined): boolean {
+  return etag !== undefined && (COMMIT_HASH_RE.test(etag) || SHA256_RE.test(etag));
 }
 
 /**
@@ -57,6 +109,7 @@ export function parseHubRepoId(spec: string): { repoId: string; revision: string
     throw new HubError(`Invalid hub id '${spec}': empty revision after '@'.`, { repoId });
   }
   validateRepoId(repoId);
+  if (revision !== undefined) validateRevision(repoId, revision);
   return { repoId, revision };
 }
 
