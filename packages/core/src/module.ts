@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { formatShape, numel, type StateDict, type TensorData } from './weights/types.js';
+import { escapeControl, formatShape, numel, type StateDict, type TensorData } from './weights/types.js';
 
 /**
  * How a parameter is held inside (tfjs layout) relative to its PyTorch layout in the state dict.
@@ -407,7 +407,7 @@ export class Module {
     }
     for (const k of Object.keys(entries)) if (!params.has(k)) unexpectedKeys.push(k);
     if (mismatches.length) {
-      const lines = mismatches.map((m) => `  ${m.key}: checkpoint ${formatShape(m.got)}, model ${formatShape(m.expected)}`);
+      const lines = mismatches.map((m) => `  ${escapeControl(m.key)}: checkpoint ${formatShape(m.got)}, model ${formatShape(m.expected)}`);
       throw new StateDictError(`size mismatch for ${mismatches.length} key(s) while loading the state dict:\n${lines.join('\n')}`, missingKeys, unexpectedKeys, mismatches);
     }
     if (strict && (missingKeys.length || unexpectedKeys.length)) {
@@ -465,7 +465,8 @@ export class Module {
 }
 
 function summarize(keys: string[], max = 12): string {
-  return keys.length <= max ? keys.join(', ') : `${keys.slice(0, max).join(', ')} … (+${keys.length - max} more)`;
+  const shown = keys.slice(0, max).map(escapeControl).join(', ');
+  return keys.length <= max ? shown : `${shown} … (+${keys.length - max} more)`;
 }
 
 /** PyTorch's nn.Sequential: children named '0', '1', … applied in order. */

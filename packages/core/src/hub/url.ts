@@ -1,3 +1,4 @@
+import { escapeControl } from '../weights/types.js';
 import { hubEndpoint } from './env.js';
 import { HubError } from './errors.js';
 
@@ -28,12 +29,6 @@ export function validateRepoId(repoId: string): void {
 /** Quotes a name for a message with control characters escaped (a hostile name must not drive the terminal). */
 export function quoteName(name: string): string {
   return `'${escapeControl(name)}'`;
-}
-
-/** `\n`, `\x1b`… written as JSON-style escapes; everything else unchanged. */
-export function escapeControl(s: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this escapes
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects

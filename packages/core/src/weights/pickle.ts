@@ -5,7 +5,7 @@
  * Any other global (`os.system`, `builtins.eval`, …) is refused with a {@link PickleError} naming it.
  */
 import { decode as decodeElements, OUT_DTYPE } from './safetensors.js';
-import { formatShape, numel, type StateDict, type TensorData } from './types.js';
+import { escapeControl, formatShape, numel, type StateDict, type TensorData } from './types.js';
 
 /** Raised for a malformed checkpoint or a refused (unsafe / unsupported) pickle construct. */
 export class PickleError extends Error {
@@ -24,8 +24,11 @@ export interface TorchReadOptions {
    * `numpy.core.multiarray.scalar` found in the non-weight parts of training checkpoints. Default none.
    */
   allowGlobals?: readonly string[];
-  /** Raw-DEFLATE decoder for compressed zip entries (torch writes STORED). Default: node:zlib when available. */
-  inflateRaw?: (bytes: Uint8Array) => Uint8Array;
+  /**
+   * Raw-DEFLATE decoder for compressed zip entries (torch writes STORED). Default: node:zlib when available. It is
+   * given the entry's declared size and must not produce more (node:zlib's `maxOutputLength`).
+   */
+  inflateRaw?: (bytes: Uint8Array, maxOutputLength: number) => Uint8Array;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -113,11 +116,17 @@ export function readZipDirectory(bytes: Uint8Array, where: string): Map<string, 
   return entries;
 }
 
-function defaultInflateRaw(): ((b: Uint8Array) => Uint8Array) | undefined {
+type InflateSync = (b: Uint8Array, o: { maxOutputLength: number }) => Uint8Array;
+
+function defaultInflateRaw(): ((b: Uint8Array, max: number) => Uint8Array) | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const zlib = proc?.getBuiltinModule?.('node:zlib') as { inflateRawSync?: (b: Uint8Array) => Uint8Array } | undefined;
-  return zlib?.inflateRawSync ? (b) => new Uint8Array(zlib.inflateRawSync!(b)) : undefined;
+  const zlib = proc?.getBuiltinModule?.('node:zlib') as { inflateRawSync?: InflateSync } | undefined;
+  // maxOutputLength ≥ 1: zlib refuses 0, and one byte past the declared size is how an overrun shows.
+  return zlib?.inflateRawSync ? (b, max) => new Uint8Array(zlib.inflateRawSync!(b, { maxOutputLength: Math.max(1, max + 1) })) : undefined;
 }
+
+/** DEFLATE cannot expand past about 1032:1; a zip entry declaring more is corrupt (or a bomb). */
+const MAX_DEFLATE_RATIO = 1032;
 
 function zipEntryData(bytes: Uint8Array, e: ZipEntry, where: string, opts: TorchReadOptions): Uint8Array {
   const o = e.localOffset;
@@ -132,7 +141,17 @@ function zipEntryData(bytes: Uint8Array, e: ZipEntry, where: string, opts: Torch
   if (e.method === 8) {
     const inflate = opts.inflateRaw ?? defaultInflateRaw();
     if (!inflate) throw new PickleError(`${where}: zip entry '${e.name}' is DEFLATE-compressed and no inflateRaw was given (torch.save writes uncompressed entries)`);
-    const out = inflate(raw);
+    if (e.size > e.compressedSize * MAX_DEFLATE_RATIO + 1024) {
+      throw new PickleError(`${where}: zip entry '${e.name}' declares ${e.size} bytes from ${e.compressedSize} compressed, more than DEFLATE can produce; the file is corrupt`);
+    }
+    let out: Uint8Array;
+    try {
+      out = inflate(raw, e.size);
+    } catch (err) {
+      throw new PickleError(
+        `${where}: zip entry '${e.name}' does not inflate to its declared ${e.size} bytes (${err instanceof Error ? err.message : String(err)}); the file is corrupt`,
+      );
+    }
     if (out.byteLength !== e.size) throw new PickleError(`${where}: zip entry '${e.name}' inflated to ${out.byteLength} bytes, expected ${e.size}`);
     return out;
   }
@@ -171,37 +190,49 @@ interface StorageType {
   width: number;
 }
 
-const STORAGE_TYPES: Record<string, StorageType> = {
-  FloatStorage: { dtype: 'F32', width: 4 },
-  DoubleStorage: { dtype: 'F64', width: 8 },
-  HalfStorage: { dtype: 'F16', width: 2 },
-  BFloat16Storage: { dtype: 'BF16', width: 2 },
-  LongStorage: { dtype: 'I64', width: 8 },
-  IntStorage: { dtype: 'I32', width: 4 },
-  ShortStorage: { dtype: 'I16', width: 2 },
-  CharStorage: { dtype: 'I8', width: 1 },
-  ByteStorage: { dtype: 'U8', width: 1 },
-  BoolStorage: { dtype: 'BOOL', width: 1 },
-};
+const F32: StorageType = { dtype: 'F32', width: 4 };
+const F64: StorageType = { dtype: 'F64', width: 8 };
+const F16: StorageType = { dtype: 'F16', width: 2 };
+const BF16: StorageType = { dtype: 'BF16', width: 2 };
+const I64: StorageType = { dtype: 'I64', width: 8 };
+const I32: StorageType = { dtype: 'I32', width: 4 };
+const I16: StorageType = { dtype: 'I16', width: 2 };
+const I8: StorageType = { dtype: 'I8', width: 1 };
+const U8: StorageType = { dtype: 'U8', width: 1 };
+const BOOL: StorageType = { dtype: 'BOOL', width: 1 };
 
-const TORCH_DTYPES: Record<string, StorageType> = {
-  float32: STORAGE_TYPES.FloatStorage!,
-  float: STORAGE_TYPES.FloatStorage!,
-  float64: STORAGE_TYPES.DoubleStorage!,
-  double: STORAGE_TYPES.DoubleStorage!,
-  float16: STORAGE_TYPES.HalfStorage!,
-  half: STORAGE_TYPES.HalfStorage!,
-  bfloat16: STORAGE_TYPES.BFloat16Storage!,
-  int64: STORAGE_TYPES.LongStorage!,
-  long: STORAGE_TYPES.LongStorage!,
-  int32: STORAGE_TYPES.IntStorage!,
-  int: STORAGE_TYPES.IntStorage!,
-  int16: STORAGE_TYPES.ShortStorage!,
-  short: STORAGE_TYPES.ShortStorage!,
-  int8: STORAGE_TYPES.CharStorage!,
-  uint8: STORAGE_TYPES.ByteStorage!,
-  bool: STORAGE_TYPES.BoolStorage!,
-};
+// Maps, not object literals: a name such as `constructor` or `__proto__` must not pass the allow-list.
+const STORAGE_TYPES = new Map<string, StorageType>([
+  ['FloatStorage', F32],
+  ['DoubleStorage', F64],
+  ['HalfStorage', F16],
+  ['BFloat16Storage', BF16],
+  ['LongStorage', I64],
+  ['IntStorage', I32],
+  ['ShortStorage', I16],
+  ['CharStorage', I8],
+  ['ByteStorage', U8],
+  ['BoolStorage', BOOL],
+]);
+
+const TORCH_DTYPES = new Map<string, StorageType>([
+  ['float32', F32],
+  ['float', F32],
+  ['float64', F64],
+  ['double', F64],
+  ['float16', F16],
+  ['half', F16],
+  ['bfloat16', BF16],
+  ['int64', I64],
+  ['long', I64],
+  ['int32', I32],
+  ['int', I32],
+  ['int16', I16],
+  ['short', I16],
+  ['int8', I8],
+  ['uint8', U8],
+  ['bool', BOOL],
+]);
 
 class StorageRef {
   bytes: Uint8Array | undefined;
@@ -240,7 +271,7 @@ const SAFE_FUNCTIONS = new Set([
 function isSafeGlobal(module: string, name: string): boolean {
   const q = `${module}.${name}`;
   if (SAFE_FUNCTIONS.has(q)) return true;
-  if (module === 'torch' && (name in STORAGE_TYPES || name in TORCH_DTYPES)) return true;
+  if (module === 'torch' && (STORAGE_TYPES.has(name) || TORCH_DTYPES.has(name))) return true;
   if (module === 'torch' && name === 'UntypedStorage') return true;
   return false;
 }
@@ -278,12 +309,32 @@ function intList(v: unknown, what: string, where: string): number[] {
   return items.map((x) => toNumber(x, what, where));
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Little-endian two's complement (LONG1/LONG4), in time linear in its length: one hex string, one BigInt parse. */
 function decodeLong(b: Uint8Array): bigint | number {
   if (b.byteLength === 0) return 0;
-  let v = 0n;
-  for (let i = b.byteLength - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+  const hex = new Array<string>(b.byteLength);
+  for (let i = 0; i < b.byteLength; i++) hex[i] = HEX[b[b.byteLength - 1 - i]!]!;
+  let v = BigInt(`0x${hex.join('')}`);
   if (b[b.byteLength - 1]! & 0x80) v -= 1n << BigInt(8 * b.byteLength);
   return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/** Python's own cap on decimal int conversions (`sys.int_info.default_max_str_digits`). */
+const MAX_INT_DIGITS = 4300;
+
+function parseDecimalInt(s: string, where: string): bigint | number {
+  if (!/^[+-]?\d{1,4300}$/.test(s.trim())) {
+    throw new PickleError(`${where}: pickle integer text is not an integer of at most ${MAX_INT_DIGITS} digits`);
+  }
+  const v = BigInt(s.trim());
+  return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/** `target.push(...items)` without an argument spread (which overflows the stack for long lists). */
+function pushAll(target: unknown[], items: readonly unknown[]): void {
+  for (const x of items) target.push(x);
 }
 
 function callGlobal(fn: PyGlobal, args: unknown[], ctx: UnpickleContext): unknown {
@@ -312,8 +363,9 @@ function callGlobal(fn: PyGlobal, args: unknown[], ctx: UnpickleContext): unknow
       let dtype = storage.type;
       if (q.endsWith('_v3')) {
         const dt = args[6];
-        if (!(dt instanceof PyGlobal) || !(dt.name in TORCH_DTYPES)) throw new PickleError(`${w}: _rebuild_tensor_v3 has an unsupported dtype ${describe(dt)}`);
-        dtype = TORCH_DTYPES[dt.name]!;
+        const t = dt instanceof PyGlobal && dt.module === 'torch' ? TORCH_DTYPES.get(dt.name) : undefined;
+        if (!t) throw new PickleError(`${w}: _rebuild_tensor_v3 has an unsupported dtype ${describe(dt)}`);
+        dtype = t;
       }
       return new TensorRef(storage, toNumber(offset, 'storage offset', w), intList(size, 'tensor size', w), intList(stride, 'tensor stride', w), dtype);
     }
@@ -350,7 +402,8 @@ function refuse(module: string, name: string, where: string): never {
 function unpickle(b: Uint8Array, pos: number, ctx: UnpickleContext): { value: unknown; end: number } {
   const where = ctx.where;
   const stack: unknown[] = [];
-  const metastack: unknown[][] = [];
+  // MARK records the stack depth (Python copies the stack; a depth keeps MARK O(1) and popMark linear in its items).
+  const marks: number[] = [];
   const memo = new Map<number, unknown>();
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const dec = new TextDecoder('utf-8');
@@ -366,18 +419,17 @@ function unpickle(b: Uint8Array, pos: number, ctx: UnpickleContext): { value: un
     return s;
   };
   const popMark = (): unknown[] => {
-    const items = stack.splice(0);
-    const prev = metastack.pop();
-    if (!prev) throw new PickleError(`${where}: pickle MARK missing`);
-    stack.push(...prev);
-    return items;
+    const depth = marks.pop();
+    if (depth === undefined) throw new PickleError(`${where}: pickle MARK missing`);
+    return stack.splice(depth);
   };
+  const floor = () => (marks.length ? marks[marks.length - 1]! : 0);
   const pop = (): unknown => {
-    if (stack.length === 0) throw new PickleError(`${where}: pickle stack underflow`);
+    if (stack.length <= floor()) throw new PickleError(`${where}: pickle stack underflow`);
     return stack.pop();
   };
   const top = (): unknown => {
-    if (stack.length === 0) throw new PickleError(`${where}: pickle stack underflow`);
+    if (stack.length <= floor()) throw new PickleError(`${where}: pickle stack underflow`);
     return stack[stack.length - 1];
   };
   const setItems = (target: unknown, kv: unknown[]) => {
@@ -423,7 +475,7 @@ function unpickle(b: Uint8Array, pos: number, ctx: UnpickleContext): { value: un
       case 0x2e: // STOP
         return { value: pop(), end: p };
       case 0x28: // MARK
-        metastack.push(stack.splice(0));
+        marks.push(stack.length);
         break;
       case 0x7d: // EMPTY_DICT
         stack.push(new PyDict());
@@ -477,7 +529,7 @@ function unpickle(b: Uint8Array, pos: number, ctx: UnpickleContext): { value: un
         const items = popMark();
         const s = top();
         if (!Array.isArray(s)) throw new PickleError(`${where}: ADDITEMS on ${describe(s)}`);
-        s.push(...items);
+        pushAll(s, items);
         break;
       }
       case 0x4e: // NONE
@@ -528,17 +580,12 @@ function unpickle(b: Uint8Array, pos: number, ctx: UnpickleContext): { value: un
         const s = readLine();
         if (s === '00') stack.push(false);
         else if (s === '01') stack.push(true);
-        else {
-          const v = BigInt(s);
-          stack.push(v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v);
-        }
+        else stack.push(parseDecimalInt(s, where));
         break;
       }
       case 0x4c: {
         // LONG (text)
-        const s = readLine().replace(/L$/, '');
-        const v = BigInt(s);
-        stack.push(v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v);
+        stack.push(parseDecimalInt(readLine().replace(/L$/, ''), where));
         break;
       }
       case 0x47: // BINFLOAT
@@ -635,7 +682,7 @@ function unpickle(b: Uint8Array, pos: number, ctx: UnpickleContext): { value: un
         p += 4;
         break;
       case 0x70: // PUT
-        memo.set(Number(readLine()), top());
+        memo.set(Number(parseDecimalInt(readLine(), where)), top());
         break;
       case 0x94: // MEMOIZE
         memo.set(memo.size, top());
@@ -659,7 +706,7 @@ function unpickle(b: Uint8Array, pos: number, ctx: UnpickleContext): { value: un
       }
       case 0x67: {
         // GET
-        const k = Number(readLine());
+        const k = Number(parseDecimalInt(readLine(), where));
         if (!memo.has(k)) throw new PickleError(`${where}: pickle memo ${k} missing`);
         stack.push(memo.get(k));
         break;
@@ -699,7 +746,7 @@ function unpickle(b: Uint8Array, pos: number, ctx: UnpickleContext): { value: un
         const items = popMark();
         const l = top();
         if (!Array.isArray(l)) throw new PickleError(`${where}: APPENDS on ${describe(l)}`);
-        l.push(...items);
+        pushAll(l, items);
         break;
       }
       case 0x63: {
@@ -800,6 +847,9 @@ function decode(bytes: Uint8Array, dtype: string, n: number): TensorData {
   return { dtype: OUT_DTYPE[dtype]!, shape: [], data };
 }
 
+/** All tensors of a checkpoint together may materialize at most this multiple of the file's size (views share storages). */
+export const MATERIALIZE_FILE_MULTIPLE = 4;
+
 function swapBytes(bytes: Uint8Array, width: number): Uint8Array {
   if (width === 1) return bytes;
   const out = new Uint8Array(bytes.byteLength);
@@ -807,12 +857,13 @@ function swapBytes(bytes: Uint8Array, width: number): Uint8Array {
   return out;
 }
 
-function materialize(key: string, t: TensorRef, where: string, bigEndian: boolean): TensorData {
+function materialize(key: string, t: TensorRef, where: string, bigEndian: boolean, budget: { bytes: number }): TensorData {
   const { shape, stride, offset } = t;
+  const name = escapeControl(key);
   const w = t.dtype.width;
-  if (shape.length !== stride.length) throw new PickleError(`${where}: '${key}' has shape ${formatShape(shape)} but stride ${formatShape(stride)}`);
+  if (shape.length !== stride.length) throw new PickleError(`${where}: '${name}' has shape ${formatShape(shape)} but stride ${formatShape(stride)}`);
   if (shape.some((d) => d < 0) || stride.some((s) => s < 0) || offset < 0) {
-    throw new PickleError(`${where}: '${key}' has a negative size, stride or offset`);
+    throw new PickleError(`${where}: '${name}' has a negative size, stride or offset`);
   }
   const n = numel(shape);
   const storage = t.storage.bytes!;
@@ -820,7 +871,20 @@ function materialize(key: string, t: TensorRef, where: string, bigEndian: boolea
   for (let i = 0; i < shape.length; i++) if (shape[i]! > 0) maxIndex += (shape[i]! - 1) * stride[i]!;
   if (n > 0 && (maxIndex + 1) * w > storage.byteLength) {
     throw new PickleError(
-      `${where}: '${key}' ${formatShape(shape)} (offset ${offset}, stride ${formatShape(stride)}) reaches element ${maxIndex} but its storage '${t.storage.key}' holds ${Math.floor(storage.byteLength / w)}; the file is truncated or corrupt`,
+      `${where}: '${name}' ${formatShape(shape)} (offset ${offset}, stride ${formatShape(stride)}) reaches element ${maxIndex} but its storage '${t.storage.key}' holds ${Math.floor(storage.byteLength / w)}; the file is truncated or corrupt`,
+    );
+  }
+  // A view never materializes more bytes than its storage holds: a stride-0 (expanded) or overlapping view of a
+  // small storage could otherwise ask for gigabytes from a file of a few hundred bytes.
+  if (n * w > storage.byteLength) {
+    throw new PickleError(
+      `${where}: '${name}' ${formatShape(shape)} (stride ${formatShape(stride)}) would materialize ${n * w} bytes from a storage of ${storage.byteLength}; overlapping (expanded) views larger than their storage are refused`,
+    );
+  }
+  budget.bytes -= n * w;
+  if (budget.bytes < 0) {
+    throw new PickleError(
+      `${where}: the tensors up to '${name}' would materialize more than ${MATERIALIZE_FILE_MULTIPLE}× the file's size; a checkpoint whose views overlap that much is refused`,
     );
   }
   // C-contiguous? (dimensions of size 1 may carry any stride)
@@ -864,8 +928,8 @@ function storageLoader(where: string, storages = new Map<string, StorageRef>()) 
     if (items?.[0] !== 'storage') throw new PickleError(`${where}: unsupported persistent id ${describe(pid)}`);
     const [, type, key, , size] = items;
     if (!(type instanceof PyGlobal)) throw new PickleError(`${where}: storage type must be a torch storage class`);
-    let st = STORAGE_TYPES[type.name];
-    if (type.name === 'UntypedStorage') st = STORAGE_TYPES.ByteStorage;
+    let st = type.module === 'torch' ? STORAGE_TYPES.get(type.name) : undefined;
+    if (type.module === 'torch' && type.name === 'UntypedStorage') st = U8;
     if (!st) throw new PickleError(`${where}: unsupported storage type torch.${type.name}`);
     const k = String(key);
     let ref = storages.get(k);
@@ -877,17 +941,22 @@ function storageLoader(where: string, storages = new Map<string, StorageRef>()) 
   };
 }
 
-/** Collects every TensorRef reachable from `v` (to load their storages). */
-function collectTensors(v: unknown, out: Set<TensorRef>, seen = new Set<unknown>()): void {
-  if (v === null || typeof v !== 'object' || seen.has(v)) return;
-  seen.add(v);
-  if (v instanceof TensorRef) out.add(v);
-  else if (v instanceof PyDict) for (const x of v.map.values()) collectTensors(x, out, seen);
-  else if (v instanceof PyTuple) for (const x of v.items) collectTensors(x, out, seen);
-  else if (Array.isArray(v)) for (const x of v) collectTensors(x, out, seen);
-  else if (v instanceof PyObject) {
-    collectTensors(v.state, out, seen);
-    for (const x of v.args) collectTensors(x, out, seen);
+/** Collects every TensorRef reachable from `root` (to load their storages); a work list, so any nesting depth works. */
+function collectTensors(root: unknown, out: Set<TensorRef>): void {
+  const seen = new Set<unknown>();
+  const todo: unknown[] = [root];
+  while (todo.length) {
+    const v = todo.pop();
+    if (v === null || typeof v !== 'object' || seen.has(v)) continue;
+    seen.add(v);
+    if (v instanceof TensorRef) out.add(v);
+    else if (v instanceof PyDict) for (const x of v.map.values()) todo.push(x);
+    else if (v instanceof PyTuple) pushAll(todo, v.items);
+    else if (Array.isArray(v)) pushAll(todo, v);
+    else if (v instanceof PyObject) {
+      todo.push(v.state);
+      pushAll(todo, v.args);
+    }
   }
 }
 
@@ -909,14 +978,17 @@ function unwrap(root: unknown, where: string, opts: TorchReadOptions): PyDict {
   return sd;
 }
 
-function toStateDict(sd: PyDict, where: string, opts: TorchReadOptions, bigEndian: boolean): StateDict {
+function toStateDict(sd: PyDict, where: string, opts: TorchReadOptions, bigEndian: boolean, fileBytes: number): StateDict {
+  const budget = { bytes: MATERIALIZE_FILE_MULTIPLE * fileBytes };
   const strip = opts.stripModulePrefix ?? true;
-  const out: StateDict = {};
+  const out: StateDict = Object.create(null);
   for (const [k, v] of sd.map) {
     if (!(v instanceof TensorRef)) continue;
-    const key = String(k);
+    if (typeof k !== 'string') throw new PickleError(`${where}: state dict key ${describe(k)} is not a string`);
+    const key = k;
     const name = strip && key.startsWith('module.') ? key.slice('module.'.length) : key;
-    out[name] = materialize(key, v, where, bigEndian);
+    if (Object.hasOwn(out, name)) throw new PickleError(`${where}: tensor name ${JSON.stringify(escapeControl(name))} appears twice (after removing 'module.')`);
+    out[name] = materialize(key, v, where, bigEndian, budget);
   }
   if (Object.keys(out).length === 0) throw new PickleError(`${where}: the state dict holds no tensors`);
   return out;
@@ -941,7 +1013,7 @@ function readZipCheckpoint(bytes: Uint8Array, where: string, opts: TorchReadOpti
     if (!e) throw new PickleError(`${where}: storage '${s.key}' (${prefix}data/${s.key}) is missing from the archive`);
     s.bytes = zipEntryData(bytes, e, where, opts);
   }
-  return toStateDict(sd, where, opts, bigEndian);
+  return toStateDict(sd, where, opts, bigEndian, bytes.byteLength);
 }
 
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
@@ -981,7 +1053,7 @@ function readLegacyCheckpoint(bytes: Uint8Array, where: string, opts: TorchReadO
     p += len;
   }
   const sd = unwrap(main.value, where, opts);
-  return toStateDict(sd, where, opts, !littleEndian);
+  return toStateDict(sd, where, opts, !littleEndian, bytes.byteLength);
 }
 
 /**

@@ -1,13 +1,50 @@
-import { formatShape, numel, type StateDict, type TensorData } from './types.js';
+import { escapeControl, formatShape, numel, type StateDict, type TensorData } from './types.js';
 
 /** Raised for any defect in a safetensors file; the message names the defect and, where there is one, the entry. */
 export class SafetensorsError extends Error {
   override name = 'SafetensorsError';
 }
 
-const DTYPE_BYTES: Record<string, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
-};
+// A Map: a dtype such as `constructor` must not find Object.prototype's members.
+const DTYPE_BYTES = new Map<string, number>([
+  ['F64', 8], ['F32', 4], ['F16', 2], ['BF16', 2], ['I64', 8], ['I32', 4], ['I16', 2], ['I8', 1], ['U8', 1], ['BOOL', 1],
+]);
+
+/** A tensor name for a message: quoted, control characters escaped. */
+function q(key: string): string {
+  return `'${escapeControl(key)}'`;
+}
+
+/** Names that are members of every object (`__proto__`, `constructor`, …): refused as tensor names. */
+function isObjectMember(key: string): boolean {
+  return key === '__proto__' || key === 'prototype' || Object.hasOwn(Object.prototype, key);
+}
+
+/**
+ * The top-level keys of a JSON object text in order, duplicates included (JSON.parse keeps only the last one).
+ * A single linear scan that tracks strings and nesting depth.
+ */
+function topLevelKeys(text: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // a string: find its end, skipping escapes
+      let j = i + 1;
+      while (j < text.length && text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c ? 2 : 1;
+      if (depth === 1 && expectKey) keys.push(JSON.parse(text.slice(i, j + 1)) as string);
+      expectKey = false;
+      i = j;
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      expectKey = depth === 1 && c === 0x7b;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x2c && depth === 1) expectKey = true;
+  }
+  return keys;
+}
 
 interface HeaderEntry {
   dtype: string;
@@ -42,43 +79,82 @@ export function parseHeader(bytes: Uint8Array, where: string, fileSize = bytes.b
   }
   if (8 + headerLen > bytes.byteLength) throw new RangeError('parseHeader: the bytes given must hold the whole header');
   let header: Record<string, unknown>;
+  let text: string;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen));
+    header = JSON.parse(text);
   } catch (e) {
     throw new SafetensorsError(`${where}: header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) {
     throw new SafetensorsError(`${where}: header must be a JSON object`);
   }
+  const seen = new Set<string>();
+  for (const key of topLevelKeys(text)) {
+    if (seen.has(key)) throw new SafetensorsError(`${where}: entry ${q(key)} appears twice in the header`);
+    seen.add(key);
+  }
   const dataStart = 8 + headerLen;
   const dataLen = fileSize - dataStart;
-  const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
+  const metadata: Record<string, string> = Object.create(null);
   const entries: [string, HeaderEntry][] = [];
-  for (const [key, raw] of Object.entries(header)) {
-    if (key === '__metadata__') continue;
-    const e = raw as HeaderEntry;
-    if (!e || typeof e.dtype !== 'string' || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets) || e.data_offsets.length !== 2) {
-      throw new SafetensorsError(`${where}: entry '${key}' is malformed (needs dtype, shape and data_offsets)`);
+  for (const key of Object.keys(header)) {
+    const raw = header[key];
+    if (key === '__metadata__') {
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SafetensorsError(`${where}: __metadata__ must be an object of strings`);
+      for (const [k, v] of Object.entries(raw)) {
+        if (typeof v !== 'string' || isObjectMember(k)) throw new SafetensorsError(`${where}: __metadata__ entry ${q(k)} must be a string under a plain name`);
+        metadata[k] = v;
+      }
+      continue;
     }
-    const width = DTYPE_BYTES[e.dtype];
-    if (width === undefined) throw new SafetensorsError(`${where}: entry '${key}' has unsupported dtype ${e.dtype}`);
-    if (!e.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-      throw new SafetensorsError(`${where}: entry '${key}' has an invalid shape ${JSON.stringify(e.shape)}`);
+    if (isObjectMember(key)) throw new SafetensorsError(`${where}: entry ${q(key)} is not an acceptable tensor name (a member of every JavaScript object)`);
+    const e = raw as HeaderEntry;
+    if (
+      !e ||
+      typeof e !== 'object' ||
+      !Object.hasOwn(e, 'dtype') ||
+      typeof e.dtype !== 'string' ||
+      !Array.isArray(e.shape) ||
+      !Array.isArray(e.data_offsets) ||
+      e.data_offsets.length !== 2
+    ) {
+      throw new SafetensorsError(`${where}: entry ${q(key)} is malformed (needs dtype, shape and data_offsets)`);
+    }
+    const width = DTYPE_BYTES.get(e.dtype);
+    if (width === undefined) throw new SafetensorsError(`${where}: entry ${q(key)} has unsupported dtype ${escapeControl(e.dtype)}`);
+    if (!e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new SafetensorsError(`${where}: entry ${q(key)} has an invalid shape ${JSON.stringify(e.shape)}`);
     }
     const [begin, end] = e.data_offsets;
-    if (!Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end < begin) {
-      throw new SafetensorsError(`${where}: entry '${key}' has invalid data_offsets [${begin}, ${end}]`);
+    if (!Number.isSafeInteger(begin) || !Number.isSafeInteger(end) || begin < 0 || end < begin) {
+      throw new SafetensorsError(`${where}: entry ${q(key)} has invalid data_offsets [${begin}, ${end}]`);
     }
     if (end > dataLen) {
-      throw new SafetensorsError(`${where}: entry '${key}' ends at byte ${end} of the data but only ${dataLen} bytes are present; the file is truncated`);
+      throw new SafetensorsError(`${where}: entry ${q(key)} ends at byte ${end} of the data but only ${dataLen} bytes are present; the file is truncated`);
     }
     const expected = numel(e.shape) * width;
     if (end - begin !== expected) {
-      throw new SafetensorsError(`${where}: entry '${key}' ${e.dtype}${formatShape(e.shape)} needs ${expected} bytes but its offsets span ${end - begin}`);
+      throw new SafetensorsError(`${where}: entry ${q(key)} ${e.dtype}${formatShape(e.shape)} needs ${expected} bytes but its offsets span ${end - begin}`);
     }
-    entries.push([key, e]);
+    entries.push([key, { dtype: e.dtype, shape: e.shape, data_offsets: [begin, end] }]);
   }
-  entries.sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0]);
+  entries.sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0] || a[1].data_offsets[1] - b[1].data_offsets[1]);
+  // As the reference (Rust) reader: sorted by offset, the entries tile the data section exactly — each starts where
+  // the previous one ended (no overlap, no gap) and the last ends at the end of the file.
+  let at = 0;
+  for (const [key, e] of entries) {
+    const [begin, end] = e.data_offsets;
+    if (begin !== at) {
+      throw new SafetensorsError(
+        `${where}: entry ${q(key)} starts at byte ${begin} of the data but the previous entry ends at ${at} (${begin < at ? 'overlap' : 'gap'}); entries must tile the data section exactly`,
+      );
+    }
+    at = end;
+  }
+  if (at !== dataLen) {
+    throw new SafetensorsError(`${where}: the entries cover ${at} bytes of data but the file holds ${dataLen} after the header; entries must tile the data section exactly`);
+  }
   return { entries, metadata, dataStart };
 }
 
@@ -158,7 +234,7 @@ export function readSafetensors(bytes: Uint8Array, options: SafetensorsReadOptio
   const where = options.source ?? 'safetensors';
   const { entries, metadata, dataStart } = parseHeader(bytes, where);
   const keepInts = options.keepIntegers ?? true;
-  const tensors: StateDict = {};
+  const tensors: StateDict = Object.create(null);
   for (const [key, e] of entries) {
     const outDtype = OUT_DTYPE[e.dtype]!;
     if (outDtype !== 'float32' && !keepInts) continue;

@@ -53,7 +53,7 @@ export async function openSafetensorsStream(path: string, options: SafetensorsSt
     const strip = checkpointPrefixes(entries.map(([k]) => k));
     const clean = (k: string) => strip.reduce((key, p) => key.slice(p.length), k);
     const wanted = entries.filter(([k]) => !options.skip?.(clean(k)));
-    const announced: StateDictStream['entries'] = {};
+    const announced: StateDictStream['entries'] = Object.create(null);
     for (const [k, e] of wanted) announced[clean(k)] = { shape: [...e.shape], dtype: OUT_DTYPE[e.dtype]! };
     const dataEnd = wanted.reduce((m, [, e]) => Math.max(m, e.data_offsets[1]), 0);
     const chunk = Math.max(1, options.chunkBytes ?? CHUNK_BYTES);

@@ -23,3 +23,12 @@ export function numel(shape: readonly number[]): number {
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
+
+/**
+ * A name from a file (tensor key, revision, …) made safe for a message: control characters (which could drive a
+ * terminal) are written as `\u001b`-style escapes; everything else is unchanged.
+ */
+export function escapeControl(s: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this escapes
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
