@@ -96,6 +96,19 @@ function positiveInt(v: string | undefined, flag: string, dflt: number, min = 1)
   return Number(v);
 }
 
+/**
+ * parseArgs calls `--top-k -1` "ambiguous" (a value that starts with '-'); say what is wrong with the value instead.
+ */
+function dashValueMessage(e: unknown, args: readonly string[]): string | undefined {
+  const m = /Option '(--[\w-]+)/.exec(e instanceof Error ? e.message : '');
+  if (!m || !/ambiguous/.test((e as Error).message)) return undefined;
+  const flag = m[1]!;
+  const value = args[args.indexOf(flag) + 1];
+  if (value === undefined) return undefined;
+  if (/^-\d/.test(value)) return `${flag} must be a positive integer, got '${value}'`;
+  return `${flag} needs a value but got the option-like '${value}' (write ${flag}=${value} if that is the value)`;
+}
+
 function backendName(v: string | undefined): BackendName {
   const b = v ?? 'wasm';
   if (b !== 'wasm' && b !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got '${b}'`);
@@ -493,7 +506,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     const code = (e as { code?: unknown }).code;
     if (e instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
       // parseArgs' messages go on with advice about '--'; the first sentence says it
-      const msg = e instanceof UsageError ? oneLine(e) : oneLine(e).replace(/\. .*$/, '');
+      const msg = e instanceof UsageError ? oneLine(e) : (dashValueMessage(e, rest) ?? oneLine(e).replace(/\. .*$/, ''));
       io.err(`zoo ${command}: ${msg} (see zoo ${command} --help)`);
       return 2;
     }

@@ -108,6 +108,10 @@ describe('errors', () => {
       expect(r.code, args).toBe(2);
       expect(isOneLineError(r), `${args}: ${r.stderr}`).toBe(true);
     });
+    const negative = await zoo(['predict', 'resnet18', 'test/fixtures/camera.png', '--top-k', '-1']);
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toContain("--top-k must be a positive integer, got '-1'");
+    expect(negative.stderr).not.toContain('ambiguous');
     const none = await zoo([]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('Usage: zoo');

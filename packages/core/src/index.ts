@@ -7,6 +7,7 @@ export * from './config/pretrained.js';
 export * from './data/index.js';
 export * from './factory/build.js';
 export * from './factory/create.js';
+export { checkOptionValues, MAX_IMG_SIZE, ModelOptionError } from './factory/options.js';
 export * from './factory/pretrained.js';
 export * from './factory/prune.js';
 export * from './features/feature-info.js';

@@ -91,11 +91,20 @@ export abstract class VisionModel extends Module {
       const res = this.computeIntermediates(x, options);
       return { final: res.final, intermediates: res.intermediates } as unknown as tf.TensorContainer;
     }) as unknown as IntermediatesResult;
+    // The caller owns every tensor returned, each one separately: a model may hand back one tensor twice (ResNet's
+    // last map is also `final`), so repeats become clones, and `final` is dropped only when nothing returned is it.
+    const returned = new Set<tf.Tensor>();
+    const own = (t: tf.Tensor) => {
+      const out = returned.has(t) ? t.clone() : t;
+      returned.add(out);
+      return out;
+    };
+    const intermediates = r.intermediates.map(own);
     if (options.intermediatesOnly) {
-      r.final.dispose();
-      return r.intermediates;
+      if (!returned.has(r.final)) r.final.dispose();
+      return intermediates;
     }
-    return r;
+    return { final: own(r.final), intermediates };
   }
 
   /** The classifier child of a head built by {@link setPoolClassifier}. */

@@ -295,13 +295,30 @@ export function checkForwardIntermediates(c: ModelContext): 'not implemented' | 
       const atol = c.options.atol ?? 1e-4;
       if (!(d <= atol * Math.max(1, tf.tidy(() => tf.max(tf.abs(feats)).dataSync()[0]!)))) fail(c, 'forwardIntermediates', `final differs from forwardFeatures by ${d.toExponential(3)}`);
       const only = m.forwardIntermediates(c.x, { intermediatesOnly: true });
-      expectEq(c, 'forwardIntermediates', 'intermediatesOnly count', only.length, intermediates.length);
-      tf.dispose(only);
+      try {
+        expectEq(c, 'forwardIntermediates', 'intermediatesOnly count', only.length, intermediates.length);
+        // Every tensor handed back is the caller's, alive and separately owned: read each one.
+        only.forEach((t, i) => readable(c, `intermediatesOnly[${i}]`, t));
+      } finally {
+        tf.dispose(only);
+      }
+      // Disposing `final` must leave every intermediate readable (none may be the same tensor object).
+      final.dispose();
+      intermediates.forEach((t, i) => readable(c, `intermediate ${i} after final.dispose()`, t));
     } finally {
       tf.dispose([final, ...intermediates, feats]);
     }
   });
   return undefined;
+}
+
+/** Reads a returned tensor's data: a disposed (or otherwise unreadable) result fails the check. */
+function readable(c: ModelContext, what: string, t: tf.Tensor): void {
+  try {
+    t.dataSync();
+  } catch (e) {
+    fail(c, 'forwardIntermediates', `${what} cannot be read (${e instanceof Error ? e.message : String(e)}); returned tensors must be alive and owned by the caller`);
+  }
 }
 
 /**

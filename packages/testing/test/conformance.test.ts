@@ -14,7 +14,7 @@ describe('the kit itself', () => {
   });
 
   it('selects by filter, module and exclude patterns', async () => {
-    expect((await selectModels('zoo_toy_bad*')).names).toEqual(['zoo_toy_bad_features', 'zoo_toy_bad_final', 'zoo_toy_bad_info']);
+    expect((await selectModels('zoo_toy_bad*')).names).toEqual(['zoo_toy_bad_dead', 'zoo_toy_bad_features', 'zoo_toy_bad_final', 'zoo_toy_bad_info']);
     const s = await selectModels({ module: 'zoo_testing_toy' }, { exclude: { '*_bad_*': 'known broken' }, maxParams: 1e5 });
     expect(s.names).toEqual(['zoo_toy', 'zoo_toy_leaky']);
     expect(s.skipped.map((x) => x.reason)).toContain("known broken (pattern '*_bad_*')");
@@ -37,6 +37,15 @@ describe('the kit itself', () => {
     expect(leak.failed[0]?.message).toMatch(/leaked 2 tensor/);
     const fin = await runModelConformance('zoo_toy_bad_final', { checks: ['forwardIntermediates'] });
     expect(fin.failed[0]?.message).toMatch(/final differs from forwardFeatures/);
+  });
+
+  it('reads every tensor forwardIntermediates returns: a disposed one fails, an aliased final does not', async () => {
+    const dead = await runModelConformance('zoo_toy_bad_dead', { checks: ['forwardIntermediates'] });
+    expect(dead.failed[0]?.message).toMatch(/intermediatesOnly\[0\] cannot be read/);
+    // zoo_toy returns its last map as `final` too: core hands the caller separately owned tensors.
+    const ok = await runModelConformance('zoo_toy', { checks: ['forwardIntermediates'] });
+    expect(ok.failed).toEqual([]);
+    expect(ok.passed).toEqual(['forwardIntermediates']);
   });
 
   it('skips checks per pattern, with the reason', async () => {

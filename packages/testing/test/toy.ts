@@ -12,7 +12,7 @@ export interface ToyArgs {
   globalPool?: string;
   widths?: number[];
   /** Deliberate bugs, to show the kit catches them. */
-  bug?: 'numFeatures' | 'featureInfo' | 'leak' | 'intermediatesFinal';
+  bug?: 'numFeatures' | 'featureInfo' | 'leak' | 'intermediatesFinal' | 'deadIntermediate';
 }
 
 export class Toy extends VisionModel {
@@ -58,6 +58,7 @@ export class Toy extends VisionModel {
       x = convNormAct(x, c, this.bns[i], 'relu');
       if (indices.includes(i)) intermediates.push(x);
     });
+    if (this.bug === 'deadIntermediate' && intermediates.length > 1) intermediates[0]!.dispose();
     return { final: this.bug === 'intermediatesFinal' ? tfc.mul(x, 2) : x, intermediates };
   }
   override forward(x: tf.Tensor): tf.Tensor {
@@ -87,6 +88,7 @@ export function registerToys(): void {
     ['zoo_toy_bad_info', { bug: 'featureInfo' }],
     ['zoo_toy_leaky', { bug: 'leak' }],
     ['zoo_toy_bad_final', { bug: 'intermediatesFinal' }],
+    ['zoo_toy_bad_dead', { bug: 'deadIntermediate' }],
     ['zoo_toy_huge', { widths: [256, 512, 2048] }],
   ] as [string, ToyArgs][]) {
     registerModel({

@@ -7,6 +7,7 @@ import { getPretrainedCfg } from '../registry/registry.js';
 import { type CheckpointSource, loadCheckpointSource, localCheckpointPath } from '../weights/checkpoint.js';
 import type { StateDict } from '../weights/types.js';
 import { loadPretrained } from './pretrained.js';
+import { checkOptionValues } from './options.js';
 import { adaptModelFromString } from './prune.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
@@ -120,6 +121,7 @@ export async function buildModelWithCfg<M extends VisionModel>(
   updateDefaultKwargs(cfg, kwargs);
   for (const k of build.kwargsFilter ?? []) delete kwargs[k];
   checkKwargs(cls, variant, kwargs);
+  checkOptionValues(variant, { ...kwargs, featuresOnly: options.featuresOnly, pretrained: options.pretrained, outIndices: options.outIndices });
 
   const features = options.featuresOnly ?? false;
   const featureCfg: FeatureCfg = { outIndices: [0, 1, 2, 3, 4], ...(build.featureCfg ?? {}) };

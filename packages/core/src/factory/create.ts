@@ -4,6 +4,7 @@ import type { VisionModel } from '../model.js';
 import { getArchName, isModel, modelEntrypoint, splitModelNameTag, unknownModelError } from '../registry/registry.js';
 import { ensureBackend } from '../backend.js';
 import { type CreateModelOptions, loadCheckpoint } from './build.js';
+import { checkOptionValues } from './options.js';
 
 export type ModelSource = 'hf-hub' | 'local-dir';
 
@@ -53,6 +54,18 @@ export function parseModelConfig(config: Record<string, any>, where: string): Mo
   return { architecture, pretrainedCfg: cfg, modelArgs };
 }
 
+/** `JSON.parse` of a config.json whose errors name the file; the top level must be an object. */
+function parseConfigJson(text: string, where: string): Record<string, any> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new SyntaxError(`${where}: config.json is not valid JSON (${(e as Error).message})`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new SyntaxError(`${where}: config.json must hold a JSON object`);
+  return v as Record<string, any>;
+}
+
 async function loadSourceConfig(source: ModelSource, id: string, options: CreateModelOptions): Promise<ModelConfig> {
   if (source === 'local-dir') {
     const fs = await import('node:fs/promises');
@@ -64,7 +77,7 @@ async function loadSourceConfig(source: ModelSource, id: string, options: Create
     } catch {
       throw new Error(`local-dir:${id}: no config.json in that folder`);
     }
-    const mc = parseModelConfig(JSON.parse(text), file);
+    const mc = parseModelConfig(parseConfigJson(text, file), file);
     mc.pretrainedCfg.file = id;
     mc.pretrainedCfg.source = 'local-dir';
     return mc;
@@ -72,7 +85,8 @@ async function loadSourceConfig(source: ModelSource, id: string, options: Create
   const hub = await import('../hub/index.js');
   const { repoId, revision } = hub.parseHubRepoId(id);
   const bytes = await hub.fetchHubFileBytes(repoId, 'config.json', { revision, cacheDir: options.cacheDir });
-  const mc = parseModelConfig(JSON.parse(new TextDecoder().decode(bytes)), `hf-hub:${id}/config.json`);
+  const where = `hf-hub:${id}/config.json`;
+  const mc = parseModelConfig(parseConfigJson(new TextDecoder().decode(bytes), where), where);
   mc.pretrainedCfg.hfHubId = id;
   mc.pretrainedCfg.source = 'hf-hub';
   return mc;
@@ -105,6 +119,7 @@ export async function createModel(name: string, options: CreateModelOptions = {}
     if (tag && !kwargs.pretrainedCfg) kwargs.pretrainedCfg = tag;
   }
   if (!isModel(arch)) throw unknownModelError(getArchName(arch));
+  checkOptionValues(arch, kwargs);
   await ensureBackend();
   const model = (await modelEntrypoint(arch)(kwargs)) as VisionModel | FeatureModel;
   if (checkpointPath !== undefined) {
