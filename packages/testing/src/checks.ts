@@ -298,13 +298,13 @@ export function checkForwardIntermediates(c: ModelContext): 'not implemented' | 
       try {
         expectEq(c, 'forwardIntermediates', 'intermediatesOnly count', only.length, intermediates.length);
         // Every tensor handed back is the caller's, alive and separately owned: read each one.
-        only.forEach((t, i) => readable(c, `intermediatesOnly[${i}]`, t));
+        for (const [i, t] of only.entries()) readable(c, `intermediatesOnly[${i}]`, t);
       } finally {
         tf.dispose(only);
       }
       // Disposing `final` must leave every intermediate readable (none may be the same tensor object).
       final.dispose();
-      intermediates.forEach((t, i) => readable(c, `intermediate ${i} after final.dispose()`, t));
+      for (const [i, t] of intermediates.entries()) readable(c, `intermediate ${i} after final.dispose()`, t);
     } finally {
       tf.dispose([final, ...intermediates, feats]);
     }

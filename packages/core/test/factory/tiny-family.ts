@@ -3,7 +3,7 @@
  * convs with BatchNorm, a pooled classifier, feature levels, and `forwardIntermediates` that returns its last map
  * as `final` too — as ResNet does.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { buildModelWithCfg, type CreateModelOptions } from '../../src/factory/build.js';
 import { featureTakeIndices } from '../../src/features/feature-info.js';
 import { BatchNorm2d } from '../../src/layers/norm.js';
