@@ -172,6 +172,8 @@ async function loadModel(name: string, io: Io, opts: LoadOptions = {}): Promise<
   } else if (opts.pretrained) {
     options.pretrained = true;
     options.onProgress = progress(io.err);
+    options.onRetry = ({ file, url, attempt, retries, delayMs, reason }) =>
+      io.err(`zoo: ${file}: ${reason} at ${url}; retry ${attempt}/${retries} in ${(delayMs / 1000).toFixed(1)} s`);
   }
   try {
     return await createModel(name, options);

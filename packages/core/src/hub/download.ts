@@ -4,10 +4,11 @@ import { type HttpErrorContext, HubError, httpError } from './errors.js';
 import {
   DEFAULT_RETRY,
   type DownloadSink,
-  type FetchLike,
   defaultFetch,
+  type FetchLike,
   type HubFileMetadata,
   type HubProgressCallback,
+  type HubRetryCallback,
   headHubFile,
   type RetryPolicy,
   streamDownload,
@@ -31,6 +32,8 @@ export interface HubDownloadOptions {
   retryDelayMs?: number;
   /** Cap on one backoff delay (ms). Default 8000. */
   maxRetryDelayMs?: number;
+  /** Told before each retry. DNS failures and refused connections are never retried. */
+  onRetry?: HubRetryCallback;
   /** Hub base URL; default `HF_ENDPOINT` or `https://huggingface.co`. */
   endpoint?: string;
   /** The fetch to use; default the global one. */
@@ -61,6 +64,7 @@ interface Resolved {
   headers: Record<string, string>;
   hadToken: boolean;
   ctx: HttpErrorContext;
+  onRetry: HubRetryCallback | undefined;
 }
 
 async function resolve(repoId: string, filename: string, opts: HubDownloadOptions, needNetwork: boolean): Promise<Resolved> {
@@ -96,6 +100,7 @@ async function resolve(repoId: string, filename: string, opts: HubDownloadOption
     headers,
     hadToken: token !== undefined,
     ctx: { repoId, filename, revision, url, hadToken: token !== undefined },
+    onRetry: opts.onRetry,
   };
 }
 
@@ -155,7 +160,7 @@ function getHeaders(r: Resolved, location: string): Record<string, string> {
 }
 
 async function headOrThrow(r: Resolved, onMissing?: (commit: string) => Promise<void>): Promise<HubFileMetadata> {
-  const head = await headHubFile(r.url, { headers: r.headers, policy: r.policy, fetchImpl: r.fetchImpl, ctx: r.ctx });
+  const head = await headHubFile(r.url, { headers: r.headers, policy: r.policy, fetchImpl: r.fetchImpl, ctx: r.ctx, onRetry: r.onRetry });
   if (!head.ok) {
     const commit = head.headers.get('x-repo-commit');
     if (head.status === 404 && commit && onMissing && head.headers.get('x-error-code') !== 'RevisionNotFound') await onMissing(commit);
@@ -240,6 +245,7 @@ async function downloadBlob(r: Resolved, meta: HubFileMetadata, blob: string, et
     policy: r.policy,
     fetchImpl: r.fetchImpl,
     ctx: r.ctx,
+    onRetry: r.onRetry,
     sink,
     expectedSize: meta.size,
     onProgress: (loaded, total) => emit({ loaded, total, file: r.filename }),
@@ -325,6 +331,7 @@ export async function fetchHubFileBytes(repoId: string, filename: string, opts: 
         policy: r.policy,
         fetchImpl: r.fetchImpl,
         ctx: r.ctx,
+        onRetry: r.onRetry,
         sink,
         expectedSize: meta.size,
         onProgress: (loaded, total) => emit({ loaded, total, file: filename }),
@@ -335,6 +342,7 @@ export async function fetchHubFileBytes(repoId: string, filename: string, opts: 
         policy: r.policy,
         fetchImpl: r.fetchImpl,
         ctx: r.ctx,
+        onRetry: r.onRetry,
         sink,
         expectedSize: undefined,
         onProgress: (loaded, total) => emit({ loaded, total, file: filename }),
