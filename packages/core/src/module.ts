@@ -252,7 +252,8 @@ export class StateDictError extends Error {
  * Base of every layer and model: named child modules, parameters and buffers, with PyTorch's naming so that
  * `stateDict()` keys are exactly timm's. Inference only: dropout and drop-path are identity.
  */
-export class Module {
+/** `Out` is what `forward` returns: a tensor for layers and models, a list or dict of maps for feature models. */
+export class Module<Out = tf.Tensor> {
   private readonly _children = new Map<string, Module | null>();
   private readonly _params = new Map<string, Param>();
   /** Values derived from parameters (e.g. BN folded into a conv), recomputed when a parameter changes. */
@@ -292,13 +293,18 @@ export class Module {
     return out;
   }
 
+  /** This module as a child of others sees it (children are held as plain modules whatever their output). */
+  private asModule(): Module {
+    return this as unknown as Module;
+  }
+
   getChild(name: string): Module | undefined {
     return this._children.get(name) ?? undefined;
   }
 
   /** Every module below (and including) this one, with dotted names, in registration order. */
   namedModules(prefix = ''): [string, Module][] {
-    const out: [string, Module][] = [[prefix, this]];
+    const out: [string, Module][] = [[prefix, this.asModule()]];
     for (const [n, m] of this._children) {
       if (m) out.push(...m.namedModules(prefix ? `${prefix}.${n}` : n));
     }
@@ -317,8 +323,8 @@ export class Module {
 
   /** The module at a dotted path (`layer1.0.conv1`). */
   getSubmodule(path: string): Module {
-    if (path === '') return this;
-    let m: Module | undefined = this;
+    if (path === '') return this.asModule();
+    let m: Module | undefined = this.asModule();
     for (const part of path.split('.')) {
       m = m?.getChild(part);
       if (!m) throw new Error(`no submodule '${path}' (stopped at '${part}')`);
@@ -452,7 +458,7 @@ export class Module {
   }
 
   /** Unary forward. Layers with other signatures override their own methods; containers call this. */
-  forward(_x: tf.Tensor): tf.Tensor {
+  forward(_x: tf.Tensor): Out {
     throw new Error(`${this.constructor.name} has no unary forward`);
   }
 
