@@ -3,14 +3,14 @@ import type { DataConfig, DataConfigOverrides } from '../data/config.js';
 import type { ImageTransform } from '../data/transforms.js';
 import { createTransform, type NodeImageInput } from './data.js';
 
-export { decodeImage } from './image.js';
 export type { NodeImageInput } from './data.js';
+export { decodeImage } from './image.js';
 
 /** `createTransform` that also takes file paths and encoded bytes (PNG, JPEG, WebP…), decoded with sharp. */
 export function createNodeTransform(config: DataConfig | DataConfigOverrides): ImageTransform<NodeImageInput> {
   return createTransform<NodeImageInput>(config);
 }
+export { createPool, type Pool, type PoolInput, type PoolOptions, type PoolOutputKind, type PoolResult, type RunOptions, resolveModuleSpecifier } from './pool.js';
 export {
   defaultNumThreads, MAX_NODE_THREADS, type NodeBackendInfo, type NodeBackendOptions, nodeBackendInfo, prepareNodeWasm, resolveNumThreads, setNodeBackend,
 } from './threads.js';
-export { createPool, type Pool, type PoolInput, type PoolOptions, type PoolOutputKind, type PoolResult, resolveModuleSpecifier, type RunOptions } from './pool.js';
