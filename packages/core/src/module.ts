@@ -250,9 +250,9 @@ export class StateDictError extends Error {
 
 /**
  * Base of every layer and model: named child modules, parameters and buffers, with PyTorch's naming so that
- * `stateDict()` keys are exactly timm's. Inference only: dropout and drop-path are identity.
+ * `stateDict()` keys are exactly timm's. Inference only: dropout and drop-path are identity. `Out` is what `forward`
+ * returns: a tensor for layers and models, a list or dict of maps for feature models.
  */
-/** `Out` is what `forward` returns: a tensor for layers and models, a list or dict of maps for feature models. */
 export class Module<Out = tf.Tensor> {
   private readonly _children = new Map<string, Module | null>();
   private readonly _params = new Map<string, Param>();
@@ -413,14 +413,25 @@ export class Module<Out = tf.Tensor> {
     }
     for (const k of Object.keys(entries)) if (!params.has(k)) unexpectedKeys.push(k);
     if (mismatches.length) {
-      const lines = mismatches.map((m) => `  ${m.key}: checkpoint ${formatShape(m.got)}, model ${formatShape(m.expected)}`);
-      throw new StateDictError(`size mismatch for ${mismatches.length} key(s) while loading the state dict:\n${lines.join('\n')}`, missingKeys, unexpectedKeys, mismatches);
+      const lines = keyLines(mismatches.map((m) => `${m.key}: checkpoint ${formatShape(m.got)}, model ${formatShape(m.expected)}`));
+      throw new StateDictError(`size mismatch for ${mismatches.length} key(s) while loading the state dict:\n${lines}`, missingKeys, unexpectedKeys, mismatches);
     }
     if (strict && (missingKeys.length || unexpectedKeys.length)) {
-      const parts: string[] = [];
-      if (missingKeys.length) parts.push(`missing key(s): ${summarize(missingKeys)}`);
-      if (unexpectedKeys.length) parts.push(`unexpected key(s): ${summarize(unexpectedKeys)}`);
-      throw new StateDictError(`error loading the state dict (strict): ${parts.join('; ')}`, missingKeys, unexpectedKeys);
+      const counts: string[] = [];
+      const lists: string[] = [];
+      if (missingKeys.length) {
+        counts.push(`${missingKeys.length} missing`);
+        lists.push(`missing key(s):\n${keyLines(missingKeys)}`);
+      }
+      if (unexpectedKeys.length) {
+        counts.push(`${unexpectedKeys.length} unexpected`);
+        lists.push(`unexpected key(s):\n${keyLines(unexpectedKeys)}`);
+      }
+      throw new StateDictError(
+        `error loading the state dict (strict): ${counts.join(', ')} key(s); load with { strict: false } to skip them\n${lists.join('\n')}`,
+        missingKeys,
+        unexpectedKeys,
+      );
     }
     return { params, missingKeys, unexpectedKeys };
   }
@@ -470,8 +481,11 @@ export class Module<Out = tf.Tensor> {
   }
 }
 
-function summarize(keys: string[], max = 12): string {
-  return keys.length <= max ? keys.join(', ') : `${keys.slice(0, max).join(', ')} … (+${keys.length - max} more)`;
+/** One key a line, indented; past `max` lines, a count of the rest (the full lists are on the StateDictError). */
+function keyLines(items: readonly string[], max = 20): string {
+  const shown = items.length <= max ? items : items.slice(0, max);
+  const more = items.length - shown.length;
+  return shown.map((k) => `  ${k}`).join('\n') + (more ? `\n  … and ${more} more (${items.length} in all)` : '');
 }
 
 /** PyTorch's nn.Sequential: children named '0', '1', … applied in order. */

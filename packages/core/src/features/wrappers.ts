@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { PretrainedCfg } from '../config/pretrained.js';
-import { checkInput, type VisionModel } from '../model.js';
+import { checkInput, type VisionModel, type WarmupOptions, warmupForward } from '../model.js';
 import { Module, Sequential } from '../module.js';
 import { FeatureInfo, type OutIndices } from './feature-info.js';
 
@@ -39,6 +39,11 @@ export abstract class FeatureModel<O extends FeatureOutput = FeatureOutput> exte
   }
   protected abstract collect(x: tf.Tensor): FeatureOutput;
   /** Feature maps for an NHWC batch, every one NHWC. No tensor but the outputs is left behind. */
+  /** One forward on zeros at the cfg's input size, so the first real call is not the slow one (see VisionModel.warmup). */
+  warmup(options: WarmupOptions = {}): Promise<number> {
+    return warmupForward(this, this.inChans, this.pretrainedCfg, options);
+  }
+
   override forward(x: tf.Tensor): O {
     checkInput(x, this.inChans, this.modelName || this.constructor.name);
     return tf.tidy(() => this.collect(x) as tf.TensorContainer) as O;

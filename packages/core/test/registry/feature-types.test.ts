@@ -65,3 +65,34 @@ describe('FeatureModel.forward types', () => {
     for (const m of [list, dict, model]) m.dispose();
   });
 });
+
+describe('warmup', () => {
+  it("runs one forward at the cfg's input size (or the one given), leaving no output behind", async () => {
+    const model = await createModel('feature_types_net', { pretrainedCfg: { inputSize: [3, 40, 24] } });
+    const seen: number[][] = [];
+    const forward = model.forward.bind(model);
+    model.forward = (x: tf.Tensor) => {
+      seen.push(x.shape);
+      return forward(x);
+    };
+    const ms = await model.warmup();
+    expect(ms).toBeGreaterThan(0);
+    // the first forward caches what it derives from the weights (BN folded into convs); nothing else is left
+    const before = tf.memory().numTensors;
+    await model.warmup({ inputSize: [16, 16], batchSize: 2 });
+    expect(seen).toEqual([
+      [1, 40, 24, 3],
+      [2, 16, 16, 3],
+    ]);
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(model.warmup({ batchSize: 0 })).rejects.toThrow(/warmup: batchSize must be a positive integer, got 0/);
+
+    const fm = await createModel('feature_types_net', { featuresOnly: true, featureCls: 'dict', outIndices: [0, 1], pretrainedCfg: { inputSize: [3, 16, 16] } });
+    await fm.warmup();
+    const fmBefore = tf.memory().numTensors;
+    await fm.warmup();
+    expect(tf.memory().numTensors).toBe(fmBefore);
+    model.dispose();
+    fm.dispose();
+  });
+});
