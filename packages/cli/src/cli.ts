@@ -11,8 +11,10 @@ import {
   type CreateModelOptions,
   createModel,
   type FeatureModel,
+  familyPackages,
   getModelModule,
   listModels,
+  listModules,
   type StateDict,
   setBackend,
   toTimmDict,
@@ -22,6 +24,7 @@ import {
 } from '@zoo/core';
 import { createNodeTransform, MAX_NODE_THREADS } from '@zoo/core/node';
 import { coreData } from './core-data.js';
+import { discoverPlugins, importPlugin, PluginError } from './plugins.js';
 
 /** Bad command line: exit 2. */
 export class UsageError extends Error {}
@@ -44,8 +47,13 @@ Commands:
   features <model> <image>  feature maps (NHWC) of one image, optionally saved as safetensors
   bench <model>             forward-pass timing (median, min, max, images/s)
 
+Options of every command:
+  --plugin <pkg>            also load this model package (repeatable; a package name or a path). Installed
+                            packages with the keyword 'zoo-models' in their package.json are loaded anyway.
+
 Run 'zoo <command> --help' for a command's options.
-Environment: HF_ENDPOINT, HF_TOKEN, HF_HOME / HF_HUB_CACHE, HF_HUB_OFFLINE (pretrained downloads), ZOO_DEBUG=1 (stack traces).`,
+Environment: HF_ENDPOINT, HF_TOKEN, HF_HOME / HF_HUB_CACHE, HF_HUB_OFFLINE (pretrained downloads), ZOO_DEBUG=1 (stack traces),
+  ZOO_NO_PLUGIN_DISCOVERY=1 (load only the official families and --plugin packages).`,
   list: `Usage: zoo list [filter] [--pretrained] [--module <name>]
 
 One model name per line, naturally sorted.
@@ -132,8 +140,13 @@ function oneLine(e: unknown): string {
 const OPTIONAL_FAMILIES = ['@zoo/efficientnet', '@zoo/vit', '@zoo/convnext', '@zoo/densenet', '@zoo/cspnet', '@zoo/xception'];
 
 let familiesLoaded: Promise<void> | undefined;
-/** Registers the model families: @zoo/resnet always, others where installed. */
-function loadFamilies(): Promise<void> {
+/** `--plugin` packages of this run. */
+let pluginSpecs: string[] = [];
+/**
+ * Registers the model families: @zoo/resnet always, the other official ones where installed, then `--plugin`
+ * packages (a failure is an error) and discovered `zoo-models` packages (a failure is a warning).
+ */
+function loadFamilies(io?: Io): Promise<void> {
   familiesLoaded ??= (async () => {
     await import('@zoo/resnet');
     for (const spec of OPTIONAL_FAMILIES as readonly string[]) {
@@ -143,8 +156,47 @@ function loadFamilies(): Promise<void> {
         if (process.env.ZOO_DEBUG) process.stderr.write(`zoo: note: ${spec} not loaded: ${oneLine(e)}\n`);
       }
     }
+    const cwd = process.cwd();
+    try {
+      for (const spec of pluginSpecs) await importPlugin(spec, cwd);
+    } catch (e) {
+      throw e instanceof PluginError ? new UserError(oneLine(e)) : e;
+    }
+    if (process.env.ZOO_NO_PLUGIN_DISCOVERY === '1') return;
+    const official = new Set(['@zoo/resnet', ...OPTIONAL_FAMILIES]);
+    for (const name of discoverPlugins(cwd)) {
+      if (official.has(name) || pluginSpecs.includes(name)) continue;
+      try {
+        await importPlugin(name, cwd);
+      } catch (e) {
+        (io?.err ?? ((s: string) => process.stderr.write(`${s}\n`)))(`zoo: warning: ${oneLine(e)}`);
+      }
+    }
   })();
   return familiesLoaded;
+}
+
+/** Takes every `--plugin <pkg>` / `--plugin=<pkg>` out of the command line. */
+function takePlugins(argv: string[]): { argv: string[]; plugins: string[] } {
+  const rest: string[] = [];
+  const plugins: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (a === '--plugin') {
+      const v = argv[i + 1];
+      if (v === undefined || v.startsWith('-')) throw new UsageError('--plugin needs a package name or a path');
+      plugins.push(v);
+      i++;
+    } else if (a.startsWith('--plugin=')) {
+      if (a.length === 9) throw new UsageError('--plugin needs a package name or a path');
+      plugins.push(a.slice(9));
+    } else rest.push(a);
+  }
+  return { argv: rest, plugins };
 }
 
 function progress(err: Out): NonNullable<CreateModelOptions['onProgress']> {
@@ -175,7 +227,7 @@ interface LoadOptions {
 async function loadModel(name: string, io: Io, opts: LoadOptions & { extra: { featuresOnly: true } }): Promise<FeatureModel>;
 async function loadModel(name: string, io: Io, opts?: LoadOptions): Promise<VisionModel>;
 async function loadModel(name: string, io: Io, opts: LoadOptions = {}): Promise<VisionModel | FeatureModel> {
-  await loadFamilies();
+  await loadFamilies(io);
   const { weights } = opts;
   if (weights !== undefined && !(existsSync(weights) && statSync(weights).isFile())) throw new UserError(`weights file not found: ${weights}`);
   const options: CreateModelOptions = { ...opts.extra };
@@ -185,11 +237,13 @@ async function loadModel(name: string, io: Io, opts: LoadOptions = {}): Promise<
   } else if (opts.pretrained) {
     options.pretrained = true;
     options.onProgress = progress(io.err);
+    options.onRetry = ({ file, url, attempt, retries, delayMs, reason }) =>
+      io.err(`zoo: ${file}: ${reason} at ${url}; retry ${attempt}/${retries} in ${(delayMs / 1000).toFixed(1)} s`);
   }
   try {
     return await createModel(name, options);
   } catch (e) {
-    if (e instanceof UnknownModelError) throw new UserError(e.message);
+    if (e instanceof UnknownModelError) throw new UserError(`${e.message.replace(/ Use listModels\(\) to see what is registered\.$/, '')} Run \`zoo list\` for the installed models.`);
     if (weights !== undefined) throw new UserError(`cannot load weights from ${weights}: ${oneLine(e)}`);
     throw e;
   }
@@ -217,7 +271,12 @@ async function cmdList(args: string[], io: Io): Promise<void> {
     options: { pretrained: { type: 'boolean' }, module: { type: 'string' } },
   });
   if (positionals.length > 1) throw new UsageError(`list takes at most one filter, got ${positionals.length}`);
-  await loadFamilies();
+  await loadFamilies(io);
+  if (values.module !== undefined && !listModules().includes(values.module)) {
+    const fam = familyPackages()[values.module];
+    const why = !fam ? '' : fam.planned ? ` (timm's ${values.module} will be registered by the planned package ${fam.pkg}, not built yet)` : ` (registered by ${fam.pkg}, which is not installed: npm i ${fam.pkg})`;
+    throw new UserError(`unknown module '${values.module}'${why}; modules: ${listModules().join(', ')}`);
+  }
   const names = listModels({ filter: positionals[0] ?? '', module: values.module, pretrained: values.pretrained ?? false });
   if (names.length) io.out(names.join('\n'));
 }
@@ -403,7 +462,7 @@ async function cmdBench(args: string[], io: Io): Promise<void> {
   const size = values.size === undefined ? undefined : positiveInt(values.size, '--size', 0, 8);
   const backend = backendName(values.backend);
   const binfo = await setBackend(backend, backendOptions(values.threads));
-  await loadFamilies();
+  await loadFamilies(io);
   const extra: CreateModelOptions = {};
   // fixed-size models (e.g. ViTs) are built for their input size
   if (size !== undefined && listModels().includes(name.split('.')[0]!)) {
@@ -471,7 +530,15 @@ const RUN: Record<Command, (args: string[], io: Io) => Promise<void>> = {
 
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) }): Promise<number> {
-  const [cmd, ...rest] = argv;
+  let plugins: ReturnType<typeof takePlugins>;
+  try {
+    plugins = takePlugins(argv);
+  } catch (e) {
+    io.err(`zoo: ${oneLine(e)} (see zoo --help)`);
+    return 2;
+  }
+  pluginSpecs = plugins.plugins;
+  const [cmd, ...rest] = plugins.argv;
   if (cmd === undefined) {
     io.err(HELP.main!);
     return 2;

@@ -1,6 +1,7 @@
 /** The parts of @zoo/core's data module the CLI uses (classify, resolveDataConfig), typed for the CLI. */
-import * as core from '@zoo/core';
+
 import type { FeatureModel, VisionModel } from '@zoo/core';
+import * as core from '@zoo/core';
 import type { createNodeTransform, NodeImageInput } from '@zoo/core/node';
 
 export type NodeTransform = ReturnType<typeof createNodeTransform>;

@@ -10,9 +10,11 @@ describe('zoo list', () => {
     expect(names).toContain('resnet18');
     expect(names).toContain('resnet101');
     expect(names.every((n) => /^resnet1/.test(n))).toBe(true);
+    // an unknown module is an error naming the known ones (it printed nothing and exited 0 before)
     const none = await zoo(['list', '--module', 'no_such_module']);
-    expect(none.code).toBe(0);
+    expect(none.code).toBe(1);
     expect(none.stdout).toBe('');
+    expect(none.stderr).toMatch(/unknown module 'no_such_module'; modules: .*resnet/);
   });
 
   it('registers the optional families present in the workspace (vit, efficientnet, densenet, convnext, cspnet, xception)', async () => {

@@ -12,12 +12,12 @@ export interface RunResult {
 }
 
 /** Runs the real `zoo` launcher (bin/zoo.js → source through tsx) as a child process. */
-export function zoo(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+export function zoo(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { cwd: ROOT, env: { ...process.env, ZOO_DEBUG: '', HF_HUB_OFFLINE: '1', ...env }, maxBuffer: 64 << 20 },
+      { cwd, env: { ...process.env, ZOO_DEBUG: '', HF_HUB_OFFLINE: '1', ...env }, maxBuffer: 64 << 20 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr });

@@ -70,3 +70,32 @@ describe('pretrained download', () => {
     expect(off.stderr).toMatch(/No pretrained weights for 'timm\/resnet18.a1_in1k'/);
   });
 });
+
+describe('an unreachable hub fails fast, in one line naming the endpoint and the cause', () => {
+  // DNS failures and refused connections are not retried: the bound is the whole run of the CLI, start-up included.
+  const CEILING_MS = 5000;
+
+  async function closedPort(): Promise<number> {
+    const s = createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as AddressInfo).port;
+    await new Promise<void>((r) => s.close(() => r()));
+    return port;
+  }
+
+  it.each([
+    ['a host that does not resolve', async () => 'http://nonexistent.invalid', /ENOTFOUND|EAI_AGAIN/],
+    ['a refused connection', async () => `http://127.0.0.1:${await closedPort()}`, /ECONNREFUSED/],
+  ])('%s', async (_what, endpointOf, cause) => {
+    const hub = await endpointOf();
+    const t0 = performance.now();
+    const r = await zoo(['predict', 'resnet18.a1_in1k', 'test/fixtures/chelsea.png'], { HF_ENDPOINT: hub, HF_HUB_CACHE: tmp(), HF_HUB_OFFLINE: '', HF_TOKEN: '' });
+    const ms = performance.now() - t0;
+    expect(r.code).toBe(1);
+    expect(isOneLineError(r), r.stderr).toBe(true);
+    expect(r.stderr).toContain(hub);
+    expect(r.stderr).toMatch(cause);
+    expect(r.stderr).toMatch(/after 1 attempt\(s\)/);
+    expect(ms).toBeLessThanOrEqual(CEILING_MS);
+  });
+});

@@ -45,6 +45,48 @@ export function checkInput(x: tf.Tensor, inChans: number, who: string): void {
  * so a prediction leaves no tensor behind but its result. Subclasses implement the `compute*` methods, which
  * are free to allocate intermediates.
  */
+export interface WarmupOptions {
+  /** Input [H, W]; default the cfg's `inputSize` (224×224 without one). */
+  inputSize?: [number, number];
+  /** Images in the batch. Default 1. */
+  batchSize?: number;
+}
+
+/** One forward of `model` on zeros, outputs read back and disposed: the time (ms). */
+export async function warmupForward(
+  model: { forward(x: tf.Tensor): tf.TensorContainer },
+  inChans: number,
+  cfg: PretrainedCfg,
+  options: WarmupOptions = {},
+): Promise<number> {
+  const [, h, w] = cfg.inputSize ?? [3, 224, 224];
+  const [H, W] = options.inputSize ?? [h, w];
+  const n = options.batchSize ?? 1;
+  for (const [v, what] of [[H, 'height'], [W, 'width'], [n, 'batchSize']] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`warmup: ${what} must be a positive integer, got ${v}`);
+  }
+  const t0 = performance.now();
+  const x = tf.zeros([n, H, W, inChans]);
+  try {
+    const out = model.forward(x);
+    const tensors: tf.Tensor[] = [];
+    const walk = (o: tf.TensorContainer) => {
+      if (o instanceof tf.Tensor) tensors.push(o);
+      else if (Array.isArray(o)) o.forEach(walk);
+      else if (o && typeof o === 'object') Object.values(o).forEach(walk);
+    };
+    walk(out);
+    try {
+      await Promise.all(tensors.map((t) => t.data()));
+    } finally {
+      tf.dispose(tensors);
+    }
+  } finally {
+    x.dispose();
+  }
+  return performance.now() - t0;
+}
+
 export abstract class VisionModel extends Module {
   /** The cfg the model was built with (timm's `pretrained_cfg`). */
   pretrainedCfg: PretrainedCfg = {};
@@ -70,6 +112,15 @@ export abstract class VisionModel extends Module {
   override forward(x: tf.Tensor): tf.Tensor {
     checkInput(x, this.inChans, this.modelName || this.constructor.name);
     return tf.tidy(() => this.computeHead(this.computeFeatures(x), false));
+  }
+
+  /**
+   * Runs one forward pass on zeros at the cfg's input size (or `inputSize` [H, W]) and waits for it. The first
+   * forward of a model is several times slower than the next (backend start, BN folded into convs, XNNPACK packing
+   * the weights): call this after loading so that the first real image is not the slow one. Resolves to the time taken (ms).
+   */
+  warmup(options: WarmupOptions = {}): Promise<number> {
+    return warmupForward(this, this.inChans, this.pretrainedCfg, options);
   }
 
   /** The unpooled output of the trunk: NHWC maps for CNNs, tokens `[B, N, C]` for transformers. */

@@ -250,9 +250,10 @@ export class StateDictError extends Error {
 
 /**
  * Base of every layer and model: named child modules, parameters and buffers, with PyTorch's naming so that
- * `stateDict()` keys are exactly timm's. Inference only: dropout and drop-path are identity.
+ * `stateDict()` keys are exactly timm's. Inference only: dropout and drop-path are identity. `Out` is what `forward`
+ * returns: a tensor for layers and models, a list or dict of maps for feature models.
  */
-export class Module {
+export class Module<Out = tf.Tensor> {
   private readonly _children = new Map<string, Module | null>();
   private readonly _params = new Map<string, Param>();
   /** Values derived from parameters (e.g. BN folded into a conv), recomputed when a parameter changes. */
@@ -292,13 +293,18 @@ export class Module {
     return out;
   }
 
+  /** This module as a child of others sees it (children are held as plain modules whatever their output). */
+  private asModule(): Module {
+    return this as unknown as Module;
+  }
+
   getChild(name: string): Module | undefined {
     return this._children.get(name) ?? undefined;
   }
 
   /** Every module below (and including) this one, with dotted names, in registration order. */
   namedModules(prefix = ''): [string, Module][] {
-    const out: [string, Module][] = [[prefix, this]];
+    const out: [string, Module][] = [[prefix, this.asModule()]];
     for (const [n, m] of this._children) {
       if (m) out.push(...m.namedModules(prefix ? `${prefix}.${n}` : n));
     }
@@ -317,8 +323,8 @@ export class Module {
 
   /** The module at a dotted path (`layer1.0.conv1`). */
   getSubmodule(path: string): Module {
-    if (path === '') return this;
-    let m: Module | undefined = this;
+    if (path === '') return this.asModule();
+    let m: Module | undefined = this.asModule();
     for (const part of path.split('.')) {
       m = m?.getChild(part);
       if (!m) throw new Error(`no submodule '${path}' (stopped at '${part}')`);
@@ -407,14 +413,25 @@ export class Module {
     }
     for (const k of Object.keys(entries)) if (!params.has(k)) unexpectedKeys.push(k);
     if (mismatches.length) {
-      const lines = mismatches.map((m) => `  ${escapeControl(m.key)}: checkpoint ${formatShape(m.got)}, model ${formatShape(m.expected)}`);
-      throw new StateDictError(`size mismatch for ${mismatches.length} key(s) while loading the state dict:\n${lines.join('\n')}`, missingKeys, unexpectedKeys, mismatches);
+      const lines = keyLines(mismatches.map((m) => `${m.key}: checkpoint ${formatShape(m.got)}, model ${formatShape(m.expected)}`));
+      throw new StateDictError(`size mismatch for ${mismatches.length} key(s) while loading the state dict:\n${lines}`, missingKeys, unexpectedKeys, mismatches);
     }
     if (strict && (missingKeys.length || unexpectedKeys.length)) {
-      const parts: string[] = [];
-      if (missingKeys.length) parts.push(`missing key(s): ${summarize(missingKeys)}`);
-      if (unexpectedKeys.length) parts.push(`unexpected key(s): ${summarize(unexpectedKeys)}`);
-      throw new StateDictError(`error loading the state dict (strict): ${parts.join('; ')}`, missingKeys, unexpectedKeys);
+      const counts: string[] = [];
+      const lists: string[] = [];
+      if (missingKeys.length) {
+        counts.push(`${missingKeys.length} missing`);
+        lists.push(`missing key(s):\n${keyLines(missingKeys)}`);
+      }
+      if (unexpectedKeys.length) {
+        counts.push(`${unexpectedKeys.length} unexpected`);
+        lists.push(`unexpected key(s):\n${keyLines(unexpectedKeys)}`);
+      }
+      throw new StateDictError(
+        `error loading the state dict (strict): ${counts.join(', ')} key(s); load with { strict: false } to skip them\n${lists.join('\n')}`,
+        missingKeys,
+        unexpectedKeys,
+      );
     }
     return { params, missingKeys, unexpectedKeys };
   }
@@ -452,7 +469,7 @@ export class Module {
   }
 
   /** Unary forward. Layers with other signatures override their own methods; containers call this. */
-  forward(_x: tf.Tensor): tf.Tensor {
+  forward(_x: tf.Tensor): Out {
     throw new Error(`${this.constructor.name} has no unary forward`);
   }
 
@@ -464,9 +481,11 @@ export class Module {
   }
 }
 
-function summarize(keys: string[], max = 12): string {
-  const shown = keys.slice(0, max).map(escapeControl).join(', ');
-  return keys.length <= max ? shown : `${shown} … (+${keys.length - max} more)`;
+/** One key a line, indented (control characters escaped); past `max` lines, a count of the rest (the full lists are on the StateDictError). */
+function keyLines(items: readonly string[], max = 20): string {
+  const shown = items.length <= max ? items : items.slice(0, max);
+  const more = items.length - shown.length;
+  return shown.map((k) => `  ${escapeControl(k)}`).join('\n') + (more ? `\n  … and ${more} more (${items.length} in all)` : '');
 }
 
 /** PyTorch's nn.Sequential: children named '0', '1', … applied in order. */

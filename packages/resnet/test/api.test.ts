@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { createModel, type FeatureModel, parseModelName, StateDictError, type VisionModel, writeSafetensors } from '@zoo/core';
+import { createModel, parseModelName, StateDictError, type VisionModel, writeSafetensors } from '@zoo/core';
 import { fixtureStateDict, type ParityFixture } from '@zoo/parity';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '@zoo/resnet';
@@ -73,7 +73,7 @@ describe('createModel and the model interface', () => {
     expect(() => model.loadStateDict(sd)).toThrow(/fc\.weight: checkpoint \[10, 512\], model \[1000, 512\]/);
     expect(model.getSubmodule('conv1').getParam('weight')!.toTorch().data.slice(0, 4)).toEqual(before);
     delete sd['fc.weight'];
-    expect(() => model.loadStateDict(sd)).toThrow(/missing key\(s\): fc\.weight/);
+    expect(() => model.loadStateDict(sd)).toThrow(/missing key\(s\):\n  fc\.weight/);
     expect(model.loadStateDict(sd, { strict: false }).missingKeys).toEqual(['fc.weight']);
     model.dispose();
   });
@@ -146,9 +146,9 @@ describe('createModel and the model interface', () => {
 
   it('dict features are keyed by out index; hook features capture the named modules', async () => {
     const x = tf.randomUniform([1, 64, 64, 3]);
-    const list = (await createModel('resnet18', { featuresOnly: true, outIndices: [1, 3] })) as FeatureModel;
-    const dict = (await createModel('resnet18', { featuresOnly: true, outIndices: [1, 3], featureCls: 'dict' })) as FeatureModel;
-    const hook = (await createModel('resnet18', { featuresOnly: true, outIndices: 2, featureCls: 'hook' })) as FeatureModel;
+    const list = await createModel('resnet18', { featuresOnly: true, outIndices: [1, 3] });
+    const dict = await createModel('resnet18', { featuresOnly: true, outIndices: [1, 3], featureCls: 'dict' });
+    const hook = await createModel('resnet18', { featuresOnly: true, outIndices: 2, featureCls: 'hook' });
     const sd = fixtureStateDict(fixture('resnet18'));
     const base = (await createModel('resnet18')) as VisionModel;
     base.loadStateDict(sd);

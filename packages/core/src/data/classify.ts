@@ -1,7 +1,7 @@
 /**
  * Image classification in one call: the model's own eval transform, a forward pass, softmax and the top-k classes
- * with their names. Browser-safe (no sharp): in Node pass `createNodeTransform(...)` from `@zoo/core/node` to take
- * file paths and encoded bytes.
+ * with their names. Browser-safe (no sharp); Node resolves `@zoo/core` to an entry whose `classify` also takes file
+ * paths and encoded bytes (src/node/data.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { PretrainedCfg } from '../config/pretrained.js';

@@ -119,7 +119,10 @@ export async function toRawImage(input: unknown, decode?: ImageDecoder): Promise
     if (decoded) return decoded;
   }
   if (isBrowserImageSource(input)) return browserImageToRaw(input);
-  throw new Error('unsupported image input: expected a raw image {data, width, height, channels}, ImageData or a browser image source');
+  const what = typeof input === 'string' ? `the string '${input.length > 80 ? `${input.slice(0, 77)}...` : input}'` : input instanceof Uint8Array || input instanceof ArrayBuffer ? 'encoded bytes' : `a value of type ${typeof input}`;
+  throw new Error(
+    `unsupported image input (${what}): expected a raw image {data, width, height, channels}, ImageData or a browser image source. File paths and encoded bytes are decoded in Node by @zoo/core's node entry (with sharp installed); in a browser load them into an <img> or ImageBitmap first.`,
+  );
 }
 
 function completeConfig(config: DataConfig | DataConfigOverrides): DataConfig {

@@ -1,6 +1,7 @@
 import { fromTimmDict, type PretrainedCfg } from '../config/pretrained.js';
 import type { OutIndices } from '../features/feature-info.js';
 import { createFeatureModel, type FeatureCfg, type FeatureCls, type FeatureModel } from '../features/wrappers.js';
+import type { HubRetryCallback } from '../hub/http.js';
 import type { VisionModel } from '../model.js';
 import type { StateDictStream } from '../module.js';
 import { getPretrainedCfg } from '../registry/registry.js';
@@ -34,6 +35,8 @@ export interface CreateModelOptions {
   cacheDir?: string;
   /** Download progress for pretrained weights. */
   onProgress?: (p: { loaded: number; total?: number; file: string }) => void;
+  /** Told before each retried hub request (DNS failures and refused connections fail at once). */
+  onRetry?: HubRetryCallback;
   [familyKwarg: string]: unknown;
 }
 
@@ -59,7 +62,7 @@ export interface BuildOptions {
 /** Options handled by the builder itself; everything else goes to the model constructor. */
 const BUILDER_KEYS = new Set([
   'pretrained', 'pretrainedCfg', 'pretrainedCfgOverlay', 'featuresOnly', 'outIndices', 'featureCls', 'pruned',
-  'cacheDir', 'onProgress', 'checkpointPath',
+  'cacheDir', 'onProgress', 'onRetry', 'checkpointPath',
 ]);
 
 /** timm's `resolve_pretrained_cfg`: explicit cfg > tag > the architecture's default, then the overlay. */
@@ -144,6 +147,7 @@ export async function buildModelWithCfg<M extends VisionModel>(
         strict: build.pretrainedStrict ?? true,
         cacheDir: options.cacheDir,
         onProgress: options.onProgress,
+        onRetry: options.onRetry,
       });
     }
     if (features) {

@@ -1,3 +1,4 @@
+import type * as tf from '@tensorflow/tfjs-core';
 import { fromTimmDict, type PretrainedCfg } from '../config/pretrained.js';
 import type { FeatureModel } from '../features/wrappers.js';
 import type { VisionModel } from '../model.js';
@@ -96,6 +97,11 @@ async function loadSourceConfig(source: ModelSource, id: string, options: Create
  * Builds a registered model, as timm's `create_model`. `name` is `arch`, `arch.tag`, `hf-hub:org/repo[@rev]` or
  * `local-dir:/path`. Options are timm's kwargs in camelCase; with `featuresOnly` the result is a FeatureModel.
  */
+export async function createModel(name: string, options: CreateModelOptions & { featuresOnly: true; featureCls: 'dict' }): Promise<FeatureModel<Record<string, tf.Tensor>>>;
+export async function createModel(
+  name: string,
+  options: CreateModelOptions & { featuresOnly: true; featureCls?: 'list' | 'hook' | 'getter' },
+): Promise<FeatureModel<tf.Tensor[]>>;
 export async function createModel(name: string, options: CreateModelOptions & { featuresOnly: true }): Promise<FeatureModel>;
 export async function createModel(name: string, options?: CreateModelOptions & { featuresOnly?: false }): Promise<VisionModel>;
 export async function createModel(name: string, options?: CreateModelOptions): Promise<VisionModel | FeatureModel>;

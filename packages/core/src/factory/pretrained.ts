@@ -1,4 +1,5 @@
 import type { PretrainedCfg } from '../config/pretrained.js';
+import type { HubRetryCallback } from '../hub/http.js';
 import type { VisionModel } from '../model.js';
 import { loadCheckpointSource, localCheckpointPath, readCheckpoint } from '../weights/checkpoint.js';
 import { formatShape, numel, type StateDict, type TensorData } from '../weights/types.js';
@@ -10,6 +11,7 @@ export interface LoadPretrainedOptions {
   strict?: boolean;
   cacheDir?: string;
   onProgress?: (p: { loaded: number; total?: number; file: string }) => void;
+  onRetry?: HubRetryCallback;
 }
 
 export type PretrainedSource =
@@ -43,7 +45,7 @@ const isNode = typeof process !== 'undefined' && !!process.versions?.node;
  * the hub file in the huggingface_hub cache, downloaded first if needed); `null` for in-memory weights, URLs, or
  * outside Node. `source` names the weights in errors.
  */
-export async function pretrainedWeightsFile(cfg: PretrainedCfg, opts: Pick<LoadPretrainedOptions, 'cacheDir' | 'onProgress'> = {}): Promise<{ path: string; source: string } | null> {
+export async function pretrainedWeightsFile(cfg: PretrainedCfg, opts: Pick<LoadPretrainedOptions, 'cacheDir' | 'onProgress' | 'onRetry'> = {}): Promise<{ path: string; source: string } | null> {
   if (!isNode) return null;
   const src = resolvePretrainedSource(cfg);
   switch (src.from) {
@@ -65,7 +67,7 @@ export async function pretrainedWeightsFile(cfg: PretrainedCfg, opts: Pick<LoadP
 }
 
 /** Reads the weights a pretrained cfg points at, wherever they are. */
-export async function fetchPretrainedStateDict(cfg: PretrainedCfg, opts: Pick<LoadPretrainedOptions, 'cacheDir' | 'onProgress'> = {}): Promise<StateDict> {
+export async function fetchPretrainedStateDict(cfg: PretrainedCfg, opts: Pick<LoadPretrainedOptions, 'cacheDir' | 'onProgress' | 'onRetry'> = {}): Promise<StateDict> {
   const src = resolvePretrainedSource(cfg);
   switch (src.from) {
     case 'state_dict':
@@ -85,16 +87,16 @@ export async function fetchPretrainedStateDict(cfg: PretrainedCfg, opts: Pick<Lo
   }
 }
 
-type HubOpts = { revision?: string; cacheDir?: string; onProgress?: LoadPretrainedOptions['onProgress'] };
+type HubOpts = { revision?: string; cacheDir?: string; onProgress?: LoadPretrainedOptions['onProgress']; onRetry?: HubRetryCallback };
 
 /**
  * Gets a hub repo's weights with `get`: the named file, or (none named) model.safetensors when the repo has it, else
  * pytorch_model.bin, as timm does; when neither can be had the error says so rather than naming only the last.
  */
-async function hubWeights<T>(src: { repoId: string; filename?: string }, opts: Pick<LoadPretrainedOptions, 'cacheDir' | 'onProgress'>, get: (repoId: string, filename: string, o: HubOpts) => Promise<T>): Promise<T> {
+async function hubWeights<T>(src: { repoId: string; filename?: string }, opts: Pick<LoadPretrainedOptions, 'cacheDir' | 'onProgress' | 'onRetry'>, get: (repoId: string, filename: string, o: HubOpts) => Promise<T>): Promise<T> {
   const hub = await import('../hub/index.js');
   const { repoId, revision } = hub.parseHubRepoId(src.repoId);
-  const o = { revision, cacheDir: opts.cacheDir, onProgress: opts.onProgress };
+  const o = { revision, cacheDir: opts.cacheDir, onProgress: opts.onProgress, onRetry: opts.onRetry };
   let filename = src.filename;
   if (!filename) filename = (await hub.hubFileExists(repoId, 'model.safetensors', o)) ? 'model.safetensors' : 'pytorch_model.bin';
   try {

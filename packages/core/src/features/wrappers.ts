@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { PretrainedCfg } from '../config/pretrained.js';
-import { checkInput, type VisionModel } from '../model.js';
+import { checkInput, type VisionModel, type WarmupOptions, warmupForward } from '../model.js';
 import { Module, Sequential } from '../module.js';
 import { FeatureInfo, type OutIndices } from './feature-info.js';
 
@@ -26,8 +26,11 @@ export interface FeatureCfg {
   defaultHookType?: 'forward' | 'forward_pre';
 }
 
-/** A model built with `featuresOnly`: maps in, a list (or dict) of NHWC feature maps out. */
-export abstract class FeatureModel extends Module {
+/**
+ * A model built with `featuresOnly`: maps in, NHWC feature maps out: a list (`featureCls` 'list', 'hook', 'getter',
+ * the default) or a dict keyed as timm keys it ('dict'). `createModel` types `O` from the options.
+ */
+export abstract class FeatureModel<O extends FeatureOutput = FeatureOutput> extends Module<O> {
   abstract readonly featureInfo: FeatureInfo;
   pretrainedCfg: PretrainedCfg = {};
   modelName = '';
@@ -36,9 +39,14 @@ export abstract class FeatureModel extends Module {
   }
   protected abstract collect(x: tf.Tensor): FeatureOutput;
   /** Feature maps for an NHWC batch, every one NHWC. No tensor but the outputs is left behind. */
-  override forward(x: tf.Tensor): any {
+  /** One forward on zeros at the cfg's input size, so the first real call is not the slow one (see VisionModel.warmup). */
+  warmup(options: WarmupOptions = {}): Promise<number> {
+    return warmupForward(this, this.inChans, this.pretrainedCfg, options);
+  }
+
+  override forward(x: tf.Tensor): O {
     checkInput(x, this.inChans, this.modelName || this.constructor.name);
-    return tf.tidy(() => this.collect(x) as tf.TensorContainer);
+    return tf.tidy(() => this.collect(x) as tf.TensorContainer) as O;
   }
 }
 
@@ -102,7 +110,7 @@ export class FeatureListNet extends FeatureModel {
 }
 
 /** Frees the model's parameters that a rewritten wrapper did not take (the head, later stages). */
-function disposeUntaken(model: Module, wrapper: Module): void {
+function disposeUntaken(model: Module, wrapper: Module<unknown>): void {
   const kept = new Set(wrapper.namedModules().map(([, m]) => m));
   for (const [, m] of model.namedModules()) {
     if (kept.has(m)) continue;

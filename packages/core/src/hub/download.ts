@@ -8,6 +8,7 @@ import {
   type FetchLike,
   type HubFileMetadata,
   type HubProgressCallback,
+  type HubRetryCallback,
   headHubFile,
   type MinSpeed,
   type RetryPolicy,
@@ -42,6 +43,8 @@ export interface HubDownloadOptions {
   retryDelayMs?: number;
   /** Cap on one backoff delay (ms). Default 8000. */
   maxRetryDelayMs?: number;
+  /** Told before each retry. DNS failures and refused connections are never retried. */
+  onRetry?: HubRetryCallback;
   /** Hub base URL; default `HF_ENDPOINT` or `https://huggingface.co`. */
   endpoint?: string;
   /** The fetch to use; default the global one. */
@@ -77,6 +80,7 @@ interface Resolved {
   headTimeoutMs: number;
   stallTimeoutMs: number;
   minSpeed: MinSpeed | false | undefined;
+  onRetry: HubRetryCallback | undefined;
 }
 
 async function resolve(repoId: string, filename: string, opts: HubDownloadOptions, needNetwork: boolean): Promise<Resolved> {
@@ -116,6 +120,7 @@ async function resolve(repoId: string, filename: string, opts: HubDownloadOption
     headTimeoutMs: opts.headTimeoutMs ?? etagTimeoutMs(),
     stallTimeoutMs: opts.stallTimeoutMs ?? downloadTimeoutMs(),
     minSpeed: opts.minSpeed,
+    onRetry: opts.onRetry,
   };
 }
 
@@ -175,7 +180,7 @@ function getHeaders(r: Resolved, location: string): Record<string, string> {
 }
 
 async function headOrThrow(r: Resolved, onMissing?: (commit: string) => Promise<void>): Promise<HubFileMetadata> {
-  const head = await headHubFile(r.url, { headers: r.headers, policy: r.policy, fetchImpl: r.fetchImpl, ctx: r.ctx, timeoutMs: r.headTimeoutMs });
+  const head = await headHubFile(r.url, { headers: r.headers, policy: r.policy, fetchImpl: r.fetchImpl, ctx: r.ctx, timeoutMs: r.headTimeoutMs, onRetry: r.onRetry });
   if (!head.ok) {
     const commit = head.headers.get('x-repo-commit');
     if (head.status === 404 && commit && onMissing && head.headers.get('x-error-code') !== 'RevisionNotFound') await onMissing(commit);
@@ -289,6 +294,7 @@ async function fetchBlob(r: Resolved, meta: HubFileMetadata, blob: string, etag:
     fetchImpl: r.fetchImpl,
     ctx: r.ctx,
     authOrigin: new URL(r.url).origin,
+    onRetry: r.onRetry,
     sink,
     expectedSize: meta.size,
     stallTimeoutMs: r.stallTimeoutMs,
@@ -379,6 +385,7 @@ export async function fetchHubFileBytes(repoId: string, filename: string, opts: 
         authOrigin: new URL(r.url).origin,
         stallTimeoutMs: r.stallTimeoutMs,
         minSpeed: r.minSpeed,
+        onRetry: r.onRetry,
         sink,
         expectedSize: meta.size,
         onProgress: (loaded, total) => emit({ loaded, total, file: filename }),
@@ -391,6 +398,7 @@ export async function fetchHubFileBytes(repoId: string, filename: string, opts: 
         ctx: r.ctx,
         stallTimeoutMs: r.stallTimeoutMs,
         minSpeed: r.minSpeed,
+        onRetry: r.onRetry,
         sink,
         expectedSize: undefined,
         onProgress: (loaded, total) => emit({ loaded, total, file: filename }),

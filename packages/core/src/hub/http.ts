@@ -45,10 +45,44 @@ function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 429 || status === 408;
 }
 
+/**
+ * Network failures that another attempt will not fix soon: the host name does not resolve (ENOTFOUND, EAI_AGAIN:
+ * offline, or a typo in HF_ENDPOINT) or nothing listens there (ECONNREFUSED). fetch wraps them (`TypeError: fetch
+ * failed` → cause, sometimes an AggregateError of one per address), so the whole cause chain is searched.
+ */
+const PERMANENT_NETWORK_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED']);
+
+export function permanentNetworkCode(e: unknown, depth = 0): string | undefined {
+  if (!e || typeof e !== 'object' || depth > 8) return undefined;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string' && PERMANENT_NETWORK_CODES.has(code)) return code;
+  const inners = (e as { errors?: unknown }).errors;
+  for (const inner of Array.isArray(inners) ? inners : []) {
+    const c = permanentNetworkCode(inner, depth + 1);
+    if (c) return c;
+  }
+  return permanentNetworkCode((e as { cause?: unknown }).cause, depth + 1);
+}
+
+/** One retry about to happen: which attempt failed, why, and how long until the next. */
+export interface HubRetryInfo {
+  url: string;
+  file: string;
+  /** 1 for the first retry. */
+  attempt: number;
+  retries: number;
+  delayMs: number;
+  reason: string;
+}
+export type HubRetryCallback = (info: HubRetryInfo) => void;
+
 export function describeError(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   const cause = (e as { cause?: unknown }).cause;
-  const c = cause instanceof Error ? `: ${cause.message}` : '';
+  let c = cause instanceof Error ? `: ${cause.message}` : '';
+  // An AggregateError (one connection error per address) has an empty message: name the first inner error.
+  const inner = (cause as { errors?: unknown } | undefined)?.errors;
+  if (cause instanceof Error && !cause.message && Array.isArray(inner) && inner[0] instanceof Error) c = `: ${inner[0].message}`;
   return `${e.message}${c}`;
 }
 
@@ -82,6 +116,16 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** The only origin `Authorization` is sent to; default the request URL's. */
   authOrigin?: string;
+  /** Told before each retry (the CLI prints it on stderr). */
+  onRetry?: HubRetryCallback;
+}
+
+function notifyRetry(opts: RequestOptions, url: string, attempt: number, e: unknown): void {
+  try {
+    opts.onRetry?.({ url, file: opts.ctx.filename, attempt: attempt + 1, retries: opts.policy.retries, delayMs: backoffDelay(attempt, opts.policy), reason: describeError(e) });
+  } catch {
+    // a throwing callback must not change the download
+  }
 }
 
 export type HeadResult = { ok: true; meta: HubFileMetadata } | { ok: false; status: number; headers: Headers };
@@ -194,14 +238,16 @@ export async function headHubFile(url: string, opts: RequestOptions): Promise<He
       }
     } catch (e) {
       if (e instanceof HubError) throw e;
-      if (attempt >= policy.retries) {
+      const permanent = permanentNetworkCode(e);
+      if (attempt >= policy.retries || permanent) {
         const status = e instanceof RetryableError ? e.status : 0;
         if (status) throw httpError(status, undefined, opts.ctx);
         throw new HubError(
-          `Could not reach the hub for '${opts.ctx.filename}' of repo '${opts.ctx.repoId}' at ${url} after ${attempt + 1} attempt(s) (${describeError(e)}). Check the network or HF_ENDPOINT; set HF_HUB_OFFLINE=1 to use only files already in the cache.`,
-          { repoId: opts.ctx.repoId, filename: opts.ctx.filename, url, cause: e },
+          `Could not reach the hub for '${opts.ctx.filename}' of repo '${opts.ctx.repoId}' at ${url} after ${attempt + 1} attempt(s) (${describeError(e)}${permanent ? `; ${permanent} is not retried` : ''}). Check the network or HF_ENDPOINT; set HF_HUB_OFFLINE=1 to use only files already in the cache.`,
+          { repoId: opts.ctx.repoId, filename: opts.ctx.filename, url, cause: e, code: permanent },
         );
       }
+      notifyRetry(opts, url, attempt, e);
       await sleep(backoffDelay(attempt, policy));
     }
   }
@@ -345,17 +391,21 @@ export async function streamDownload(url: string, opts: StreamDownloadOptions): 
       if (caught instanceof HubError) throw caught;
       const e = abortWhy ? new RetryableError(abortWhy, 0, { cause: caught }) : caught;
       lastError = e;
-      if (attempt >= policy.retries) {
+      const permanent = permanentNetworkCode(e);
+      if (attempt >= policy.retries || permanent) {
         const status = e instanceof RetryableError ? e.status : 0;
         const base = status >= 500 ? httpError(status, undefined, ctx).message : `Download of '${ctx.filename}' of repo '${ctx.repoId}' from ${url} failed`;
-        throw new HubError(`${base} after ${attempt + 1} attempt(s) (${describeError(lastError)}). Calling again resumes a partial download.`, {
+        const why = `${describeError(lastError)}${permanent ? `; ${permanent} is not retried` : ''}`;
+        throw new HubError(`${base} after ${attempt + 1} attempt(s) (${why}). Calling again resumes a partial download.`, {
           status,
           repoId: ctx.repoId,
           filename: ctx.filename,
           url,
           cause: e,
+          code: permanent,
         });
       }
+      notifyRetry(opts, url, attempt, e);
       await sleep(backoffDelay(attempt, policy));
     } finally {
       if (timer !== undefined) clearTimeout(timer);

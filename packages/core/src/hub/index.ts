@@ -8,7 +8,7 @@ export {
 } from './download.js';
 export { envFlag, getEnv, hubEndpoint, hubOffline, isNode } from './env.js';
 export { HubError } from './errors.js';
-export type { HubFileMetadata, HubProgress, HubProgressCallback } from './http.js';
+export type { HubFileMetadata, HubProgress, HubProgressCallback, HubRetryCallback, HubRetryInfo } from './http.js';
 export {
   DEFAULT_REVISION,
   hubFileUrl,

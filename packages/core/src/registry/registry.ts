@@ -1,4 +1,5 @@
 import { hasWeights, PRETRAINED_CFG_DEFAULTS, type PretrainedCfg } from '../config/pretrained.js';
+import { type ModelPackage, modelPackage } from './families.js';
 
 /** What an entrypoint receives: timm's create_model kwargs in camelCase. */
 export type ModelKwargs = Record<string, unknown>;
@@ -403,13 +404,23 @@ export function suggestModels(name: string, max = 5): string[] {
 
 export class UnknownModelError extends Error {
   override name = 'UnknownModelError';
+  /** The official package that registers this name when it is not installed here (from timm's module of it). */
+  readonly package: ModelPackage | undefined;
   constructor(readonly modelName: string, readonly suggestions: string[]) {
-    const hint = suggestions.length
-      ? ` Did you mean: ${suggestions.join(', ')}?`
-      : state().entrypoints.size === 0
-        ? ' No models are registered: import a family package (e.g. `import \'@zoo/resnet\'`) first.'
-        : ' Use listModels() to see what is registered.';
+    const found = modelPackage(modelName);
+    const registered = new Set(state().moduleToModels.keys());
+    const missing = found && !found.modules.some((m) => registered.has(m)) ? found : undefined;
+    const hint = missing
+      ? missing.planned
+        ? ` It is a model of timm's ${missing.module}, which the planned package ${missing.pkg} will register (not built yet).`
+        : ` It is a model of timm's ${missing.module}, registered by ${missing.pkg}, which is not loaded: install it (npm i ${missing.pkg}) and import it (import '${missing.pkg}').`
+      : suggestions.length
+        ? ` Did you mean: ${suggestions.join(', ')}?`
+        : state().entrypoints.size === 0
+          ? ' No models are registered: import a family package (e.g. `import \'@zoo/resnet\'`) first.'
+          : ' Use listModels() to see what is registered.';
     super(`Unknown model '${modelName}'.${hint}`);
+    this.package = missing;
   }
 }
 

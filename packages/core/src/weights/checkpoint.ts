@@ -57,13 +57,29 @@ export function cleanStateDict(sd: StateDict): StateDict {
   return Object.fromEntries(Object.entries(sd).map(([k, v]) => [clean(k), v]));
 }
 
-/** The file path a checkpoint string names (a path or a `file://` URL), or null for a URL to fetch (http(s), blob, data). */
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+
+/**
+ * The file path a checkpoint string names (a path or a `file://` URL), or null for a URL to fetch (http(s), blob,
+ * data; and outside Node any string but a `file://` URL: a relative one is resolved against the page, see
+ * {@link checkpointUrl}).
+ */
 export function localCheckpointPath(src: string): string | null {
   if (/^(https?|blob|data):/i.test(src)) return null;
-  return src.startsWith('file://') ? decodeURIComponent(new URL(src).pathname) : src;
+  if (src.startsWith('file://')) return decodeURIComponent(new URL(src).pathname);
+  return isNode ? src : null;
 }
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+/** A checkpoint URL made absolute: relative ones against `document.baseURI` (a page) or `location.href` (a worker). */
+export function checkpointUrl(src: string): string {
+  const g = globalThis as { document?: { baseURI?: string }; location?: { href?: string } };
+  const base = g.document?.baseURI ?? g.location?.href;
+  try {
+    return base ? new URL(src, base).href : src;
+  } catch {
+    return src;
+  }
+}
 
 /** Reads a local file (Node) as bytes, with an error that names the path. */
 export async function readLocalFile(path: string): Promise<Uint8Array> {
@@ -99,7 +115,10 @@ export async function loadCheckpointSource(src: CheckpointSource): Promise<State
   if (src instanceof ArrayBuffer) return readCheckpoint(new Uint8Array(src));
   if (typeof src === 'string') {
     const path = localCheckpointPath(src);
-    if (path === null) return readCheckpoint(await fetchBytes(src), src);
+    if (path === null) {
+      const url = checkpointUrl(src);
+      return readCheckpoint(await fetchBytes(url), url);
+    }
     return readCheckpoint(await readLocalFile(path), path);
   }
   return src;

@@ -1,17 +1,20 @@
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   downloadHubFile,
-  getEnv,
-  hubEndpoint,
-  isNode,
   fetchHubFileBytes,
+  getEnv,
   HubError,
   type HubProgress,
+  type HubRetryInfo,
+  hubEndpoint,
   hubFileExists,
   hubFileUrl,
+  isNode,
   MemoryHubCache,
   normalizeEtag,
   parseHubRepoId,
@@ -253,6 +256,36 @@ describe('downloadHubFile', () => {
     expect(err).toBeInstanceOf(HubError);
     expect(err.status).toBe(502);
     expect(err.message).toMatch(/HTTP 502/);
+  });
+
+  it('tells onRetry before each retry; DNS failures and refused connections fail at once, without a retry', async () => {
+    const seen: HubRetryInfo[] = [];
+    server.faults.push({ kind: 'status', where: 'hub', method: 'HEAD', status: 500 });
+    await downloadHubFile(REPO, 'config.json', { cacheDir: join(cacheDir, 'retry'), ...fast, onRetry: (i) => seen.push(i) });
+    expect(seen.map((i) => [i.file, i.attempt, i.retries, i.reason])).toEqual([['config.json', 1, 5, 'HTTP 500']]);
+
+    const closed = await new Promise<number>((done) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as AddressInfo;
+        s.close(() => done(port));
+      });
+    });
+    for (const [endpoint, code] of [
+      ['http://nonexistent.invalid', /^(ENOTFOUND|EAI_AGAIN)$/],
+      [`http://127.0.0.1:${closed}`, /^ECONNREFUSED$/],
+    ] as const) {
+      seen.length = 0;
+      const t0 = performance.now();
+      // default retry policy: a retried failure would take 1 + 2 + 4 + 8 + 8 s
+      const err = await downloadHubFile(REPO, 'config.json', { cacheDir: join(cacheDir, 'unreachable'), endpoint, onRetry: (i) => seen.push(i) }).catch((e) => e);
+      expect(performance.now() - t0).toBeLessThan(5000);
+      expect(err).toBeInstanceOf(HubError);
+      expect(err.code).toMatch(code);
+      expect(err.message).toContain(endpoint);
+      expect(err.message).toMatch(/after 1 attempt\(s\)/);
+      expect(err.message).not.toContain('\n');
+      expect(seen).toEqual([]);
+    }
   });
 
   it('rejects a sha256 mismatch and leaves nothing in the cache', async () => {

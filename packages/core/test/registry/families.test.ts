@@ -1,0 +1,45 @@
+/** Unknown names of official families say which package registers them (core's generated prefix table). */
+import { describe, expect, it } from 'vitest';
+import { createModel, familyPackages, listModules, modelPackage, registerModel, UnknownModelError } from '../../src/index.js';
+
+describe('modelPackage', () => {
+  it('maps timm architecture names to the package of their module, built or planned', () => {
+    expect(modelPackage('vit_base_patch16_224.augreg_in21k')).toMatchObject({ module: 'vision_transformer', pkg: '@zoo/vit', planned: false });
+    expect(modelPackage('deit_small_patch16_224')).toMatchObject({ module: 'deit', pkg: '@zoo/vit', planned: false });
+    expect(modelPackage('resnet50')).toMatchObject({ module: 'resnet', pkg: '@zoo/resnet' });
+    expect(modelPackage('mobilenetv3_large_100')).toMatchObject({ pkg: '@zoo/efficientnet' });
+    expect(modelPackage('xception41')).toMatchObject({ pkg: '@zoo/xception' });
+    // resnet50_clip is byobnet's, not resnet's: prefixes are split where timm's names part
+    expect(modelPackage('resnet50_clip')).toMatchObject({ module: 'byobnet', pkg: '@zoo/byobnet', planned: true });
+    expect(modelPackage('swin_tiny_patch4_window7_224')).toMatchObject({ pkg: '@zoo/swin', planned: true });
+    expect(modelPackage('swinv2_tiny_window8_256')).toMatchObject({ pkg: '@zoo/swin', planned: true });
+    expect(modelPackage('not_a_model')).toBeUndefined();
+    expect(modelPackage('resnet50zz')).toBeUndefined();
+  });
+
+  it('knows every official family and which ones are built', () => {
+    const fams = familyPackages();
+    const built = [...new Set(Object.values(fams).filter((f) => !f.planned).map((f) => f.pkg))].sort();
+    expect(built).toEqual(['@zoo/convnext', '@zoo/cspnet', '@zoo/densenet', '@zoo/efficientnet', '@zoo/resnet', '@zoo/vit', '@zoo/xception']);
+    expect(fams.swin_transformer_v2).toEqual({ pkg: '@zoo/swin', planned: true });
+  });
+});
+
+describe('UnknownModelError', () => {
+  it('names the package to install while its family is not loaded, and suggests names once it is', async () => {
+    const err = await createModel('vit_small_patch16_224').catch((e) => e);
+    expect(err).toBeInstanceOf(UnknownModelError);
+    expect(err.message).toBe(
+      "Unknown model 'vit_small_patch16_224'. It is a model of timm's vision_transformer, registered by @zoo/vit, which is not loaded: install it (npm i @zoo/vit) and import it (import '@zoo/vit').",
+    );
+    expect(err.package.pkg).toBe('@zoo/vit');
+    await expect(createModel('swin_base_patch4_window7_224')).rejects.toThrow(/the planned package @zoo\/swin will register \(not built yet\)/);
+
+    // once a module of @zoo/vit is registered, a missing vit name is a typo: suggestions, not an install hint
+    expect(listModules()).not.toContain('deit');
+    registerModel({ name: 'deit_tiny_patch16_224', module: 'deit', create: () => Promise.reject(new Error('not built in this test')) });
+    const typo = await createModel('vit_small_patch16_22').catch((e) => e);
+    expect(typo.package).toBeUndefined();
+    expect(typo.message).not.toMatch(/npm i/);
+  });
+});
