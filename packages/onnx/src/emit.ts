@@ -391,7 +391,13 @@ function pad(c: EmitContext): void {
   const perm = c.isDyn(x) ? c.val(x).perm : identity(rank);
   const p = c.call.attrs.paddings as [number, number][];
   const pads = [...perm.map((a) => p[a]![0]), ...perm.map((a) => p[a]![1])];
-  const [y] = c.node('Pad', [c.as(x, perm), c.g.i64(pads), c.g.scalar((c.call.attrs.constantValue as number | undefined) ?? 0)], { mode: 'constant' });
+  const mode = c.call.kernel === 'MirrorPad' ? (c.call.attrs.mode as string) : 'constant';
+  if (mode !== 'constant' && mode !== 'reflect') {
+    throw new OnnxExportError(`kernel ${c.call.kernel}: mode '${mode}' has no ONNX equivalent (Pad knows constant, reflect, edge)`, c.call.module, c.call.kernel);
+  }
+  const ins = [c.as(x, perm), c.g.i64(pads)];
+  if (mode === 'constant') ins.push(c.g.scalar((c.call.attrs.constantValue as number | undefined) ?? 0));
+  const [y] = c.node('Pad', ins, { mode });
   c.set(out0(c), y!, perm);
 }
 
@@ -531,6 +537,7 @@ export const EMITTERS: Record<string, Emitter> = {
   },
   Pack: pack,
   PadV2: pad,
+  MirrorPad: pad,
   Softmax: softmax,
   Mean: reduce('ReduceMean'),
   Sum: reduce('ReduceSum'),

@@ -8,7 +8,7 @@ import { type ConstValue, type KernelCall, type TensorRef, type Trace, traceForw
 export { OnnxExportError } from './emit.js';
 
 export interface ExportOnnxOptions {
-  /** `[C, H, W]` of the traced input (default: the model's pretrained cfg `inputSize`, else `[inChans, 224, 224]`). */
+  /** `[C, H, W]` of the traced input (default: the model's `inChans` and its pretrained cfg's H, W, else 224²). */
   inputSize?: [number, number, number] | number[];
   /** `'dynamic'` (default: any batch size, axis named `batch`) or a fixed batch size. */
   batch?: 'dynamic' | number;
@@ -43,7 +43,8 @@ function traceInput(batch: number, [c, h, w]: number[]): tf.Tensor4D {
 }
 
 function resolveInputSize(model: ExportableModel, opt: number[] | undefined): [number, number, number] {
-  const s = opt ?? model.pretrainedCfg?.inputSize ?? [model.inChans ?? 3, 224, 224];
+  const cfg = model.pretrainedCfg?.inputSize;
+  const s = opt ?? (cfg ? [model.inChans ?? cfg[0], cfg[1], cfg[2]] : [model.inChans ?? 3, 224, 224]);
   if (s.length !== 3 || !s.every((v) => Number.isInteger(v) && v > 0)) {
     throw new RangeError(`exportOnnx: inputSize must be [C, H, W] of positive integers, got [${s}]`);
   }
