@@ -3,6 +3,7 @@ import { Module, type Param } from '../module.js';
 import { type ActName, applyAct, fusedAct, LEAKY_SLOPE } from './activations.js';
 import { getPadding, isStaticPad, type Pair, toPair } from './helpers.js';
 import type { BatchNorm2d } from './norm.js';
+import { wasmFastPaths } from './portable.js';
 import { sliceTensor, splitTensor } from './slice.js';
 
 /**
@@ -127,7 +128,7 @@ export class Conv2d extends Module {
   /** A depthwise kernel that tfjs-wasm would run on its slow generic path, and that tiles into 3×3 pieces. */
   private tiledDepthwise(): boolean {
     const [kh, kw] = this.kernelSize;
-    return kh * kw > 9 && !WASM_FAST_DW_TAPS.has(kh * kw) && this.dilation === 1 && tf.getBackend() === 'wasm';
+    return kh * kw > 9 && !WASM_FAST_DW_TAPS.has(kh * kw) && this.dilation === 1 && wasmFastPaths();
   }
 
   /**

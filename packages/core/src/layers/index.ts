@@ -29,3 +29,4 @@ export * from './evo-norm.js';
 export * from './attention2d.js';
 export * from './matmul.js';
 export * from './slice.js';
+export * from './portable.js';

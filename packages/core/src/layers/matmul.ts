@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { wasmFastPaths } from './portable.js';
 import { unstackTensor } from './slice.js';
 
 /** Multiply-adds per matrix from which a batch runs faster on tfjs-wasm as separate 2-D products (measured). */
@@ -14,7 +15,7 @@ const SPLIT_MIN_MACS = 1 << 17;
 export function batchMatMul(a: tf.Tensor3D, b: tf.Tensor3D, transposeB = false): tf.Tensor3D {
   const [n, m, k] = a.shape;
   const cols = transposeB ? b.shape[1] : b.shape[2];
-  if (n === 1 || b.shape[0] !== n || m * k * cols < SPLIT_MIN_MACS || tf.getBackend() !== 'wasm') return tf.matMul(a, b, false, transposeB);
+  if (n === 1 || b.shape[0] !== n || m * k * cols < SPLIT_MIN_MACS || !wasmFastPaths()) return tf.matMul(a, b, false, transposeB);
   const bs = unstackTensor(transposeB ? tf.transpose(b, [0, 2, 1]) : b) as tf.Tensor2D[];
   const as = unstackTensor(a) as tf.Tensor2D[];
   return tf.stack(as.map((ai, i) => tf.matMul(ai, bs[i]!))) as tf.Tensor3D;
@@ -29,7 +30,7 @@ export function batchMatMul(a: tf.Tensor3D, b: tf.Tensor3D, transposeB = false):
 export function softmaxAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D): tf.Tensor3D {
   const [n, lq, d] = q.shape;
   const lk = k.shape[1];
-  if (n === 1 || lq * d * lk < SPLIT_MIN_MACS || tf.getBackend() !== 'wasm') {
+  if (n === 1 || lq * d * lk < SPLIT_MIN_MACS || !wasmFastPaths()) {
     return batchMatMul(tf.softmax(batchMatMul(q, k, true), -1) as tf.Tensor3D, v);
   }
   const qs = unstackTensor(q) as tf.Tensor2D[];

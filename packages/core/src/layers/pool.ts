@@ -3,6 +3,7 @@ import { Identity, Module } from '../module.js';
 import { Conv2d } from './conv.js';
 import { getPadding, type Pair, toPair } from './helpers.js';
 import { Linear } from './linear.js';
+import { wasmFastPaths } from './portable.js';
 
 /** Global pool types as timm's SelectAdaptivePool2d names them; `''` means no pooling (the NHWC map passes through). */
 export type PoolType = '' | 'avg' | 'max' | 'avgmax' | 'catavgmax' | 'fast' | 'fastavg';
@@ -30,7 +31,7 @@ export function spatialMax(x: tf.Tensor, keepDims = false): tf.Tensor {
 
 function spatialReduce(x: tf.Tensor, kind: 'avg' | 'max', keepDims: boolean): tf.Tensor {
   const [n, h, w, c] = x.shape;
-  if (x.rank !== 4 || tf.getBackend() !== 'wasm' || h! * w! < 2 || x.dtype !== 'float32') {
+  if (x.rank !== 4 || !wasmFastPaths() || h! * w! < 2 || x.dtype !== 'float32') {
     return kind === 'avg' ? tf.mean(x, [1, 2], keepDims) : tf.max(x, [1, 2], keepDims);
   }
   const x4 = x as tf.Tensor4D;

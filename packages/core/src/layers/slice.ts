@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { wasmFastPaths } from './portable.js';
 
 /**
  * Slicing without tfjs-wasm's hidden copy. tfjs-backend-wasm 4.x's `Slice` kernel (and `Unpack` and `Split`, which
@@ -55,7 +56,7 @@ function sliceNoCopy({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap
 }
 
 function useNoCopy(x: tf.Tensor): boolean {
-  if (x.dtype === 'string' || tf.getBackend() !== 'wasm') return false;
+  if (x.dtype === 'string' || !wasmFastPaths()) return false;
   if (!tf.getKernel(KERNEL, 'wasm')) tf.registerKernel({ kernelName: KERNEL, backendName: 'wasm', kernelFunc: sliceNoCopy as never });
   return true;
 }

@@ -1,0 +1,77 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setBackend } from '@zoo/core';
+import type { ParityFixture } from '@zoo/parity';
+import { beforeAll, describe, expect, it } from 'vitest';
+import '@zoo/convnext';
+import '@zoo/cspnet';
+import '@zoo/densenet';
+import '@zoo/efficientnet';
+import '@zoo/resnet';
+import '@zoo/vit';
+import '@zoo/xception';
+import { exportOnnx, OnnxExportError, onnxModel } from '../src/index.js';
+import { compareAll, fixtureInputNchw, fixtureModel, fixtureRecords } from './helpers.js';
+
+/**
+ * Every family's parity fixtures (each family package's `test/fixtures`, the set its own parity suite runs) go
+ * through export → onnxruntime-node and must match timm at the fixture bar. Cases above the parameter cap are left
+ * out and listed (`ZOO_ONNX_MAX_PARAMS`, default 30M, keeps the suite to a few minutes of CI);
+ * cases that cannot export are listed in CANNOT_EXPORT with the reason, and must fail with an OnnxExportError.
+ */
+const FAMILIES = ['convnext', 'cspnet', 'densenet', 'efficientnet', 'resnet', 'vit', 'xception'];
+const MAX_PARAMS = Number(process.env.ZOO_ONNX_MAX_PARAMS ?? 30e6);
+
+/** Fixture id → why it cannot export (checked: the export must throw OnnxExportError). */
+const CANNOT_EXPORT: Record<string, string> = {};
+
+const packages = join(import.meta.dirname, '..', '..');
+const cases: { family: string; f: ParityFixture; params: number }[] = [];
+for (const family of FAMILIES) {
+  const dir = join(packages, family, 'test', 'fixtures');
+  if (!existsSync(dir)) continue;
+  for (const file of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+    const f = JSON.parse(readFileSync(join(dir, file), 'utf8')) as ParityFixture;
+    const params = f.weights.tensors.reduce((p, [, shape]) => p + shape.reduce((a, b) => a * b, 1), 0);
+    cases.push({ family, f, params });
+  }
+}
+
+beforeAll(async () => {
+  expect((await setBackend('wasm')).backend).toBe('wasm');
+});
+
+describe('every family parity fixture through export → onnxruntime-node', () => {
+  const skipped = cases.filter((c) => c.params > MAX_PARAMS);
+  it('has the fixtures of every family', () => {
+    expect(new Set(cases.map((c) => c.family))).toEqual(new Set(FAMILIES));
+    console.log(`left out above the ${MAX_PARAMS / 1e6}M-parameter cap: ${skipped.map((c) => `${c.f.id} (${(c.params / 1e6).toFixed(1)}M)`).join(', ') || 'none'}`);
+  });
+  for (const { family, f, params } of cases) {
+    if (params > MAX_PARAMS) continue;
+    it(`${family}: ${f.id}`, async () => {
+      const model = await fixtureModel(f);
+      const why = CANNOT_EXPORT[f.id];
+      if (why) {
+        await expect(exportOnnx(model)).rejects.toThrow(OnnxExportError);
+        model.dispose();
+        return;
+      }
+      const bytes = await exportOnnx(model, { inputSize: f.input.shape.slice(1) });
+      model.dispose();
+      const engine = await onnxModel(bytes, { threads: 1 });
+      const out = await engine.run({ input0: fixtureInputNchw(f) }, f.input.shape);
+      const recs = fixtureRecords(f);
+      const compared = f.outputs.features ? recs : f.compare.includes('logits') ? recs : [];
+      const results = compareAll(
+        engine.outputNames.slice(0, compared.length).map((n) => ({ dims: engine.outputDims[n]!, data: out[n]! })),
+        compared,
+      );
+      expect(engine.outputNames.length).toBe(recs.length);
+      if (!compared.length) expect(engine.outputDims.output0).toEqual(recs[0]!.shape);
+      for (const r of results) expect(r.ok, r.message).toBe(true);
+      console.log(`${f.id}: ${results.map((r) => r.message).join('; ') || 'shape only (timm does not compare logits)'}`);
+      await engine.dispose();
+    });
+  }
+});
