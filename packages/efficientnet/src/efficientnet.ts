@@ -192,3 +192,10 @@ export class EfficientNetFeatures extends FeatureModel {
     return features;
   }
 }
+
+/** timm's MobileNetV3Features: as {@link EfficientNetFeatures}, with a stem hook that sees `bn1` before its activation. */
+export class MobileNetV3Features extends EfficientNetFeatures {
+  constructor(model: VisionModel & { builderFeatures: FeatureInfoEntry[] }, outIndices: OutIndices = [0, 1, 2, 3, 4], stemNames = ['conv_stem', 'bn1']) {
+    super(model, outIndices, stemNames, true);
+  }
+}

@@ -391,12 +391,13 @@ export class VisionTransformer extends VisionModel {
     const r = this.patchEmbed.featRatio();
 
     this.clsToken = classToken ? this.addParam('cls_token', [1, 1, embedDim], { init: { kind: 'normal', std: 1e-6 } }) : null;
-    this.distToken = distilled ? this.addParam('dist_token', [1, 1, embedDim], { init: { kind: 'truncnormal', std: 0.02 } }) : null;
     this.regToken = regTokens ? this.addParam('reg_token', [1, regTokens, embedDim], { init: { kind: 'normal', std: 1e-6 } }) : null;
     const embedLen = noEmbedClass ? numPatches : numPatches + this.numPrefixTokens;
     this.posEmbed = posEmbed === 'learn'
       ? this.addParam('pos_embed', [1, embedLen, embedDim], { init: { kind: 'truncnormal', std: 0.02 } })
       : null;
+    // VisionTransformerDistilled adds its token after the base class's parameters (state-dict order).
+    this.distToken = distilled ? this.addParam('dist_token', [1, 1, embedDim], { init: { kind: 'truncnormal', std: 0.02 } }) : null;
     this.normPre = preNorm ? this.addModule('norm_pre', norm(embedDim)) : null;
 
     const blockOpts: BlockOptions = {
