@@ -5,6 +5,7 @@
 export { type BackendInfo, type BackendName, ensureBackend, type SetBackendOptions, setBackend } from './backend.js';
 export * from './config/pretrained.js';
 export * from './data/index.js';
+export * from './errors.js';
 export * from './factory/build.js';
 export * from './factory/create.js';
 export * from './factory/pretrained.js';
