@@ -17,6 +17,7 @@ export * from './hub/save.js';
 export * from './layers/index.js';
 export * from './model.js';
 export * from './module.js';
+export * from './registry/family.js';
 export * from './registry/registry.js';
 export * from './weights/checkpoint.js';
 export { readSafetensors, SafetensorsError, type SafetensorsFile, type SafetensorsReadOptions, writeSafetensors } from './weights/safetensors.js';
