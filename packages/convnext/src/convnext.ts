@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
 import {
-  type ActName, Activation, AvgPool2d, ClassifierHead, Conv2d, createConv2d, featureTakeIndices,
+  type ActName, Activation, AvgPool2d, ClassifierHead, Conv2d, createConv2d, 
   type ForwardIntermediatesOptions, Identity, type IntermediatesResult, LayerNorm, makeDivisible, Mlp, Module,
   type NormFactory, NormMlpClassifierHead, type OutIndices, type Param, PointwiseMlp, resolveAct, RmsNorm, Sequential,
   SimpleNorm, type StateDict, VisionModel,
@@ -230,11 +230,11 @@ export class ConvNeXt extends VisionModel {
     if (headNormFirst) {
       if (headHiddenSize) throw new Error('ConvNeXt: headHiddenSize is not supported with headNormFirst');
       this.normPre = this.addModule('norm_pre', norm(this.numFeatures));
-      this.head = this.addModule('head', new ClassifierHead(this.numFeatures, numClasses, { poolType: globalPool, dropRate }));
+      this.head = this.setClassifierHead('head', new ClassifierHead(this.numFeatures, numClasses, { poolType: globalPool, dropRate }), numClasses);
     } else {
       this.normPre = this.addModule('norm_pre', new Identity());
       const head = new NormMlpClassifierHead(this.numFeatures, numClasses, { hiddenSize: headHiddenSize, poolType: globalPool, dropRate, normLayer: norm, actLayer: 'gelu' });
-      this.head = this.addModule('head', head);
+      this.head = this.setClassifierHead('head', head, numClasses);
       this.headHiddenSize = head.numFeatures;
     }
   }
@@ -243,19 +243,13 @@ export class ConvNeXt extends VisionModel {
     return this.normPre.forward(this.stages.forward(this.stem.forward(x)));
   }
 
-  protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
-    return this.head.forwardHead(x, preLogits);
-  }
-
   protected override computeIntermediates(x: tf.Tensor, o: ForwardIntermediatesOptions): IntermediatesResult {
-    if (o.outputFmt && o.outputFmt !== 'NHWC') throw new Error(`ConvNeXt intermediates are NHWC maps; outputFmt '${o.outputFmt}' is not supported`);
-    const { indices, maxIndex } = featureTakeIndices(this.numStages, o.indices);
+    const { indices, stop } = this.takeIndices(this.numStages, o);
     const last = this.numStages - 1;
     const intermediates: tf.Tensor[] = [];
     x = this.stem.forward(x);
-    const n = o.stopEarly ? maxIndex + 1 : this.numStages;
     let idx = 0;
-    for (; idx < n; idx++) {
+    for (; idx < stop; idx++) {
       x = this.stages.at(idx).forward(x);
       if (indices.includes(idx)) intermediates.push(o.norm && idx === last ? this.normPre.forward(x) : x);
     }
@@ -264,20 +258,10 @@ export class ConvNeXt extends VisionModel {
   }
 
   override pruneIntermediateLayers(indices: OutIndices = 1, pruneNorm = false, pruneHead = true): number[] {
-    const { indices: take, maxIndex } = featureTakeIndices(this.numStages, indices);
-    for (let i = maxIndex + 1; i < this.numStages; i++) this.stages.addModule(String(i), new Identity());
-    if (pruneNorm) this.normPre = this.addModule('norm_pre', new Identity());
-    if (pruneHead) this.resetClassifier(0, '');
-    return take;
-  }
-
-  resetClassifier(numClasses: number, globalPool?: string): void {
-    this.numClasses = numClasses;
-    this.head.reset(numClasses, globalPool);
-  }
-
-  getClassifier(): Module {
-    return this.head.fc;
+    return this.pruneLevels(this.numStages, indices, pruneHead, (maxIndex) => {
+      for (let i = maxIndex + 1; i < this.numStages; i++) this.stages.addModule(String(i), new Identity());
+      if (pruneNorm) this.normPre = this.addModule('norm_pre', new Identity());
+    });
   }
 }
 

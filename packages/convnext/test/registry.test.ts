@@ -4,7 +4,7 @@ import { describeRegistry } from '@zoo/parity/registry';
 import { describe, expect, it } from 'vitest';
 import { register } from '@zoo/convnext';
 
-describeRegistry(join(import.meta.dirname, 'fixtures/registry/convnext.json'), register);
+describeRegistry(join(import.meta.dirname, '../../../tooling/timm-facts/registry/convnext.json'), register);
 
 describe('the issue examples', () => {
   it('lists, filters and picks default tags as timm', () => {

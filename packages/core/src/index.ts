@@ -5,6 +5,7 @@
 export { type BackendInfo, type BackendName, ensureBackend, type SetBackendOptions, setBackend } from './backend.js';
 export * from './config/pretrained.js';
 export * from './data/index.js';
+export * from './errors.js';
 export * from './factory/build.js';
 export * from './factory/create.js';
 export { checkOptionValues, MAX_IMG_SIZE, ModelOptionError } from './factory/options.js';
@@ -18,6 +19,7 @@ export * from './layers/index.js';
 export * from './model.js';
 export * from './module.js';
 export { familyPackages, type ModelPackage, modelPackage } from './registry/families.js';
+export * from './registry/family.js';
 export * from './registry/registry.js';
 export * from './weights/checkpoint.js';
 export { readSafetensors, SafetensorsError, type SafetensorsFile, type SafetensorsReadOptions, writeSafetensors } from './weights/safetensors.js';

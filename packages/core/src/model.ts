@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { PretrainedCfg } from './config/pretrained.js';
-import type { FeatureInfoEntry, OutIndices } from './features/feature-info.js';
+import { NotImplementedError } from './errors.js';
+import { type FeatureInfoEntry, featureTakeIndices, type OutIndices } from './features/feature-info.js';
 import { createClassifier } from './layers/pool.js';
+import { setModelSteps } from './model-steps.js';
 import { Module } from './module.js';
 
 export interface ForwardHeadOptions {
@@ -38,6 +40,13 @@ export function checkInput(x: tf.Tensor, inChans: number, who: string): void {
     throw new Error(`${who}: input has ${x.shape[3]} channels in the last axis, the model takes ${inChans}${hint}`);
   }
   if (x.dtype !== 'float32') throw new Error(`${who}: input must be float32, got ${x.dtype}`);
+}
+
+/** A classifier head module as timm's `ClassifierHead` / `NormMlpClassifierHead`: pooled (pre-logits) features, then `fc`. */
+export interface ClassifierHeadLike extends Module {
+  readonly fc: Module;
+  forwardHead(x: tf.Tensor, preLogits: boolean): tf.Tensor;
+  reset(numClasses: number, poolType?: string): void;
 }
 
 /**
@@ -101,11 +110,42 @@ export abstract class VisionModel extends Module {
   /** Model name as registered (set by the builder). */
   modelName = '';
 
+  static {
+    setModelSteps({
+      features: (m, x) => m.computeFeatures(x),
+      head: (m, x, preLogits) => m.computeHead(x, preLogits),
+      intermediates: (m, x, o) => m.computeIntermediates(x, o),
+    });
+  }
+
   protected abstract computeFeatures(x: tf.Tensor): tf.Tensor;
-  protected abstract computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor;
+
+  /**
+   * Pooled features → logits (or the pre-logits features). The default runs the head declared with
+   * {@link setPoolClassifier} or {@link setClassifierHead}; a model with another head overrides this,
+   * `resetClassifier` and `getClassifier`.
+   */
+  protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
+    const head = this.declaredHead();
+    if (head.kind === 'head') return head.head.forwardHead(x, preLogits);
+    x = this.getChild('global_pool')!.forward(x);
+    return preLogits ? x : this.getChild(head.fcName)!.forward(x);
+  }
 
   protected computeIntermediates(_x: tf.Tensor, _options: ForwardIntermediatesOptions): IntermediatesResult {
-    throw new Error(`${this.constructor.name} does not implement forwardIntermediates`);
+    throw new NotImplementedError(`${this.constructor.name} does not implement forwardIntermediates`);
+  }
+
+  /**
+   * The opening of every `computeIntermediates`: refuses an `outputFmt` the model cannot give (naming the model),
+   * then timm's `feature_take_indices` over `numLevels`. `stop` is how many levels to run (all unless `stopEarly`).
+   */
+  protected takeIndices(numLevels: number, o: ForwardIntermediatesOptions, formats: readonly string[] = ['NHWC']): { indices: number[]; maxIndex: number; stop: number } {
+    if (o.outputFmt && !formats.includes(o.outputFmt)) {
+      throw new Error(`${this.constructor.name} intermediates are ${formats.join(' or ')}; outputFmt '${o.outputFmt}' is not supported`);
+    }
+    const { indices, maxIndex } = featureTakeIndices(numLevels, o.indices);
+    return { indices, maxIndex, stop: o.stopEarly ? maxIndex + 1 : numLevels };
   }
 
   /** Logits `[B, numClasses]` for an NHWC batch (or pooled features when numClasses is 0). */
@@ -160,6 +200,21 @@ export abstract class VisionModel extends Module {
 
   /** The classifier child of a head built by {@link setPoolClassifier}. */
   private poolClassifierName: string | null = null;
+  /** The head module set by {@link setClassifierHead}. */
+  private classifierHead: ClassifierHeadLike | null = null;
+
+  private declaredHead(): { kind: 'pool'; fcName: string } | { kind: 'head'; head: ClassifierHeadLike } {
+    if (this.classifierHead) return { kind: 'head', head: this.classifierHead };
+    if (this.poolClassifierName) return { kind: 'pool', fcName: this.poolClassifierName };
+    throw new NotImplementedError(`${this.constructor.name} declares no classifier head (setPoolClassifier / setClassifierHead) and does not override the head methods`);
+  }
+
+  /** A head module (timm's `ClassifierHead`, `NormMlpClassifierHead`) as the child `name`, run by the default head methods. */
+  protected setClassifierHead<H extends ClassifierHeadLike>(name: string, head: H, numClasses: number): H {
+    this.numClasses = numClasses;
+    this.classifierHead = this.addModule(name, head);
+    return head;
+  }
 
   /**
    * The head most CNNs have: timm's `create_classifier` as two children, `global_pool` and a classifier named
@@ -182,17 +237,44 @@ export abstract class VisionModel extends Module {
     if (fc.inFeatures) this.numFeatures = this.headHiddenSize = fc.inFeatures;
   }
 
-  /** Replaces the classifier for `numClasses` (0 removes it) and optionally changes the global pool. */
-  abstract resetClassifier(numClasses: number, globalPool?: string): void;
+  /**
+   * Replaces the classifier for `numClasses` (0 removes it) and optionally changes the global pool. A
+   * {@link setPoolClassifier} head gets a new pool ('avg' unless given); a {@link setClassifierHead} head keeps its
+   * pool unless one is given (timm's `reset`).
+   */
+  resetClassifier(numClasses: number, globalPool?: string): void {
+    const head = this.declaredHead();
+    if (head.kind === 'pool') {
+      this.setPoolClassifier(head.fcName, numClasses, globalPool ?? 'avg');
+      return;
+    }
+    this.numClasses = numClasses;
+    head.head.reset(numClasses, globalPool);
+  }
 
   /** The classifier module (timm's `get_classifier()`). */
-  abstract getClassifier(): Module;
+  getClassifier(): Module {
+    const head = this.declaredHead();
+    return head.kind === 'head' ? head.head.fc : this.getChild(head.fcName)!;
+  }
+
+  /**
+   * The body of most `pruneIntermediateLayers`: timm's `feature_take_indices` over `numLevels`, then `dropAfter`
+   * (which replaces the levels after `maxIndex`, and any norm), then the classifier removed when `pruneHead`.
+   * Returns the absolute indices.
+   */
+  protected pruneLevels(numLevels: number, indices: OutIndices, pruneHead: boolean, dropAfter: (maxIndex: number) => void): number[] {
+    const { indices: take, maxIndex } = featureTakeIndices(numLevels, indices);
+    dropAfter(maxIndex);
+    if (pruneHead) this.resetClassifier(0, '');
+    return take;
+  }
 
   /**
    * Drops the layers after the last index a caller will take (timm's `prune_intermediate_layers`); returns the
    * absolute indices. Models that support it override this.
    */
   pruneIntermediateLayers(_indices?: OutIndices, _pruneNorm?: boolean, _pruneHead?: boolean): number[] {
-    throw new Error(`${this.constructor.name} does not implement pruneIntermediateLayers`);
+    throw new NotImplementedError(`${this.constructor.name} does not implement pruneIntermediateLayers`);
   }
 }

@@ -405,23 +405,10 @@ export class CspNet extends VisionModel {
     this.featureInfo.push(prevFeat!);
     this.stages = this.addModule('stages', stages);
     this.numFeatures = this.headHiddenSize = prevChs;
-    this.head = this.addModule('head', new ClassifierHead(prevChs, numClasses, { poolType: globalPool, dropRate }));
+    this.head = this.setClassifierHead('head', new ClassifierHead(prevChs, numClasses, { poolType: globalPool, dropRate }), numClasses);
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {
     return this.stages.forward(this.stem.forward(x));
-  }
-
-  protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
-    return this.head.forwardHead(x, preLogits);
-  }
-
-  resetClassifier(numClasses: number, globalPool?: string): void {
-    this.numClasses = numClasses;
-    this.head.reset(numClasses, globalPool);
-  }
-
-  getClassifier(): Module {
-    return this.head.fc;
   }
 }

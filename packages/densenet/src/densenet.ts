@@ -181,19 +181,6 @@ export class DenseNet extends VisionModel {
   protected computeFeatures(x: tf.Tensor): tf.Tensor {
     return this.features.forward(x);
   }
-
-  protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
-    x = this.getChild('global_pool')!.forward(x);
-    return preLogits ? x : this.getChild('classifier')!.forward(x);
-  }
-
-  resetClassifier(numClasses: number, globalPool = 'avg'): void {
-    this.setPoolClassifier('classifier', numClasses, globalPool);
-  }
-
-  getClassifier(): Module {
-    return this.getChild('classifier')!;
-  }
 }
 
 /** timm's `_filter_torchvision_pretrained`: torchvision's `denselayerN.norm.1.weight` keys become `norm1.weight`. */

@@ -96,11 +96,6 @@ export class EfficientNet extends VisionModel {
     return this.head(runStages(this.getChild('blocks')!, runStem(this, x)));
   }
 
-  protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
-    x = this.getChild('global_pool')!.forward(x);
-    return preLogits ? x : this.getChild('classifier')!.forward(x);
-  }
-
   protected override computeIntermediates(x: tf.Tensor, o: ForwardIntermediatesOptions): IntermediatesResult {
     // The conv head belongs to the final map once the last stage has run.
     return trunkIntermediates(this, 'EfficientNet', x, o, (y, last) => (last === this.stageEnds[this.stageEnds.length - 1] ? this.head(y) : y));
@@ -114,14 +109,6 @@ export class EfficientNet extends VisionModel {
     }
     if (pruneHead) this.resetClassifier(0, '');
     return take;
-  }
-
-  resetClassifier(numClasses: number, globalPool = 'avg'): void {
-    this.setPoolClassifier('classifier', numClasses, globalPool);
-  }
-
-  getClassifier(): Module {
-    return this.getChild('classifier')!;
   }
 }
 
@@ -190,5 +177,12 @@ export class EfficientNetFeatures extends FeatureModel {
       if (this.stageOutIdx.has(i)) features.push(y);
     });
     return features;
+  }
+}
+
+/** timm's MobileNetV3Features: as {@link EfficientNetFeatures}, with a stem hook that sees `bn1` before its activation. */
+export class MobileNetV3Features extends EfficientNetFeatures {
+  constructor(model: VisionModel & { builderFeatures: FeatureInfoEntry[] }, outIndices: OutIndices = [0, 1, 2, 3, 4], stemNames = ['conv_stem', 'bn1']) {
+    super(model, outIndices, stemNames, true);
   }
 }

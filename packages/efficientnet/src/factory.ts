@@ -4,14 +4,14 @@ import {
   buildModelWithCfg, cfgForFeatures, type CreateModelOptions, type FeatureCfg, type FeatureModel, type ModelClass, type OutIndices,
   type VisionModel,
 } from '@zoo/core';
-import { EfficientNet, EfficientNetFeatures } from './efficientnet.js';
+import { EfficientNet, EfficientNetFeatures, MobileNetV3Features } from './efficientnet.js';
 import { MobileNetV3 } from './mobilenetv3.js';
 
 type Kwargs = CreateModelOptions & Record<string, unknown>;
 
 async function createFamily(
   cls: ModelClass<EfficientNet | MobileNetV3>, variant: string, kwargs: Kwargs, filter: string[], stemNames: string[],
-  prunedDefinition?: string, stemPreActHook = false,
+  prunedDefinition?: string, features: typeof EfficientNetFeatures = EfficientNetFeatures,
 ): Promise<VisionModel | FeatureModel> {
   const { featuresOnly, outIndices, featureCls, featureCfg, featureLocation, ...rest } = kwargs as Kwargs & {
     featureLocation?: string; featureCfg?: FeatureCfg;
@@ -25,7 +25,7 @@ async function createFamily(
     // checkpoint loads), minus the classifier and pool, and only the stem and blocks are kept.
     for (const k of filter) delete args[k];
     const model = (await buildModelWithCfg(cls, variant, { ...args, numClasses: 0 }, { prunedDefinition })) as EfficientNet | MobileNetV3;
-    const fm = new EfficientNetFeatures(model, (outIndices as OutIndices | undefined) ?? [0, 1, 2, 3, 4], stemNames, stemPreActHook);
+    const fm = new features(model, (outIndices as OutIndices | undefined) ?? [0, 1, 2, 3, 4], stemNames);
     for (const [name, m] of model.namedChildren()) if (!stemNames.includes(name) && name !== 'blocks') m.dispose();
     fm.pretrainedCfg = cfgForFeatures(model.pretrainedCfg);
     return fm;
@@ -42,6 +42,6 @@ export function createEffnet(variant: string, kwargs: Kwargs, prunedDefinition?:
 /** timm's `_create_mnv3`. */
 export function createMnv3(variant: string, kwargs: Kwargs): Promise<VisionModel | FeatureModel> {
   return createFamily(
-    MobileNetV3, variant, kwargs, ['numClasses', 'globalPool'], ['conv_stem', 'bn1'], undefined, true,
+    MobileNetV3, variant, kwargs, ['numClasses', 'globalPool'], ['conv_stem', 'bn1'], undefined, MobileNetV3Features,
   );
 }

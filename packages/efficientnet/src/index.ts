@@ -10,5 +10,4 @@ export { register } from './register.js';
 export { EFFICIENTNET_LEFT_OUT, EFFICIENTNET_MODULE, registerEfficientnet } from './register-efficientnet.js';
 export { MOBILENETV3_LEFT_OUT, MOBILENETV3_MODULE, registerMobilenetv3 } from './register-mobilenetv3.js';
 export * from './models.js';
-export { efficientnetCfgs } from './cfgs-efficientnet.js';
-export { mobilenetv3Cfgs } from './cfgs-mobilenetv3.js';
+export { defaultCfgs } from './cfgs.js';

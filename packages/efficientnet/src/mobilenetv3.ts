@@ -96,7 +96,7 @@ export class MobileNetV3 extends VisionModel {
     return runStages(this.getChild('blocks')!, runStem(this, x));
   }
 
-  protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
+  protected override computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
     const pool = this.getChild('global_pool') as SelectAdaptivePool2d;
     // Pool keeping the spatial dims, so the conv head sees [B, 1, 1, C] as timm's does.
     if (!pool.isIdentity()) x = tf.reshape(pool.forward(x), [x.shape[0]!, 1, 1, -1]);
@@ -127,13 +127,13 @@ export class MobileNetV3 extends VisionModel {
     return take;
   }
 
-  resetClassifier(numClasses: number, globalPool = 'avg'): void {
+  override resetClassifier(numClasses: number, globalPool = 'avg'): void {
     this.numClasses = numClasses;
     this.addModule('global_pool', new SelectAdaptivePool2d({ poolType: globalPool }));
     this.addModule('classifier', numClasses > 0 ? new Linear(this.headHiddenSize, numClasses) : new Identity());
   }
 
-  getClassifier(): Module {
+  override getClassifier(): Module {
     return this.getChild('classifier')!;
   }
 }

@@ -1,6 +1,6 @@
 // Every architecture of timm's efficientnet.py that this package builds: each is its arguments and one call, as in timm.
 import { registerModel, registerModelDeprecations, type CreateModelOptions } from '@zoo/core';
-import { efficientnetCfgs } from './cfgs-efficientnet.js';
+import { defaultCfgs } from './cfgs.js';
 import {
   type Created, genEfficientnet, genEfficientnetCondconv, genEfficientnetEdge, genEfficientnetLite, genEfficientnetV2Base, genEfficientnetV2L,
   genEfficientnetV2M, genEfficientnetV2S, genEfficientnetV2Xl, genEfficientnetX, genFbnetc, genMixnetM, genMixnetS, genMnasnetA1,
@@ -13,7 +13,7 @@ import { BN_EPS_TF_DEFAULT } from './builder.js';
 export const EFFICIENTNET_MODULE = 'efficientnet';
 
 const reg = (name: string, create: (kw: Kwargs) => Created) =>
-  registerModel({ name, module: EFFICIENTNET_MODULE, defaultCfg: efficientnetCfgs[name], create: (kw: CreateModelOptions) => create(kw as Kwargs) });
+  registerModel({ name, module: EFFICIENTNET_MODULE, defaultCfg: defaultCfgs[name], create: (kw: CreateModelOptions) => create(kw as Kwargs) });
 
 const GN8 = { type: 'groupnorm', groupSize: 8 } as const;
 const GN16 = { type: 'groupnorm', groupSize: 16 } as const;

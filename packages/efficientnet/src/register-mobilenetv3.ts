@@ -1,6 +1,6 @@
 // Every architecture of timm's mobilenetv3.py that this package builds: each is its arguments and one call, as in timm.
 import { type CreateModelOptions, registerModel, registerModelDeprecations } from '@zoo/core';
-import { mobilenetv3Cfgs } from './cfgs-mobilenetv3.js';
+import { defaultCfgs } from './cfgs.js';
 import { type Created, type Kwargs, tfDefaults } from './gen-efficientnet.js';
 import { genFbnetv3, genLcnet, genMobilenetV3, genMobilenetV3Rw, genMobilenetV4 } from './gen-mobilenetv3.js';
 import { BN_EPS_TF_DEFAULT } from './builder.js';
@@ -12,7 +12,7 @@ export const MOBILENETV3_MODULE = 'mobilenetv3';
 export const MOBILENETV3_LEFT_OUT: string[] = [];
 
 const reg = (name: string, create: (kw: Kwargs) => Created) =>
-  registerModel({ name, module: MOBILENETV3_MODULE, defaultCfg: mobilenetv3Cfgs[name], create: (kw: CreateModelOptions) => create(kw as Kwargs) });
+  registerModel({ name, module: MOBILENETV3_MODULE, defaultCfg: defaultCfgs[name], create: (kw: CreateModelOptions) => create(kw as Kwargs) });
 
 /** Registers the mobilenetv3-module architectures (idempotent). */
 export function registerMobilenetv3(): void {

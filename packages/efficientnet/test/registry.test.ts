@@ -7,5 +7,5 @@ import { EFFICIENTNET_LEFT_OUT, MOBILENETV3_LEFT_OUT, register } from '@zoo/effi
 it('leaves no architecture out', () => {
   expect([...EFFICIENTNET_LEFT_OUT, ...MOBILENETV3_LEFT_OUT]).toEqual([]);
 });
-describeRegistry(join(import.meta.dirname, 'fixtures/registry/efficientnet.json'), register);
-describeRegistry(join(import.meta.dirname, 'fixtures/registry/mobilenetv3.json'), register);
+describeRegistry(join(import.meta.dirname, '../../../tooling/timm-facts/registry/efficientnet.json'), register);
+describeRegistry(join(import.meta.dirname, '../../../tooling/timm-facts/registry/mobilenetv3.json'), register);

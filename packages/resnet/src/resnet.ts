@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
 import {
   Activation, type ActName, AvgPool2d, BatchNorm2d, BlurPool2d, Conv2d, convNormAct, createAa, createAttn, DropPath,
-  type ForwardIntermediatesOptions, featureTakeIndices, GroupNorm, getPadding, Identity, type IntermediatesResult,
+  type ForwardIntermediatesOptions, GroupNorm, getPadding, Identity, type IntermediatesResult,
   MaxPool2d, Module, type OutIndices, resolveAct, runFused, Sequential, VisionModel,
 } from '@zoo/core';
 
@@ -335,14 +335,8 @@ export class ResNet extends VisionModel {
     return x;
   }
 
-  protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
-    x = this.getChild('global_pool')!.forward(x);
-    return preLogits ? x : this.getChild('fc')!.forward(x);
-  }
-
   protected override computeIntermediates(x: tf.Tensor, o: ForwardIntermediatesOptions): IntermediatesResult {
-    if (o.outputFmt && o.outputFmt !== 'NHWC') throw new Error(`ResNet intermediates are NHWC maps; outputFmt '${o.outputFmt}' is not supported`);
-    const { indices, maxIndex } = featureTakeIndices(this.stageNames.length + 1, o.indices);
+    const { indices, maxIndex } = this.takeIndices(this.stageNames.length + 1, o);
     const intermediates: tf.Tensor[] = [];
     x = this.stem(x);
     if (indices.includes(0)) intermediates.push(x);
@@ -356,17 +350,8 @@ export class ResNet extends VisionModel {
   }
 
   override pruneIntermediateLayers(indices: OutIndices = 1, _pruneNorm = false, pruneHead = true): number[] {
-    const { indices: take, maxIndex } = featureTakeIndices(this.stageNames.length + 1, indices);
-    for (const n of this.stageNames.slice(maxIndex)) this.addModule(n, new Identity());
-    if (pruneHead) this.resetClassifier(0, '');
-    return take;
-  }
-
-  resetClassifier(numClasses: number, globalPool = 'avg'): void {
-    this.setPoolClassifier('fc', numClasses, globalPool);
-  }
-
-  getClassifier(): Module {
-    return this.getChild('fc')!;
+    return this.pruneLevels(this.stageNames.length + 1, indices, pruneHead, (maxIndex) => {
+      for (const n of this.stageNames.slice(maxIndex)) this.addModule(n, new Identity());
+    });
   }
 }

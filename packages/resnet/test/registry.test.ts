@@ -4,7 +4,7 @@ import { describeRegistry } from '@zoo/parity/registry';
 import { describe, expect, it } from 'vitest';
 import { register } from '@zoo/resnet';
 
-const dump = describeRegistry(join(import.meta.dirname, 'fixtures/registry/resnet.json'), register);
+const dump = describeRegistry(join(import.meta.dirname, '../../../tooling/timm-facts/registry/resnet.json'), register);
 
 describe('the issue examples', () => {
   it('lists and filters as timm', () => {

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type BackendName, type CreateModelOptions, createModel, ensureBackend, type FeatureModel, fnmatch, getPretrainedCfg, listModels,
-  modelEntrypoint, type PretrainedCfg, setBackend, type StateDict, type VisionModel,
+  modelEntrypoint, NotImplementedError, type PretrainedCfg, setBackend, type StateDict, type VisionModel,
 } from '@zoo/core';
 
 /** The checks, in the order they run. */
@@ -271,7 +271,7 @@ function hasIntermediates(m: VisionModel, x: tf.Tensor): boolean {
     tf.dispose(m.forwardIntermediates(x, { indices: 1, intermediatesOnly: true }));
     return true;
   } catch (e) {
-    if (e instanceof Error && e.message.includes('does not implement')) return false;
+    if (e instanceof NotImplementedError) return false;
     throw e;
   }
 }

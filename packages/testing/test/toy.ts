@@ -2,8 +2,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
 import {
-  BatchNorm2d, buildModelWithCfg, Conv2d, convNormAct, type CreateModelOptions, createClassifier, featureTakeIndices,
-  type ForwardIntermediatesOptions, generateDefaultCfgs, type IntermediatesResult, type Module, registerModel, VisionModel,
+  BatchNorm2d, buildModelWithCfg, Conv2d, convNormAct, type CreateModelOptions, featureTakeIndices,
+  type ForwardIntermediatesOptions, generateDefaultCfgs, type IntermediatesResult, registerModel, VisionModel,
 } from '@zoo/core';
 
 export interface ToyArgs {
@@ -38,7 +38,7 @@ export class Toy extends VisionModel {
       prev = w;
     });
     this.numFeatures = this.headHiddenSize = prev;
-    this.resetClassifier(this.numClasses, a.globalPool ?? 'avg');
+    this.setPoolClassifier('fc', this.numClasses, a.globalPool ?? 'avg');
     if (a.bug === 'numFeatures') this.numFeatures = prev + 1;
   }
   protected computeFeatures(x: tf.Tensor): tf.Tensor {
@@ -46,10 +46,6 @@ export class Toy extends VisionModel {
       x = convNormAct(x, c, this.bns[i], 'relu');
     });
     return x;
-  }
-  protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
-    x = this.getChild('global_pool')!.forward(x);
-    return preLogits ? x : this.getChild('fc')!.forward(x);
   }
   protected override computeIntermediates(x: tf.Tensor, o: ForwardIntermediatesOptions): IntermediatesResult {
     const { indices } = featureTakeIndices(this.convs.length, o.indices);
@@ -65,15 +61,6 @@ export class Toy extends VisionModel {
     const y = super.forward(x);
     if (this.bug === 'leak') y.clone().clone();
     return y;
-  }
-  resetClassifier(numClasses: number, globalPool = 'avg'): void {
-    this.numClasses = numClasses;
-    const h = createClassifier(this.numFeatures, numClasses, globalPool);
-    this.addModule('global_pool', h.globalPool);
-    this.addModule('fc', h.fc);
-  }
-  getClassifier(): Module {
-    return this.getChild('fc')!;
   }
 }
 

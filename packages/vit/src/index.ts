@@ -8,5 +8,4 @@ register();
 
 export { DEIT_MODULE, register, VIT_MODULE } from './register.js';
 export * from './vit.js';
-export { vitCfgs } from './cfgs-vit.js';
-export { deitCfgs } from './cfgs-deit.js';
+export { defaultCfgs } from './cfgs.js';

@@ -1,7 +1,6 @@
 // Every architecture of timm's vision_transformer.py and deit.py: each is its arguments and one call, as in timm.
 import { buildModelWithCfg, type CreateModelOptions, registerModel, registerModelDeprecations } from '@zoo/core';
-import { deitCfgs } from './cfgs-deit.js';
-import { vitCfgs } from './cfgs-vit.js';
+import { defaultCfgs } from './cfgs.js';
 import { checkpointFilterFn, VisionTransformer, type VisionTransformerArgs } from './vit.js';
 
 /** timm's module names for these architectures. */
@@ -14,7 +13,7 @@ const vit = (name: string, args: VisionTransformerArgs) =>
   registerModel({
     name,
     module: VIT_MODULE,
-    defaultCfg: vitCfgs[name],
+    defaultCfg: defaultCfgs[name],
     create: (kwargs: CreateModelOptions) => {
       // timm: SigLIP weights carry an attention-pool head; without it, load non-strictly.
       const strict = !(name.includes('siglip') && kwargs.globalPool !== 'map');
@@ -32,7 +31,7 @@ const deit = (name: string, args: VisionTransformerArgs) =>
   registerModel({
     name,
     module: DEIT_MODULE,
-    defaultCfg: deitCfgs[name],
+    defaultCfg: defaultCfgs[name],
     create: (kwargs: CreateModelOptions) => {
       return buildModelWithCfg(VisionTransformer, name, { ...args, ...kwargs }, {
         featureCfg,

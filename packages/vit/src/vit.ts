@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  type ActName, Attention, AttentionPoolLatent, applyAct, batchMatMul, DiffAttention, type ForwardIntermediatesOptions,
-  featureTakeIndices, GluMlp, type IntermediatesResult, LayerNorm, LayerScale, Linear, Mlp, Module, type NormFactory,
+  type ActName, Attention, AttentionPoolLatent, applyAct, batchMatMul, DiffAttention, type ForwardIntermediatesOptions,GluMlp, type IntermediatesResult, LayerNorm, LayerScale, Linear, Mlp, Module, type NormFactory,
   type OutIndices, type Pair, type Param, PatchEmbed, RmsNorm, resampleAbsPosEmbed, resampleAbsPosEmbedTensor,
   resamplePatchEmbed, resolveAct, type StateDict, SwiGLU, sliceTensor, softmaxAttention, splitTensor, VisionModel,
 } from '@zoo/core';
@@ -391,12 +390,13 @@ export class VisionTransformer extends VisionModel {
     const r = this.patchEmbed.featRatio();
 
     this.clsToken = classToken ? this.addParam('cls_token', [1, 1, embedDim], { init: { kind: 'normal', std: 1e-6 } }) : null;
-    this.distToken = distilled ? this.addParam('dist_token', [1, 1, embedDim], { init: { kind: 'truncnormal', std: 0.02 } }) : null;
     this.regToken = regTokens ? this.addParam('reg_token', [1, regTokens, embedDim], { init: { kind: 'normal', std: 1e-6 } }) : null;
     const embedLen = noEmbedClass ? numPatches : numPatches + this.numPrefixTokens;
     this.posEmbed = posEmbed === 'learn'
       ? this.addParam('pos_embed', [1, embedLen, embedDim], { init: { kind: 'truncnormal', std: 0.02 } })
       : null;
+    // VisionTransformerDistilled adds its token after the base class's parameters (state-dict order).
+    this.distToken = distilled ? this.addParam('dist_token', [1, 1, embedDim], { init: { kind: 'truncnormal', std: 0.02 } }) : null;
     this.normPre = preNorm ? this.addModule('norm_pre', norm(embedDim)) : null;
 
     const blockOpts: BlockOptions = {
@@ -483,7 +483,7 @@ export class VisionTransformer extends VisionModel {
     throw new Error(`Unknown pool type ${poolType}`);
   }
 
-  protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
+  protected override computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
     if (this.distilled) {
       const [B, , C] = x.shape as [number, number, number];
       const a = tf.reshape(sliceTensor(x, [0, 0, 0], [B, 1, C]), [B, C]);
@@ -501,12 +501,11 @@ export class VisionTransformer extends VisionModel {
 
   protected override computeIntermediates(x: tf.Tensor, o: ForwardIntermediatesOptions): IntermediatesResult {
     const fmt = o.outputFmt ?? 'NHWC';
-    if (fmt !== 'NHWC' && fmt !== 'NLC') throw new Error(`outputFmt must be 'NHWC' or 'NLC', got '${fmt}'`);
-    const { indices, maxIndex } = featureTakeIndices(this.blocks.length, o.indices);
+    const { indices, stop } = this.takeIndices(this.blocks.length, o, ['NHWC', 'NLC']);
     const [B, H, W] = x.shape as [number, number, number, number];
     const [gh, gw] = this.patchEmbed.dynamicFeatSize([H, W]);
     x = this.embed(x);
-    const blocks = o.stopEarly ? this.blocks.slice(0, maxIndex + 1) : this.blocks;
+    const blocks = this.blocks.slice(0, stop);
     let intermediates: tf.Tensor[] = [];
     blocks.forEach((b, i) => {
       x = b.forward(x);
@@ -521,22 +520,21 @@ export class VisionTransformer extends VisionModel {
   }
 
   override pruneIntermediateLayers(indices: OutIndices = 1, pruneNorm = false, pruneHead = true): number[] {
-    const { indices: take, maxIndex } = featureTakeIndices(this.blocks.length, indices);
-    for (let i = maxIndex + 1; i < this.blocks.length; i++) this.blockList.addModule(String(i), null);
-    this.blocks = this.blocks.slice(0, maxIndex + 1);
-    if (pruneNorm && this.norm) {
-      this.addModule('norm', null);
-      this.norm = null;
-    }
-    if (pruneHead) {
-      if (this.fcNorm) this.addModule('fc_norm', null);
-      this.fcNorm = null;
-      this.resetClassifier(0, '');
-    }
-    return take;
+    return this.pruneLevels(this.blocks.length, indices, pruneHead, (maxIndex) => {
+      for (let i = maxIndex + 1; i < this.blocks.length; i++) this.blockList.addModule(String(i), null);
+      this.blocks = this.blocks.slice(0, maxIndex + 1);
+      if (pruneNorm && this.norm) {
+        this.addModule('norm', null);
+        this.norm = null;
+      }
+      if (pruneHead && this.fcNorm) {
+        this.addModule('fc_norm', null);
+        this.fcNorm = null;
+      }
+    });
   }
 
-  resetClassifier(numClasses: number, globalPool?: string): void {
+  override resetClassifier(numClasses: number, globalPool?: string): void {
     this.numClasses = numClasses;
     if (globalPool !== undefined) {
       if (!POOLS.includes(globalPool)) throw new Error(`Unsupported globalPool '${globalPool}'`);
@@ -550,7 +548,7 @@ export class VisionTransformer extends VisionModel {
     this.buildHead(numClasses);
   }
 
-  getClassifier(): Module {
+  override getClassifier(): Module {
     return this.head ?? new Module();
   }
 

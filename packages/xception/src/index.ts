@@ -10,5 +10,4 @@ register();
 export { LEGACY_MODULE, MODULE, register } from './register.js';
 export * from './xception-aligned.js';
 export * from './xception-legacy.js';
-export { defaultCfgs } from './cfgs-aligned.js';
-export { defaultCfgs as legacyDefaultCfgs } from './cfgs-legacy.js';
+export { defaultCfgs } from './cfgs.js';

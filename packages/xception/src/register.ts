@@ -1,7 +1,6 @@
 // Every architecture of timm's xception_aligned.py and xception.py: each is its arguments and one call, as in timm.
 import { buildModelWithCfg, type CreateModelOptions, registerModel, registerModelDeprecations } from '@zoo/core';
-import { defaultCfgs as alignedCfgs } from './cfgs-aligned.js';
-import { defaultCfgs as legacyCfgs } from './cfgs-legacy.js';
+import { defaultCfgs } from './cfgs.js';
 import { type XceptionAlignedArgs, type XceptionBlockCfg, XceptionAligned } from './xception-aligned.js';
 import { LegacyXception } from './xception-legacy.js';
 
@@ -13,7 +12,7 @@ const aligned = (name: string, args: XceptionAlignedArgs) =>
   registerModel({
     name,
     module: MODULE,
-    defaultCfg: alignedCfgs[name],
+    defaultCfg: defaultCfgs[name],
     create: (kwargs: CreateModelOptions) =>
       buildModelWithCfg(XceptionAligned, name, { ...args, ...kwargs }, { featureCfg: { flattenSequential: true, featureCls: 'hook' } }),
   });
@@ -42,7 +41,7 @@ export function register(): void {
   registerModel({
     name: 'legacy_xception',
     module: LEGACY_MODULE,
-    defaultCfg: legacyCfgs.legacy_xception,
+    defaultCfg: defaultCfgs.legacy_xception,
     create: (kwargs: CreateModelOptions) => buildModelWithCfg(LegacyXception, 'legacy_xception', { ...kwargs }, { featureCfg: { featureCls: 'hook' } }),
   });
   registerModelDeprecations(LEGACY_MODULE, { xception: 'legacy_xception' });

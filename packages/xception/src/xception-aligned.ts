@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
 import {
-  type ActName, Activation, BatchNormAct2d, Conv2d, ConvNormAct, convNormAct, createClassifier, DropPath, Identity,
+  type ActName, Activation, BatchNormAct2d, ClassifierHead, Conv2d, ConvNormAct, convNormAct, DropPath, Identity,
   Module, resolveAct, Sequential, VisionModel,
 } from '@zoo/core';
 
@@ -147,29 +147,6 @@ export class PreXceptionModule extends Module {
   }
 }
 
-/** timm's ClassifierHead (pool → dropout → fc). Keys: head.fc. */
-class ClassifierHead extends Module {
-  poolType: string;
-  constructor(readonly inFeatures: number, numClasses: number, poolType: string) {
-    super();
-    this.poolType = poolType;
-    this.reset(numClasses);
-  }
-  reset(numClasses: number, poolType?: string): void {
-    if (poolType !== undefined && poolType !== null) this.poolType = poolType;
-    const head = createClassifier(this.inFeatures, numClasses, this.poolType);
-    this.addModule('global_pool', head.globalPool);
-    this.addModule('fc', head.fc);
-  }
-  forwardHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
-    x = this.getChild('global_pool')!.forward(x);
-    return preLogits ? x : this.getChild('fc')!.forward(x);
-  }
-  override forward(x: tf.Tensor): tf.Tensor {
-    return this.forwardHead(x, false);
-  }
-}
-
 const ARG_NAMES = [
   'blockCfg', 'numClasses', 'inChans', 'outputStride', 'preact', 'actLayer', 'normEps', 'dropRate', 'dropPathRate',
   'globalPool',
@@ -188,7 +165,6 @@ export class XceptionAligned extends VisionModel {
   readonly dropRate: number;
   readonly stem: Sequential;
   readonly blocks: Sequential;
-  private readonly head: ClassifierHead;
   private readonly finalAct: Module;
 
   constructor(args: XceptionAlignedArgs) {
@@ -233,23 +209,10 @@ export class XceptionAligned extends VisionModel {
     this.featureInfo.push({ numChs: numFeatures, reduction: currStride, module: `blocks.${n - 1}` });
     this.finalAct = this.addModule('act', preact ? new Activation(act) : new Identity());
     this.numFeatures = this.headHiddenSize = numFeatures;
-    this.head = this.addModule('head', new ClassifierHead(numFeatures, numClasses, globalPool));
+    this.setClassifierHead('head', new ClassifierHead(numFeatures, numClasses, { poolType: globalPool }), numClasses);
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {
     return this.finalAct.forward(this.blocks.forward(this.stem.forward(x)));
-  }
-
-  protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
-    return this.head.forwardHead(x, preLogits);
-  }
-
-  resetClassifier(numClasses: number, globalPool?: string): void {
-    this.numClasses = numClasses;
-    this.head.reset(numClasses, globalPool);
-  }
-
-  getClassifier(): Module {
-    return this.head.getChild('fc')!;
   }
 }

@@ -144,17 +144,4 @@ export class LegacyXception extends VisionModel {
     x = this.child('act4').forward((this.child('conv4') as LegacySeparableConv2d).forwardBn(x, this.child('bn4') as BatchNorm2d));
     return x;
   }
-
-  protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
-    x = this.child('global_pool').forward(x);
-    return preLogits ? x : this.child('fc').forward(x);
-  }
-
-  resetClassifier(numClasses: number, globalPool = 'avg'): void {
-    this.setPoolClassifier('fc', numClasses, globalPool);
-  }
-
-  getClassifier(): Module {
-    return this.child('fc');
-  }
 }

@@ -2,5 +2,5 @@ import { join } from 'node:path';
 import { register } from '@zoo/xception';
 import { describeRegistry } from '@zoo/parity/registry';
 
-describeRegistry(join(import.meta.dirname, 'fixtures/registry/xception_aligned.json'), register);
-describeRegistry(join(import.meta.dirname, 'fixtures/registry/xception.json'), register);
+describeRegistry(join(import.meta.dirname, '../../../tooling/timm-facts/registry/xception_aligned.json'), register);
+describeRegistry(join(import.meta.dirname, '../../../tooling/timm-facts/registry/xception.json'), register);

@@ -4,8 +4,8 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import {
-  BatchNorm2d, Conv2d, convNormAct, featureTakeIndices, type ForwardIntermediatesOptions,
-  Identity, type IntermediatesResult, Module, type OutIndices, Sequential, VisionModel,
+  BatchNorm2d, Conv2d, convNormAct, type ForwardIntermediatesOptions, Identity, type IntermediatesResult, Module,
+  type OutIndices, Sequential, VisionModel,
 } from '@zoo/core';
 
 export interface TinyNetArgs {
@@ -59,17 +59,10 @@ export class TinyNet extends VisionModel {
     return this.stages.forward(x);
   }
 
-  protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
-    x = this.getChild('global_pool')!.forward(x);
-    return preLogits ? x : this.getChild('fc')!.forward(x);
-  }
-
   protected override computeIntermediates(x: tf.Tensor, o: ForwardIntermediatesOptions): IntermediatesResult {
-    const n = this.stages.length;
-    const { indices, maxIndex } = featureTakeIndices(n, o.indices);
+    const { indices, stop } = this.takeIndices(this.stages.length, o);
     const intermediates: tf.Tensor[] = [];
-    const last = o.stopEarly ? maxIndex : n - 1;
-    for (let i = 0; i <= last; i++) {
+    for (let i = 0; i < stop; i++) {
       x = this.stages.at(i).forward(x);
       if (indices.includes(i)) intermediates.push(x);
     }
@@ -77,17 +70,8 @@ export class TinyNet extends VisionModel {
   }
 
   override pruneIntermediateLayers(indices: OutIndices = 1, _pruneNorm = false, pruneHead = true): number[] {
-    const { indices: take, maxIndex } = featureTakeIndices(this.stages.length, indices);
-    for (let i = maxIndex + 1; i < this.stages.length; i++) this.stages.addModule(String(i), new Identity());
-    if (pruneHead) this.resetClassifier(0, '');
-    return take;
-  }
-
-  resetClassifier(numClasses: number, globalPool = 'avg'): void {
-    this.setPoolClassifier('fc', numClasses, globalPool);
-  }
-
-  getClassifier(): Module {
-    return this.getChild('fc')!;
+    return this.pruneLevels(this.stages.length, indices, pruneHead, (maxIndex) => {
+      for (let i = maxIndex + 1; i < this.stages.length; i++) this.stages.addModule(String(i), new Identity());
+    });
   }
 }

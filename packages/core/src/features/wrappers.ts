@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { PretrainedCfg } from '../config/pretrained.js';
+import { NotImplementedError } from '../errors.js';
 import { checkInput, type VisionModel, type WarmupOptions, warmupForward } from '../model.js';
+import { modelSteps } from '../model-steps.js';
 import { Module, Sequential } from '../module.js';
 import { FeatureInfo, type OutIndices } from './feature-info.js';
 
@@ -185,10 +187,8 @@ export class FeatureHookNet extends FeatureModel {
   }
   private runBody(x: tf.Tensor): tf.Tensor {
     // The whole model, as timm calls it (its classifier was reset to 0, so this ends in pooled features).
-    return (this.model as unknown as { computeHead(x: tf.Tensor, p: boolean): tf.Tensor; computeFeatures(x: tf.Tensor): tf.Tensor }).computeHead(
-      (this.model as unknown as { computeFeatures(x: tf.Tensor): tf.Tensor }).computeFeatures(x),
-      false,
-    );
+    const steps = modelSteps();
+    return steps.head(this.model, steps.features(this.model, x), false);
   }
 }
 
@@ -233,7 +233,7 @@ export class FeatureGetterNet extends FeatureModel {
       try {
         outIndices = model.pruneIntermediateLayers(outIndices, !this.norm);
       } catch (e) {
-        if (!(e instanceof Error && e.message.includes('does not implement'))) throw e;
+        if (!(e instanceof NotImplementedError)) throw e;
       }
     }
     this.featureInfo = new FeatureInfo(model.featureInfo, outIndices);
@@ -242,8 +242,7 @@ export class FeatureGetterNet extends FeatureModel {
     this.model = this.addModule('model', model);
   }
   protected collect(x: tf.Tensor): FeatureOutput {
-    const m = this.model as unknown as { computeIntermediates(x: tf.Tensor, o: object): { final: tf.Tensor; intermediates: tf.Tensor[] } };
-    const { intermediates } = m.computeIntermediates(x, { indices: this.outIdx, norm: this.norm, intermediatesOnly: true, outputFmt: 'NHWC' });
+    const { intermediates } = modelSteps().intermediates(this.model, x, { indices: this.outIdx, norm: this.norm, intermediatesOnly: true, outputFmt: 'NHWC' });
     if (this.returnDict) return Object.fromEntries(intermediates.map((t, i) => [String(this.featureInfo.outIndices[i]), t]));
     return intermediates;
   }

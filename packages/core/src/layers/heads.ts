@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { Identity, Module } from '../module.js';
 import { type ActName, resolveAct } from './activations.js';
 import { Conv2d } from './conv.js';

@@ -17,16 +17,16 @@ export class PoolTestNet extends VisionModel {
     return this.conv2.forwardBn(this.conv1.forwardBn(x, this.bn1, 'relu'), this.bn2, 'relu');
   }
 
-  protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
+  protected override computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
     const pooled = tf.mean(x, [1, 2]);
     return preLogits ? pooled : this.fc.forward(pooled);
   }
 
-  resetClassifier(): void {
+  override resetClassifier(): void {
     throw new Error('not needed');
   }
 
-  getClassifier(): Module {
+  override getClassifier(): Module {
     return this.fc;
   }
 }

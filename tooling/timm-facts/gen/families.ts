@@ -1,0 +1,74 @@
+/**
+ * What the generator writes for each family: its timm modules, and for a generated arch table, the argument type
+ * and how timm's classes and partials (`{ $type, args }` in the kwargs facts) map to our argument values.
+ */
+
+/** A value timm's kwargs hold that JSON cannot: a class, function, partial or dataclass by qualified name. */
+export interface TypeRef {
+  $type: string;
+  args?: Record<string, unknown>;
+}
+
+export interface FamilyGen {
+  /** The package folder, from the repository root. */
+  dir: string;
+  /** timm modules whose facts the family's generated files hold. */
+  modules: string[];
+  /** Generate `src/archs.ts` (the arch table) from the kwargs facts. */
+  archs?: {
+    /** The model class's argument interface, and the module it comes from (relative to `src/`). */
+    argsType: string;
+    argsFrom: string;
+    /** Fields the table may hold beyond the class's arguments (builder options such as `pruned`). */
+    extraArgs?: string;
+    /** timm model classes the module's entrypoints build (anything else is an error). */
+    modelClasses: string[];
+    /** timm's qualified name → our argument value. */
+    types?: Record<string, (t: TypeRef) => unknown>;
+  };
+  /** Generate `src/pruned.ts` from the pruned facts. */
+  pruned?: boolean;
+}
+
+const name = (value: string) => () => value;
+const camelArgs = (t: TypeRef) => Object.fromEntries(Object.entries(t.args ?? {}).map(([k, v]) => [k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), v]));
+
+export const FAMILIES: FamilyGen[] = [
+  {
+    dir: 'packages/convnext',
+    modules: ['convnext'],
+    archs: { argsType: 'ConvNeXtArgs', argsFrom: './convnext.js', modelClasses: ['timm.models.convnext.ConvNeXt'] },
+  },
+  {
+    dir: 'packages/resnet',
+    modules: ['resnet'],
+    pruned: true,
+    archs: {
+      argsType: 'ResNetArgs',
+      argsFrom: './resnet.js',
+      extraArgs: '{ pruned?: boolean }',
+      modelClasses: ['timm.models.resnet.ResNet'],
+      types: {
+        'timm.models.resnet.BasicBlock': name('basic'),
+        'timm.models.resnet.Bottleneck': name('bottleneck'),
+        'timm.layers.blur_pool.BlurPool2d': name('blurpool'),
+        'torch.nn.modules.pooling.AvgPool2d': name('avgpool'),
+        'timm.layers.squeeze_excite.SEModule': (t) => ({ type: 'se', ...camelArgs(t) }),
+      },
+    },
+  },
+  {
+    dir: 'packages/densenet',
+    modules: ['densenet'],
+    archs: {
+      argsType: 'DenseNetArgs',
+      argsFrom: './densenet.js',
+      modelClasses: ['timm.models.densenet.DenseNet'],
+      types: { 'timm.layers.blur_pool.BlurPool2d': name('blurpool') },
+    },
+  },
+  { dir: 'packages/cspnet', modules: ['cspnet'] },
+  { dir: 'packages/efficientnet', modules: ['efficientnet', 'mobilenetv3'], pruned: true },
+  { dir: 'packages/vit', modules: ['vision_transformer', 'deit'] },
+  { dir: 'packages/xception', modules: ['xception_aligned', 'xception'] },
+];
