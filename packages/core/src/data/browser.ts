@@ -5,7 +5,7 @@
  * Note: pixels read back through a 2D canvas are those the browser decoded; semi-transparent pixels pass through the
  * canvas' premultiplied storage, and browsers may colour-manage images, so they can differ slightly from PIL's.
  */
-import type { RawImage } from './image.js';
+import { checkPixelLimit, ImageDecodeError, type RawImage } from './image.js';
 
 /** The browser inputs a transform accepts (besides raw images and ImageData, which are raw-image shaped). */
 export type BrowserImageSource =
@@ -67,13 +67,31 @@ function make2dContext(width: number, height: number): Ctx2D {
   throw new Error('no 2D canvas available to read image pixels');
 }
 
-/** Reads the pixels of a browser image source as an RGBA raw image. */
-export async function browserImageToRaw(src: BrowserImageSource): Promise<RawImage> {
+/** What a browser source is called in messages: a File's name, else its kind. */
+function describeSource(src: BrowserImageSource): string {
+  const name = (src as { name?: unknown }).name;
+  if (isInstance(src, 'Blob')) return typeof name === 'string' && name ? name : `image blob (${(src as Blob).size} bytes)`;
+  const url = (src as { currentSrc?: unknown; src?: unknown }).currentSrc || (src as { src?: unknown }).src;
+  return typeof url === 'string' && url ? url.slice(0, 200) : (src as object).constructor.name;
+}
+
+/**
+ * Reads the pixels of a browser image source as an RGBA raw image. A source over `maxPixels` (default 100 MP) is
+ * refused before a canvas is made for it; a Blob the browser cannot decode is an {@link ImageDecodeError}.
+ */
+export async function browserImageToRaw(src: BrowserImageSource, options: { maxPixels?: number } = {}): Promise<RawImage> {
+  const what = describeSource(src);
   if (isInstance(src, 'Blob')) {
     if (!hasGlobal('createImageBitmap')) throw new Error('createImageBitmap is not available to decode a Blob');
-    const bitmap = await createImageBitmap(src as Blob, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+    let bitmap: ImageBitmap;
     try {
-      return await browserImageToRaw(bitmap);
+      bitmap = await createImageBitmap(src as Blob, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+    } catch (e) {
+      throw new ImageDecodeError(`${what}: cannot decode the image (${e instanceof Error ? e.message : String(e)}); the file is corrupt, truncated or not an image`, what, { cause: e });
+    }
+    try {
+      checkPixelLimit(bitmap.width, bitmap.height, what, options.maxPixels);
+      return await browserImageToRaw(bitmap, options);
     } finally {
       bitmap.close();
     }
@@ -85,6 +103,7 @@ export async function browserImageToRaw(src: BrowserImageSource): Promise<RawIma
   const el = src as Exclude<BrowserImageSource, Blob>;
   const [width, height] = sourceSize(el);
   if (!width || !height) throw new Error('image source has no pixels (not loaded?)');
+  checkPixelLimit(width, height, what, options.maxPixels);
   const ctx = make2dContext(width, height);
   ctx.drawImage(el as CanvasImageSource, 0, 0, width, height);
   const imageData = ctx.getImageData(0, 0, width, height);

@@ -2,6 +2,35 @@
 
 export type ImageChannels = 1 | 2 | 3 | 4;
 
+/**
+ * The default cap on decoded pixels (width × height): 100 megapixels, as sharp's `limitInputPixels` default is
+ * about 268 MP and PIL warns at 89 MP. A header claiming more is refused before anything is decoded; pass
+ * `maxPixels` to the decoder or transform to change it.
+ */
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+
+/** An image that could not be decoded (corrupt, truncated, unsupported) or is over the pixel limit; names its source. */
+export class ImageDecodeError extends Error {
+  override name = 'ImageDecodeError';
+  constructor(
+    message: string,
+    readonly source: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Throws an {@link ImageDecodeError} when `width × height` is over `maxPixels` (default {@link DEFAULT_MAX_PIXELS}). */
+export function checkPixelLimit(width: number, height: number, source: string, maxPixels = DEFAULT_MAX_PIXELS): void {
+  if (width * height > maxPixels) {
+    throw new ImageDecodeError(
+      `${source}: the image is ${width}x${height} (${((width * height) / 1e6).toFixed(1)} megapixels), over the limit of ${(maxPixels / 1e6).toFixed(1)} megapixels; pass a larger maxPixels to decode it anyway`,
+      source,
+    );
+  }
+}
+
 /** An 8-bit image, rows top to bottom, channels interleaved (HWC): 1 = L, 2 = LA, 3 = RGB, 4 = RGBA. */
 export interface RawImage {
   data: Uint8Array | Uint8ClampedArray;

@@ -100,6 +100,8 @@ export type ImageDecoder = (input: unknown) => Promise<RawImageLike | undefined>
 export interface CreateTransformOptions {
   /** Decoder tried first for inputs that are not raw images (e.g. the Node entry's `decodeImage`). */
   decode?: ImageDecoder;
+  /** Refuse browser image sources with more pixels than this (default 100 megapixels). */
+  maxPixels?: number;
 }
 
 export interface ImageTransform<I = ImageInput> {
@@ -112,13 +114,13 @@ export interface ImageTransform<I = ImageInput> {
 }
 
 /** Converts any accepted input to a raw image. */
-export async function toRawImage(input: unknown, decode?: ImageDecoder): Promise<RawImage | RawImageLike> {
+export async function toRawImage(input: unknown, decode?: ImageDecoder, maxPixels?: number): Promise<RawImage | RawImageLike> {
   if (isRawImageLike(input)) return input;
   if (decode) {
     const decoded = await decode(input);
     if (decoded) return decoded;
   }
-  if (isBrowserImageSource(input)) return browserImageToRaw(input);
+  if (isBrowserImageSource(input)) return browserImageToRaw(input, { maxPixels });
   const what = typeof input === 'string' ? `the string '${input.length > 80 ? `${input.slice(0, 77)}...` : input}'` : input instanceof Uint8Array || input instanceof ArrayBuffer ? 'encoded bytes' : `a value of type ${typeof input}`;
   throw new Error(
     `unsupported image input (${what}): expected a raw image {data, width, height, channels}, ImageData or a browser image source. File paths and encoded bytes are decoded in Node by @zoo/core's node entry (with sharp installed); in a browser load them into an <img> or ImageBitmap first.`,
@@ -145,7 +147,7 @@ export function createTransform<I = ImageInput>(
   const [, H, W] = frozen.inputSize;
 
   const resizeCrop = async (input: I): Promise<RgbImage> => {
-    const raw = await toRawImage(input, options.decode);
+    const raw = await toRawImage(input, options.decode, options.maxPixels);
     return resizeCropImage(raw, frozen);
   };
 

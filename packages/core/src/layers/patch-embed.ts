@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ModelOptionError } from '../factory/options.js';
 import { Module } from '../module.js';
 import { Conv2d } from './conv.js';
 import { type Pair, toPair } from './helpers.js';
@@ -44,13 +43,6 @@ export class PatchEmbed extends Module {
     this.flatten = options.flatten ?? true;
     this.strictImgSize = options.strictImgSize ?? true;
     this.dynamicImgPad = options.dynamicImgPad ?? false;
-    if (this.imgSize && !this.dynamicImgPad && (this.imgSize[0] % this.patchSize[0] !== 0 || this.imgSize[1] % this.patchSize[1] !== 0)) {
-      throw new ModelOptionError(
-        'imgSize',
-        this.imgSize,
-        `sizes the patch size ${this.patchSize[0]} divides (e.g. ${Math.max(1, Math.round(this.imgSize[0] / this.patchSize[0])) * this.patchSize[0]}), or dynamicImgPad: true to pad the input`,
-      );
-    }
     const embedDim = options.embedDim ?? 768;
     this.proj = this.addModule('proj', new Conv2d(options.inChans ?? 3, embedDim, this.patchSize, {
       stride: this.patchSize[0], padding: 0, bias: options.bias ?? true,

@@ -409,7 +409,7 @@ function unpickle(b: Uint8Array, pos: number, ctx: UnpickleContext): { value: un
   const dec = new TextDecoder('utf-8');
   let p = pos;
   const need = (k: number) => {
-    if (p + k > b.byteLength) throw new PickleError(`${where}: pickle data ends unexpectedly at byte ${p}; the file is truncated`);
+    if (!(k >= 0) || p + k > b.byteLength) throw new PickleError(`${where}: pickle data ends unexpectedly at byte ${p}; the file is truncated`);
   };
   const readLine = (): string => {
     const nl = b.indexOf(0x0a, p);
@@ -866,7 +866,8 @@ function materialize(key: string, t: TensorRef, where: string, bigEndian: boolea
     throw new PickleError(`${where}: '${name}' has a negative size, stride or offset`);
   }
   const n = numel(shape);
-  const storage = t.storage.bytes!;
+  const storage = t.storage.bytes;
+  if (!storage) throw new PickleError(`${where}: '${name}' uses storage '${escapeControl(t.storage.key)}', which has no data in the file`);
   let maxIndex = offset;
   for (let i = 0; i < shape.length; i++) if (shape[i]! > 0) maxIndex += (shape[i]! - 1) * stride[i]!;
   if (n > 0 && (maxIndex + 1) * w > storage.byteLength) {
@@ -1045,6 +1046,7 @@ function readLegacyCheckpoint(bytes: Uint8Array, where: string, opts: TorchReadO
     if (p + 8 > bytes.byteLength) throw new PickleError(`${where}: storage '${k}' record is missing; the file is truncated`);
     const count = Number(view.getBigInt64(p, littleEndian));
     p += 8;
+    if (!(count >= 0)) throw new PickleError(`${where}: storage '${escapeControl(k)}' has a negative element count ${count}; the file is corrupt`);
     const ref = byKey.get(k);
     if (!ref) throw new PickleError(`${where}: legacy storage '${k}' is listed but was never referenced by the pickle`);
     const len = count * ref.type.width;

@@ -54,17 +54,12 @@ describe('option values', () => {
     });
   }
 
-  it('imgSize must be a multiple of the patch size where a patch embedding needs it', async () => {
-    const e = await optionError('core_tiny_patch', { imgSize: 17 });
-    expect(e.message).toMatch(/option 'imgSize' is \[17, 17\]; allowed: sizes the patch size 8 divides/);
-  });
-
   it('out-of-range outIndices are a RangeError naming the levels', async () => {
     await expect(createModel('core_tiny_net', { featuresOnly: true, outIndices: [0, 5] })).rejects.toThrow(/out index 5 is out of range: the model has 2 feature levels/);
   });
 
   it('valid values build (numClasses 0, drop rate 0, a pair imgSize, negative out index)', async () => {
-    const m = await createModel('core_tiny_patch', { numClasses: 0, dropRate: 0, imgSize: [32, 16] });
+    const m = await createModel('core_tiny_net', { numClasses: 0, dropRate: 0, imgSize: [32, 16] });
     expect(m.numClasses).toBe(0);
     m.dispose();
     const f = await createModel('core_tiny_net', { featuresOnly: true, outIndices: [-1] });

@@ -8,7 +8,6 @@ import { buildModelWithCfg, type CreateModelOptions } from '../../src/factory/bu
 import { featureTakeIndices } from '../../src/features/feature-info.js';
 import { BatchNorm2d } from '../../src/layers/norm.js';
 import { Conv2d } from '../../src/layers/conv.js';
-import { PatchEmbed } from '../../src/layers/patch-embed.js';
 import { type ForwardIntermediatesOptions, type IntermediatesResult, VisionModel } from '../../src/model.js';
 import type { Module } from '../../src/module.js';
 import { registerModel } from '../../src/registry/registry.js';
@@ -65,15 +64,6 @@ export class TinyNet extends VisionModel {
   }
 }
 
-/** A patch-embedding model: imgSize must be a multiple of its patch size 8. */
-export class TinyPatchNet extends TinyNet {
-  static override readonly argNames = TinyNet.argNames;
-  constructor(a: TinyArgs) {
-    super(a);
-    this.addModule('patch_embed', new PatchEmbed({ imgSize: a.imgSize ?? 32, patchSize: 8, inChans: this.inChans, embedDim: 8 }));
-  }
-}
-
 const cfg = { inputSize: [3, 32, 32] as [number, number, number], numClasses: 5, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], cropPct: 1, interpolation: 'bilinear' };
 const defaultCfg = () => ({ tags: [''], cfgs: { '': { ...cfg } }, isPretrained: false });
 
@@ -82,10 +72,4 @@ registerModel({
   module: 'core_tiny',
   defaultCfg: defaultCfg(),
   create: (kw: CreateModelOptions) => buildModelWithCfg(TinyNet, 'core_tiny_net', kw, { featureCfg: { outIndices: [0, 1] } }),
-});
-registerModel({
-  name: 'core_tiny_patch',
-  module: 'core_tiny',
-  defaultCfg: defaultCfg(),
-  create: (kw: CreateModelOptions) => buildModelWithCfg(TinyPatchNet, 'core_tiny_patch', kw, { featureCfg: { outIndices: [0, 1] } }),
 });
