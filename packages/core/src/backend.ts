@@ -41,6 +41,17 @@ export interface SetBackendOptions {
   loaders?: Partial<Record<Exclude<BackendName, 'auto'>, () => Promise<unknown>>>;
   /** `'auto'` skips a software WebGPU adapter (SwiftShader, `isFallbackAdapter`) unless this is true. Default false. */
   allowSoftwareWebGPU?: boolean;
+  /**
+   * `'auto'` skips a software WebGL renderer (SwiftShader, llvmpipe, softpipe, Microsoft Basic Render: 20–40× slower
+   * than wasm) unless this is true. Default false.
+   */
+  allowSoftwareWebGL?: boolean;
+  /**
+   * Browser: how long the threaded wasm binary may take to start (ms) before core gives up on it and starts the
+   * single-threaded one. A threaded start that hangs is almost always a minified bundle: the minifier broke the
+   * worker source tfjs-backend-wasm builds from its own code (docs/browser.md, Bundling). Default 10 000.
+   */
+  wasmStartTimeoutMs?: number;
 }
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof (globalThis as { window?: unknown }).window === 'undefined';
@@ -111,6 +122,69 @@ async function probeWebGPU(): Promise<{ ok: boolean; software: boolean; why: str
   return { ok: true, software, why: software ? `software WebGPU adapter (${text || 'fallback'})` : text };
 }
 
+/** The WebGL renderer's name (unmasked where the browser allows), and whether it renders in software. */
+function probeWebGL(): { ok: boolean; software: boolean; why: string } {
+  const g = globalThis as { OffscreenCanvas?: new (w: number, h: number) => { getContext(t: string): unknown }; document?: { createElement(t: string): { getContext(t: string): unknown } } };
+  let canvas: { getContext(t: string): unknown } | undefined;
+  try {
+    canvas = g.OffscreenCanvas ? new g.OffscreenCanvas(1, 1) : g.document?.createElement('canvas');
+  } catch {
+    canvas = undefined;
+  }
+  const gl = (canvas?.getContext('webgl2') ?? canvas?.getContext('webgl')) as
+    | { getExtension(n: string): any; getParameter(p: number): unknown; RENDERER: number }
+    | null
+    | undefined;
+  if (!gl) return { ok: false, software: false, why: 'no WebGL context' };
+  const ext = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  const software = /swiftshader|llvmpipe|softpipe|software rasterizer|basic render/i.test(renderer);
+  return { ok: true, software, why: software ? `software WebGL renderer (${renderer})` : renderer };
+}
+
+const WASM_START_TIMEOUT_MS = 10_000;
+
+/** `tf.setBackend(name)` then `tf.ready()`: whether it started. */
+async function startBackend(name: string): Promise<boolean> {
+  if (!(await tf.setBackend(name))) return false;
+  await tf.ready();
+  return true;
+}
+
+/** Resolves to `'timeout'` when `p` takes longer than `ms`. */
+function deadline<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([p, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)))]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Browser: starts wasm with a deadline. When the threaded binary does not start in time (its workers died: a
+ * minified worker source), the backend is re-registered and started single-threaded instead.
+ */
+async function startWasmBrowser(options: SetBackendOptions, notes: string[]): Promise<boolean> {
+  const ms = options.wasmStartTimeoutMs ?? WASM_START_TIMEOUT_MS;
+  if (!(Number.isFinite(ms) && ms > 0)) throw new RangeError(`wasmStartTimeoutMs must be a positive number, got ${ms}`);
+  const engine = tf.engine() as unknown as { registryFactory: Record<string, { factory: () => unknown; priority: number }> };
+  const entry = engine.registryFactory.wasm;
+  const first = await deadline(startBackend('wasm'), ms);
+  if (first !== 'timeout') return first;
+  const threaded = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT' as never)) as unknown as boolean;
+  if (!threaded || !entry) throw new Error(`wasm did not start within ${ms} ms`);
+  // Drop the hung start and start again on the single-threaded SIMD binary.
+  tf.removeBackend('wasm');
+  tf.registerBackend('wasm', entry.factory as never, entry.priority);
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT' as never, false as never);
+  notes.push(
+    `threaded wasm did not start within ${ms} ms, so the single-threaded binary runs: its workers most likely died ` +
+      "(\"ReferenceError: e is not defined\" in the console), which a minifier causes by rewriting the worker source tfjs-backend-wasm builds from its own code; " +
+      'keep @tensorflow/tfjs-backend-wasm unminified (docs/browser.md, Bundling)',
+  );
+  const second = await deadline(startBackend('wasm'), ms);
+  if (second === 'timeout') throw new Error(`wasm did not start within ${ms} ms, threaded or not`);
+  return second;
+}
+
 async function describe(head: string, notes: string[]): Promise<BackendInfo> {
   const backend = tf.getBackend();
   let threads = 1;
@@ -127,7 +201,7 @@ async function describe(head: string, notes: string[]): Promise<BackendInfo> {
     if (isNode) notes.push(threads > 1 ? `${threads} XNNPACK threads (threaded SIMD build started by @zoo/core)` : `single-threaded ${simd ? 'SIMD ' : ''}build (1 thread asked for, or a worker thread, or threads could not start)`);
     else if (threads > 1) notes.push(`${threads} XNNPACK threads${t.ok ? ` (threaded SIMD binary, ${t.why})` : ''}`);
     else if (threaded && simd) notes.push(`threaded SIMD binary (${t.why}), 1 XNNPACK thread (tfjs: hardwareConcurrency / 2, 1 to 4)`);
-    else notes.push(`single-threaded ${simd ? 'SIMD ' : ''}binary: ${threaded ? 'no SIMD' : t.why}`);
+    else notes.push(`single-threaded ${simd ? 'SIMD ' : ''}binary: ${threaded ? 'no SIMD' : t.ok ? 'threads turned off' : t.why}`);
   }
   return { backend, threads, simd, reason: [head, ...notes].join('; ') };
 }
@@ -177,7 +251,10 @@ async function importNodeThreads(): Promise<{ prepareNodeWasm(o: { numThreads?: 
  * Selects the tfjs backend and says what it got: `{ backend, threads, simd, reason }`.
  *
  * - `'auto'`: in Node, wasm (SIMD, threads). In a browser the first that starts of webgpu (a hardware adapter; a
- *   software one such as SwiftShader is skipped unless `allowSoftwareWebGPU`), webgl, wasm, then cpu.
+ *   software one such as SwiftShader is skipped unless `allowSoftwareWebGPU`), webgl (a hardware renderer; SwiftShader
+ *   or llvmpipe is skipped unless `allowSoftwareWebGL`), wasm, then cpu.
+ * - In a browser wasm has a start-up deadline (`wasmStartTimeoutMs`): a threaded start that hangs falls back to the
+ *   single-threaded binary, and `reason` says why.
  * - A named backend is that one or an error saying why it could not start.
  *
  * wasm uses threads where it can (Node; a cross-origin isolated page), SIMD where the engine has it. In a bundled app
@@ -207,14 +284,21 @@ export async function setBackend(name: BackendName = 'auto', options: SetBackend
         }
         notes.push(`adapter: ${probe.why}`);
       }
+      if (b === 'webgl' && !isNode && name === 'auto' && !options.allowSoftwareWebGL) {
+        const probe = probeWebGL();
+        if (probe.software) {
+          skipped.push(`webgl: ${probe.why} skipped (allowSoftwareWebGL: true to use it)`);
+          continue;
+        }
+      }
       await importBackend(b, options.loaders);
       if (!tf.findBackendFactory(b)) {
         skipped.push(`${b}: not registered (the package did not register it here${b === 'webgpu' ? ': no WebGPU' : ''})`);
         continue;
       }
       if (b === 'wasm') await prepareWasm(options, notes);
-      if (await tf.setBackend(b)) {
-        await tf.ready();
+      const started = b === 'wasm' && !isNode ? await startWasmBrowser(options, notes) : await startBackend(b);
+      if (started) {
         const head = name === 'auto' ? `auto: ${b}${isNode ? ' (Node default)' : ''}` : `requested ${b}`;
         return await describe(head, [...(skipped.length ? [`skipped ${skipped.join('; ')}`] : []), ...notes]);
       }

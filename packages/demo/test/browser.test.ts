@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { classify, createModel, hubFiles, readCheckpoint, resolveDataConfig, setBackend, type VisionModel } from '@zoo/core';
 import { createNodeTransform } from '@zoo/core/node';
+import { tfjsWasmWorkerSource } from '@zoo/core/vite';
 import '@zoo/resnet';
 import { fixtureStateDict, type ParityFixture } from '@zoo/parity/pure';
 import { createServer } from 'vite';
@@ -83,17 +84,70 @@ describe('parity in Chromium', () => {
 });
 
 describe("setBackend('auto') in Chromium", () => {
-  it('picks a hardware WebGPU adapter, else webgl, and says what it skipped', async () => {
+  it('skips software GPU renderers (here SwiftShader WebGPU and WebGL) and picks wasm, saying what it skipped', async () => {
     const { page } = browser;
     await page.goto(`${server.url}/parity.html`);
     await page.waitForFunction(() => typeof window.zooBackend === 'function');
+    const renderer = await page.evaluate(() => {
+      const gl = document.createElement('canvas').getContext('webgl2');
+      const ext = gl?.getExtension('WEBGL_debug_renderer_info');
+      return gl && ext ? String(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : '';
+    });
     const info = await page.evaluate(() => window.zooBackend('auto'));
-    console.log(`auto: ${JSON.stringify(info)}`);
-    expect(['webgpu', 'webgl']).toContain(info.backend);
+    console.log(`auto: ${JSON.stringify(info)} (WebGL renderer: ${renderer})`);
     expect(info.reason).toMatch(new RegExp(`^auto: ${info.backend}`));
-    // Here WebGPU is SwiftShader: auto skips it (a named 'webgpu' still gets it, as the parity case does).
-    if (info.backend === 'webgl') expect(info.reason).toMatch(/skipped webgpu: (software WebGPU adapter|no WebGPU adapter|navigator.gpu is missing)/);
+    if (/swiftshader|llvmpipe/i.test(renderer)) {
+      // this machine has no GPU: both GPU backends would run in software, 20-40x slower than wasm
+      expect(info.backend).toBe('wasm');
+      expect(info.reason).toMatch(/webgl: software WebGL renderer \(.*(SwiftShader|llvmpipe).*\) skipped \(allowSoftwareWebGL: true to use it\)/i);
+    } else expect(['webgpu', 'webgl']).toContain(info.backend);
+    if (info.backend !== 'webgpu') expect(info.reason).toMatch(/skipped webgpu: (software WebGPU adapter|no WebGPU adapter|navigator.gpu is missing)/);
     await expect(page.evaluate(() => window.zooBackend('nope' as 'auto'))).rejects.toThrow(/unknown backend 'nope'/);
+  });
+});
+
+describe('a minified production build (COOP/COEP)', () => {
+  it('reaches a working wasm backend within 20 s (threaded, or the single-threaded fallback with the reason)', async () => {
+    const dist = `${OUT}/dist-minified`;
+    await buildDemo(dist, { minify: true });
+    const min = await startDemoServer({ root: dist, mounts: { '/fixtures/resnet/': RESNET_FIXTURES } });
+    try {
+      const { page, logs } = browser;
+      await page.goto(`${min.url}/parity.html`);
+      await page.waitForFunction(() => typeof window.zooParity === 'function');
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+      const t = Date.now();
+      const r = await page.evaluate(() => window.zooParity('/fixtures/resnet/resnet10t_176.json', 'wasm'));
+      const ms = Date.now() - t;
+      timings['minified: parity resnet10t_176 wasm'] = ms;
+      console.log(`minified build, wasm: ${r.reason} (${ms} ms); console: ${logs.filter((l) => /error/i.test(l)).slice(-3).join(' | ')}`);
+      expect(ms).toBeLessThanOrEqual(20_000);
+      expect(r.backend).toBe('wasm');
+      expect(r.reason).toMatch(/threaded SIMD binary \(cross-origin isolated\)|threaded wasm did not start within \d+ ms, so the single-threaded binary runs: .*minifier/);
+      for (const x of r.results) expect(x.ok, x.message).toBe(true);
+    } finally {
+      await min.close();
+    }
+  });
+
+  it("with @zoo/core/vite's tfjsWasmWorkerSource() the minified build keeps wasm threads", async () => {
+    const dist = `${OUT}/dist-minified-plugin`;
+    await buildDemo(dist, { minify: true }, [tfjsWasmWorkerSource()]);
+    const min = await startDemoServer({ root: dist, mounts: { '/fixtures/resnet/': RESNET_FIXTURES } });
+    try {
+      const { page } = browser;
+      await page.goto(`${min.url}/parity.html`);
+      await page.waitForFunction(() => typeof window.zooParity === 'function');
+      const t = Date.now();
+      const r = await page.evaluate(() => window.zooParity('/fixtures/resnet/resnet10t_176.json', 'wasm'));
+      timings['minified + plugin: parity resnet10t_176 wasm'] = Date.now() - t;
+      console.log(`minified build with tfjsWasmWorkerSource, wasm: ${r.reason}`);
+      expect(r.reason).toMatch(/threaded SIMD binary \(cross-origin isolated\)/);
+      expect(r.reason).not.toMatch(/did not start/);
+      for (const x of r.results) expect(x.ok, x.message).toBe(true);
+    } finally {
+      await min.close();
+    }
   });
 });
 

@@ -1,0 +1,2 @@
+import { zooVitestConfig } from '../vitest/config.ts';
+export default zooVitestConfig();
