@@ -5,7 +5,12 @@
  * on one thread, on all, and one process per core at once), and last, the issue's targets checked against the run.
  * Every measurement but the pool runs in a fresh process. Writes bench-results/latest.{json,md} and docs/bench.svg.
  *
+ * The onnx column (#17): each model exported by @zoo/onnx and run on onnxruntime-node, next to our tfjs forward and,
+ * with `--timm-onnx DIR` (a folder of `<model>.onnx` files from shared/tools/onnx_export_timm.py; never commit
+ * them), timm's own export on onnxruntime, 1 and N threads. `--onnx-only` runs just that column and its targets.
+ *
  * Flags: --models resnet50,efficientnet_b0  --iters 10  --images 16  --threads N  --load-reps 3  --pool-reps 5
+ *        --timm-onnx DIR  --onnx-only
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -51,6 +56,8 @@ const threads = resolveNumThreads(flag('threads') ? Number(flag('threads')) : un
 const cores = typeof availableParallelism === 'function' ? availableParallelism() : cpus().length;
 const wanted = flag('models')?.split(',');
 const models = wanted ? ALL.filter((m) => wanted.includes(m.name)) : ALL;
+const timmOnnxDir = flag('timm-onnx');
+const onnxOnly = process.argv.includes('--onnx-only');
 
 const childArgs = (job: Job, extraArgs: string[]) => [...process.execArgv, ...extraArgs, join(here, 'measure.ts'), JSON.stringify(job)];
 const childEnv = () => ({ ...process.env, ZOO_NUM_THREADS: undefined });
@@ -207,6 +214,38 @@ function checkTargets(results: Record<string, any>[], machine: Machine): Target[
   return out;
 }
 
+type OnnxRun = { threads: number; exportMs: number; onnxMB: number; maxAbsDiff: number; tfjsMs: number; oursOrtMs: number; timmOrtMs?: number; ratioTimm?: number; speedupVsTfjs: number };
+
+/** The onnx column per model: 1 thread and `threads` threads, each in a fresh process. */
+function onnxColumn(m: ModelSpec, file: string): OnnxRun[] {
+  const timmOnnx = timmOnnxDir ? join(timmOnnxDir, `${m.name}.onnx`) : undefined;
+  const out: OnnxRun[] = [];
+  for (const t of threads > 1 ? [1, threads] : [1]) {
+    const r = child<OnnxRun>({ kind: 'onnx', model: m.name, pkg: m.pkg, file, threads: t, iters, size: m.size, timmOnnx });
+    console.log(
+      `onnx, ${t} thread${t > 1 ? 's' : ''}: tfjs ${fmt(r.tfjsMs)} ms, ours on onnxruntime ${fmt(r.oursOrtMs)} ms (×${fmt(r.speedupVsTfjs, 2)} faster)` +
+        (r.timmOrtMs !== undefined ? `, timm's ONNX on onnxruntime ${fmt(r.timmOrtMs)} ms, ours/timm ${fmt(r.ratioTimm, 3)}` : ", timm's ONNX not given (--timm-onnx DIR)") +
+        `; export ${fmt(r.exportMs, 0)} ms, ${fmt(r.onnxMB)} MB, max |ORT - tfjs| ${r.maxAbsDiff.toExponential(1)}`,
+    );
+    out.push(r);
+  }
+  return out;
+}
+
+/** The targets of #17, checked against the onnx column. */
+function onnxTargets(results: { model: string; onnx?: OnnxRun[] }[]): Target[] {
+  const out: Target[] = [];
+  for (const r of results) {
+    for (const o of r.onnx ?? []) {
+      if (o.ratioTimm !== undefined) {
+        out.push({ what: `${r.model} on onnxruntime ≤ 1.10× timm's ONNX, ${o.threads} thread${o.threads > 1 ? 's' : ''}`, measured: `×${fmt(o.ratioTimm, 3)}`, met: o.ratioTimm <= 1.1, context: `${fmt(o.oursOrtMs)} vs ${fmt(o.timmOrtMs)} ms` });
+      }
+    }
+    if (r.model === 'resnet50' && r.onnx?.[0]) out.push({ what: 'resnet50 export ≤ 5 s', measured: `${fmt(r.onnx[0].exportMs / 1000, 2)} s`, met: r.onnx[0].exportMs <= 5000 });
+  }
+  return out;
+}
+
 /** The run as Markdown tables (for docs/performance.md). */
 function markdown(report: { startedAt: string; cores: number; threads: number; node: string; loadavgStart: number[]; loadavgEnd: number[]; machine: Machine; machineEnd: Machine; targets: Target[]; results: Record<string, any>[] }): string {
   const lines = [
@@ -231,6 +270,11 @@ function markdown(report: { startedAt: string; cores: number; threads: number; n
   }
   lines.push('', `| model | GMACs per image | ours 1 thread (GFLOP/s) | ours ${report.threads} threads (GFLOP/s) |`, '|---|---|---|---|');
   for (const r of report.results) lines.push(`| ${r.model} | ${fmt(r.forward.single.gmacs, 2)} | ${fmt(r.forward.single.oursGflops)} | ${fmt(r.forward.multi?.oursGflops)} |`);
+  lines.push('', `| model | export (s) | tfjs 1 thread (ms) | ours on ORT 1 thread (ms) | timm's ONNX on ORT 1 thread (ms) | ours/timm | tfjs ${report.threads} threads (ms) | ours on ORT (ms) | timm on ORT (ms) | ours/timm |`, '|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of report.results) {
+    const [o1, oN] = (r.onnx ?? []) as OnnxRun[];
+    if (o1) lines.push(`| ${r.model} | ${fmt(o1.exportMs / 1000, 2)} | ${fmt(o1.tfjsMs)} | ${fmt(o1.oursOrtMs)} | ${fmt(o1.timmOrtMs)} | ${fmt(o1.ratioTimm, 3)} | ${fmt(oN?.tfjsMs)} | ${fmt(oN?.oursOrtMs)} | ${fmt(oN?.timmOrtMs)} | ${fmt(oN?.ratioTimm, 3)} |`);
+  }
   lines.push('', '| model | weights (MB) | load, ours (ms) | file + tensors (ms) | ratio | RSS growth at ready (MB) | ×weights | first forward (ms) | RSS after first forward (MB) |', '|---|---|---|---|---|---|---|---|---|');
   for (const r of report.results) {
     const o = r.load.ours;
@@ -244,8 +288,8 @@ async function main() {
   const startedAt = new Date().toISOString();
   const load0 = loadavg();
   console.log(`@zoo bench — ${cores} cores, threads ${threads}, load average ${load0.map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`);
-  const machine = await machineCeiling();
-  console.log(`machine ceiling: ${machineLine(machine)}`);
+  const machine = onnxOnly ? null : await machineCeiling();
+  if (machine) console.log(`machine ceiling: ${machineLine(machine)}`);
   const results: Record<string, unknown>[] = [];
   for (const m of models) {
     try {
@@ -259,6 +303,10 @@ async function main() {
     const raw = hasRaw(m.name);
     const w = child<{ bytes: number }>({ kind: 'weights', model: m.name, pkg: m.pkg, file });
     const weightsMB = w.bytes / 2 ** 20;
+    if (onnxOnly) {
+      results.push({ model: m.name, weightsMB, onnx: onnxColumn(m, file) });
+      continue;
+    }
     type Load = {
       loadMs: number; firstForwardMs?: number; rssGrowthMB: number; peakRssGrowthMB: number; peakRssMB: number;
       rssAfterFirstForwardMB: number; peakRssAfterFirstForwardMB: number;
@@ -285,15 +333,26 @@ async function main() {
       multi = child<Fwd>({ kind: 'forward', model: m.name, pkg: m.pkg, file, threads, iters, size: m.size });
       console.log(`forward b1, ${multi.threads} threads${multi.threaded ? '' : ` (fell back: ${multi.fallbackReason})`}: ours ${fmt(multi.oursMs)} ms, raw ${fmt(multi.rawMs)} ms, ours/raw ${fmt(multi.ratio, 3)}; ${fmt(multi.oursGflops)} GFLOP/s; peak RSS ${fmt(multi.peakRssMB, 0)} MB`);
     }
+    const onnx = onnxColumn(m, file);
     const { one: pool1, many: poolN } = await poolRates(m, file, cores);
     console.log(`pool: 1 worker ${fmt(pool1.imagesPerSec, 2)} img/s` + (poolN ? `, ${poolN.workers} workers ${fmt(poolN.imagesPerSec, 2)} img/s (×${fmt(poolN.imagesPerSec / pool1.imagesPerSec, 2)})` : ''));
-    results.push({ model: m.name, weightsMB, load: { ours, baseline: base, raw: rawLoad, ratio: ours.loadMs / base.loadMs, rssRatio: ours.peakRssGrowthMB / weightsMB }, forward: { single, multi }, pool: { one: pool1, many: poolN } });
+    results.push({ model: m.name, weightsMB, load: { ours, baseline: base, raw: rawLoad, ratio: ours.loadMs / base.loadMs, rssRatio: ours.peakRssGrowthMB / weightsMB }, forward: { single, multi }, onnx, pool: { one: pool1, many: poolN } });
+  }
+  if (onnxOnly || !machine) {
+    const targets = onnxTargets(results as { model: string; onnx?: OnnxRun[] }[]);
+    console.log('\ntargets (#17, onnx):');
+    for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'NOT MET'} ${t.what}: ${t.measured}${t.context ? ` (${t.context})` : ''}`);
+    mkdirSync(join(pkgDir, 'bench-results'), { recursive: true });
+    const report = { startedAt, finishedAt: new Date().toISOString(), node: process.version, cores, threads, iters, loadavgStart: load0, loadavgEnd: loadavg(), timmOnnx: timmOnnxDir ?? null, targets, results };
+    writeFileSync(join(pkgDir, 'bench-results', 'onnx-latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+    console.log('\nwrote packages/bench/bench-results/onnx-latest.json');
+    return;
   }
   // Again at the end: a ceiling that moved between the two says the machine's load changed during the run.
   const machineEnd = await machineCeiling();
   console.log(`\nmachine ceiling at the end: ${machineLine(machineEnd)}`);
-  const targets = checkTargets(results, machine);
-  console.log('\ntargets (#10):');
+  const targets = [...checkTargets(results, machine), ...onnxTargets(results as { model: string; onnx?: OnnxRun[] }[])];
+  console.log('\ntargets (#10, #17):');
   for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'NOT MET'} ${t.what}: ${t.measured}${t.context ? ` (${t.context})` : ''}`);
   const report = { startedAt, finishedAt: new Date().toISOString(), node: process.version, cores, threads, iters, loadReps, poolReps, loadavgStart: load0, loadavgEnd: loadavg(), machine, machineEnd, targets, results };
   mkdirSync(join(pkgDir, 'bench-results'), { recursive: true });

@@ -14,7 +14,8 @@ export type Job =
   | { kind: 'weights'; model: string; pkg: string; file: string }
   | { kind: 'load'; model: string; pkg: string; file: string; mode: 'ours' | 'baseline' | 'raw'; size: number }
   | { kind: 'forward'; model: string; pkg: string; file: string; threads: number; iters: number; size: number }
-  | { kind: 'gemm'; threads: number; n: number; secs: number; startAt?: number };
+  | { kind: 'gemm'; threads: number; n: number; secs: number; startAt?: number }
+  | { kind: 'onnx'; model: string; pkg: string; file: string; threads: number; iters: number; size: number; timmOnnx?: string };
 
 const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
 const peakRss = () => process.resourceUsage().maxRSS * 1024;
@@ -156,6 +157,72 @@ async function forward(job: Extract<Job, { kind: 'forward' }>) {
   return result;
 }
 
+/**
+ * The onnx column: the model exported by @zoo/onnx (export time), run on onnxruntime-node next to our tfjs forward
+ * and, when given, timm's own ONNX export of the same model, all at `threads` threads, interleaved; medians.
+ */
+async function onnx(job: Extract<Job, { kind: 'onnx' }>) {
+  const info = await setNodeBackend({ numThreads: job.threads });
+  const { exportOnnx } = await import('@zoo/onnx');
+  const ort = await import('onnxruntime-node');
+  const model = await createModel(job.model, { checkpointPath: job.file });
+  const t0 = performance.now();
+  const bytes = await exportOnnx(model, { inputSize: [3, job.size, job.size] });
+  const exportMs = performance.now() - t0;
+  const opts = { intraOpNumThreads: job.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' as const };
+  const ours = await ort.InferenceSession.create(bytes, opts);
+  const timm = job.timmOnnx && existsSync(job.timmOnnx) ? await ort.InferenceSession.create(readFileSync(job.timmOnnx), opts) : null;
+  const x = tf.randomUniform([1, job.size, job.size, 3], -1, 1, 'float32', 7) as tf.Tensor4D;
+  const nchw = tf.transpose(x, [0, 3, 1, 2]).dataSync() as Float32Array;
+  const runOrt = async (s: typeof ours) => {
+    const t = performance.now();
+    await s.run({ [s.inputNames[0]!]: new ort.Tensor('float32', nchw, [1, 3, job.size, job.size]) });
+    return performance.now() - t;
+  };
+  const runTf = async () => {
+    const t = performance.now();
+    const y = model.forward(x);
+    await y.data();
+    y.dispose();
+    return performance.now() - t;
+  };
+  // Same inputs through both runtimes first: how far ours-on-ORT is from ours-on-tfjs.
+  const ref = model.forward(x);
+  const got = await ours.run({ [ours.inputNames[0]!]: new ort.Tensor('float32', nchw, [1, 3, job.size, job.size]) });
+  const out = got[ours.outputNames[0]!]!.data as Float32Array;
+  const refData = ref.dataSync();
+  let maxAbsDiff = 0;
+  for (let i = 0; i < out.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(out[i]! - refData[i]!));
+  ref.dispose();
+  for (let i = 0; i < 3; i++) {
+    await runTf();
+    await runOrt(ours);
+    if (timm) await runOrt(timm);
+  }
+  const s = { tfjs: [] as number[], ours: [] as number[], timm: [] as number[] };
+  for (let i = 0; i < job.iters; i++) {
+    // Alternating order, so drift in machine load hits every side alike.
+    if (i % 2) {
+      s.ours.push(await runOrt(ours));
+      if (timm) s.timm.push(await runOrt(timm));
+    } else {
+      if (timm) s.timm.push(await runOrt(timm));
+      s.ours.push(await runOrt(ours));
+    }
+    s.tfjs.push(await runTf());
+  }
+  await ours.release();
+  await timm?.release();
+  x.dispose();
+  model.dispose();
+  const oursMs = median(s.ours);
+  const timmMs = timm ? median(s.timm) : undefined;
+  return {
+    threads: job.threads, tfjsThreads: info.threads, exportMs, onnxMB: mb(bytes.byteLength), maxAbsDiff,
+    tfjsMs: median(s.tfjs), oursOrtMs: oursMs, timmOrtMs: timmMs, ratioTimm: timmMs ? oursMs / timmMs : undefined, speedupVsTfjs: median(s.tfjs) / oursMs, samples: s,
+  };
+}
+
 async function main() {
   const job = JSON.parse(process.argv[2]!) as Job;
   if (job.kind === 'gemm') {
@@ -163,7 +230,8 @@ async function main() {
     return;
   }
   await import(job.pkg);
-  const out = job.kind === 'weights' ? await weights(job) : job.kind === 'load' ? await load(job) : await forward(job);
+  const out =
+    job.kind === 'weights' ? await weights(job) : job.kind === 'load' ? await load(job) : job.kind === 'onnx' ? await onnx(job) : await forward(job);
   process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
 }
 

@@ -46,6 +46,7 @@ Commands:
   predict <model> <image…>  top-k ImageNet (or the model's own) classes of images
   features <model> <image>  feature maps (NHWC) of one image, optionally saved as safetensors
   bench <model>             forward-pass timing (median, min, max, images/s)
+  export <model> --onnx f   the model as an ONNX file (runs on onnxruntime: predict/bench --engine onnx)
 
 Options of every command:
   --plugin <pkg>            also load this model package (repeatable; a package name or a path). Installed
@@ -64,14 +65,15 @@ One model name per line, naturally sorted.
 
 Prints the model's pretrained cfg, parameter count and feature_info (no weights are downloaded).
   --json              machine-readable output`,
-  predict: `Usage: zoo predict <model> <image…> [--top-k N] [--weights file.safetensors] [--json] [--backend wasm|cpu] [--threads N]
+  predict: `Usage: zoo predict <model> <image…> [--top-k N] [--weights file.safetensors] [--json] [--backend wasm|cpu] [--threads N] [--engine tfjs|onnx]
 
 Classifies images (PNG, JPEG, WebP, …) with the model's own preprocessing.
   --top-k N           classes per image (default 5)
   --weights <file>    load weights from a local .safetensors / .pth file instead of the pretrained download
   --json              print [{ "image", "top": [{ "index", "label", "probability" }] }]
   --backend <name>    tfjs backend: wasm (default) or cpu
-  --threads N         wasm threads, 1 to 8 (default: ZOO_NUM_THREADS, else one per core)`,
+  --threads N         wasm threads, 1 to 8 (default: ZOO_NUM_THREADS, else one per core); onnxruntime's with --engine onnx
+  --engine <name>     tfjs (default) or onnx: export the model and run it on onnxruntime-node (@zoo/onnx)`,
   features: `Usage: zoo features <model> <image> [--out-indices 1,2,3] [--save out.safetensors] [--weights file] [--backend wasm|cpu] [--threads N]
 
 Runs the model as a feature extractor on one image and prints each level's module name and NHWC shape.
@@ -80,7 +82,7 @@ Runs the model as a feature extractor on one image and prints each level's modul
   --weights <file>      load weights from a local file instead of the pretrained download
   --backend <name>      tfjs backend: wasm (default) or cpu
   --threads N           wasm threads, 1 to 8 (default: ZOO_NUM_THREADS, else one per core)`,
-  bench: `Usage: zoo bench <model> [--batch N] [--runs N] [--warmup N] [--size S] [--backend wasm|cpu] [--threads N] [--json]
+  bench: `Usage: zoo bench <model> [--batch N] [--runs N] [--warmup N] [--size S] [--backend wasm|cpu] [--threads N] [--engine tfjs|onnx] [--json]
 
 Times forward passes of a randomly initialised model on random input.
   --batch N           images per forward pass (default 1)
@@ -88,11 +90,23 @@ Times forward passes of a randomly initialised model on random input.
   --warmup N          untimed runs first (default 1)
   --size S            square input size (default: the model's input size)
   --backend <name>    tfjs backend: wasm (default) or cpu
-  --threads N         wasm threads, 1 to 8 (default: ZOO_NUM_THREADS, else one per core)
+  --threads N         wasm threads, 1 to 8 (default: ZOO_NUM_THREADS, else one per core); onnxruntime's with --engine onnx
+  --engine <name>     tfjs (default) or onnx: export the model and time it on onnxruntime-node (@zoo/onnx)
   --json              machine-readable output`,
+  export: `Usage: zoo export <model> --onnx out.onnx [--pretrained | --weights file] [--batch N] [--input-size C,H,W] [--opset N] [--layout NCHW|NHWC] [--fp16]
+
+Writes the model as an ONNX file (timm's onnx_export defaults: input 'input0' NCHW, output 'output0', dynamic batch).
+  --onnx <file>         where to write the .onnx file (required)
+  --pretrained          with the pretrained weights (downloaded once, then cached)
+  --weights <file>      with weights from a local .safetensors / .pth file
+  --batch N             a fixed batch size (default: dynamic)
+  --input-size C,H,W    the input size to export at (default: the model's)
+  --opset N             ONNX opset, 15 to 17 (default 17)
+  --layout <name>       NCHW (default, as timm) or NHWC (as model.forward)
+  --fp16                store the weights as float16 (half the file; computed in float32)`,
 };
 
-const COMMANDS = ['list', 'info', 'predict', 'features', 'bench'] as const;
+const COMMANDS = ['list', 'info', 'predict', 'features', 'bench', 'export'] as const;
 type Command = (typeof COMMANDS)[number];
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -128,6 +142,21 @@ function backendOptions(threads: string | undefined): { numThreads?: number } {
   const n = positiveInt(threads, '--threads', 1);
   if (n > MAX_NODE_THREADS) throw new UsageError(`--threads must be an integer from 1 to ${MAX_NODE_THREADS}, got '${threads}'`);
   return { numThreads: n };
+}
+
+function engineName(v: string | undefined): 'tfjs' | 'onnx' {
+  const e = v ?? 'tfjs';
+  if (e !== 'tfjs' && e !== 'onnx') throw new UsageError(`--engine must be tfjs or onnx, got '${e}'`);
+  return e;
+}
+
+/** @zoo/onnx, loaded only when asked for (it brings onnxruntime-node). */
+async function loadOnnx(): Promise<typeof import('@zoo/onnx')> {
+  try {
+    return await import('@zoo/onnx');
+  } catch (e) {
+    throw new UserError(`--engine onnx needs @zoo/onnx (and onnxruntime-node): ${oneLine(e)}`);
+  }
 }
 
 /** One line of an error message (core's messages may span lines). */
@@ -333,6 +362,7 @@ async function cmdPredict(args: string[], io: Io): Promise<void> {
       json: { type: 'boolean' },
       backend: { type: 'string' },
       threads: { type: 'string' },
+      engine: { type: 'string' },
     },
   });
   need(positionals, 1, 'model name');
@@ -340,15 +370,18 @@ async function cmdPredict(args: string[], io: Io): Promise<void> {
   const [name, ...images] = positionals as [string, ...string[]];
   const topK = positiveInt(values['top-k'], '--top-k', 5);
   const backend = backendName(values.backend);
+  const engineKind = engineName(values.engine);
   checkImages(images);
-  await setBackend(backend, backendOptions(values.threads));
+  const threads = backendOptions(values.threads);
+  await setBackend(backend, threads);
   const model = await loadModel(name, io, { weights: values.weights, pretrained: true });
+  const engine = engineKind === 'onnx' ? await (await loadOnnx()).onnxModel(model, { threads: threads.numThreads }) : null;
   try {
     const data = await coreData();
     const transform = createNodeTransform(data.resolveDataConfig({ model }));
     const results: { image: string; top: { index: number; label: string; probability: number }[] }[] = [];
     for (const image of images) {
-      const [top] = await withImage(image, () => data.classify(model, [image], { topK, transform }));
+      const [top] = await withImage(image, () => (engine ? engine.classify([image], { topK, transform }) : data.classify(model, [image], { topK, transform })));
       results.push({ image, top: top! });
     }
     if (values.json) {
@@ -362,6 +395,7 @@ async function cmdPredict(args: string[], io: Io): Promise<void> {
     });
     io.out(blocks.join('\n\n'));
   } finally {
+    await engine?.dispose();
     model.dispose();
   }
 }
@@ -450,11 +484,13 @@ async function cmdBench(args: string[], io: Io): Promise<void> {
       size: { type: 'string' },
       backend: { type: 'string' },
       threads: { type: 'string' },
+      engine: { type: 'string' },
       json: { type: 'boolean' },
     },
   });
   need(positionals, 1, 'model name');
   if (positionals.length > 1) throw new UsageError('bench takes one model name');
+  const engineKind = engineName(values.engine);
   const name = positionals[0]!;
   const batch = positiveInt(values.batch, '--batch', 1);
   const runs = positiveInt(values.runs, '--runs', 10);
@@ -470,15 +506,19 @@ async function cmdBench(args: string[], io: Io): Promise<void> {
     if (getPretrainedCfg(name)?.fixedInputSize) extra.imgSize = size;
   }
   const model = await loadModel(name, io, { extra });
+  let engine: Awaited<ReturnType<Awaited<ReturnType<typeof loadOnnx>>['onnxModel']>> | null = null;
   try {
     const [c, h, w] = model.pretrainedCfg.inputSize ?? [3, 224, 224];
     const [H, W] = size !== undefined ? [size, size] : [h, w];
+    if (engineKind === 'onnx') {
+      engine = await (await loadOnnx()).onnxModel(model, { threads: binfo.threads, inputSize: [model.inChans ?? c, H, W] });
+    }
     const x = tf.randomUniform([batch, H, W, model.inChans ?? c], -1, 1, 'float32');
     const times: number[] = [];
     try {
       for (let i = 0; i < warmup + runs; i++) {
         const t0 = performance.now();
-        const y = model.forward(x);
+        const y = engine ? ((await engine.forward(x)) as tf.Tensor) : model.forward(x);
         await y.data();
         y.dispose();
         if (i >= warmup) times.push(performance.now() - t0);
@@ -492,7 +532,8 @@ async function cmdBench(args: string[], io: Io): Promise<void> {
     const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
     const res = {
       model: model.modelName || name,
-      backend: binfo.backend,
+      engine: engineKind,
+      backend: engine ? 'onnxruntime-node' : binfo.backend,
       threads: binfo.threads,
       simd: binfo.simd,
       batch,
@@ -509,10 +550,56 @@ async function cmdBench(args: string[], io: Io): Promise<void> {
     }
     io.out(
       [
-        `${res.model}  backend ${res.backend}${res.backend === 'wasm' ? ` (threads ${res.threads}, simd ${res.simd ? 'on' : 'off'})` : ''}  batch ${batch}  input ${res.input_size.join('x')}  runs ${runs}`,
+        `${res.model}  backend ${res.backend}${res.backend !== 'cpu' ? ` (threads ${res.threads}, simd ${res.simd ? 'on' : 'off'})` : ''}  batch ${batch}  input ${res.input_size.join('x')}  runs ${runs}`,
         `median ${median.toFixed(2)} ms  min ${res.min_ms.toFixed(2)} ms  max ${res.max_ms.toFixed(2)} ms  ${res.images_per_s.toFixed(2)} images/s`,
       ].join('\n'),
     );
+  } finally {
+    await engine?.dispose();
+    model.dispose();
+  }
+}
+
+function parseInputSize(v: string | undefined): [number, number, number] | undefined {
+  if (v === undefined) return undefined;
+  const parts = v.split(',').map((p) => p.trim());
+  if (parts.length !== 3 || parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) throw new UsageError(`--input-size must be C,H,W (positive integers), got '${v}'`);
+  return parts.map(Number) as [number, number, number];
+}
+
+async function cmdExport(args: string[], io: Io): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      onnx: { type: 'string' },
+      pretrained: { type: 'boolean' },
+      weights: { type: 'string' },
+      batch: { type: 'string' },
+      'input-size': { type: 'string' },
+      opset: { type: 'string' },
+      layout: { type: 'string' },
+      fp16: { type: 'boolean' },
+    },
+  });
+  need(positionals, 1, 'model name');
+  if (positionals.length > 1) throw new UsageError('export takes one model name');
+  if (!values.onnx) throw new UsageError('--onnx <file> is required (where to write the ONNX model)');
+  if (values.pretrained && values.weights !== undefined) throw new UsageError('give --pretrained or --weights, not both');
+  const batch = values.batch === undefined ? 'dynamic' : positiveInt(values.batch, '--batch', 1);
+  const inputSize = parseInputSize(values['input-size']);
+  const opset = values.opset === undefined ? undefined : positiveInt(values.opset, '--opset', 15);
+  if (opset !== undefined && opset > 17) throw new UsageError(`--opset must be 15, 16 or 17, got '${values.opset}'`);
+  const layout = values.layout ?? 'NCHW';
+  if (layout !== 'NCHW' && layout !== 'NHWC') throw new UsageError(`--layout must be NCHW or NHWC, got '${layout}'`);
+  const { exportOnnx } = await loadOnnx();
+  await setBackend('wasm');
+  const t0 = performance.now();
+  const model = await loadModel(positionals[0]!, io, { weights: values.weights, pretrained: values.pretrained, extra: inputSize && inputSize[0] !== 3 ? { inChans: inputSize[0] } : {} });
+  try {
+    const bytes = await exportOnnx(model, { batch, inputSize, opset, layout, dtype: values.fp16 ? 'float16' : 'float32' });
+    writeFileSync(values.onnx, bytes);
+    io.out(`${values.onnx}: ${model.modelName || positionals[0]} as ONNX (opset ${opset ?? 17}, ${layout}, batch ${batch}${values.fp16 ? ', float16 weights' : ''}), ${(bytes.length / 1e6).toFixed(1)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   } finally {
     model.dispose();
   }
@@ -524,6 +611,7 @@ const RUN: Record<Command, (args: string[], io: Io) => Promise<void>> = {
   predict: cmdPredict,
   features: cmdFeatures,
   bench: cmdBench,
+  export: cmdExport,
 };
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -40,11 +40,8 @@ export function transposeData<T extends ArrayLike<number>>(data: T, shape: numbe
   const rank = shape.length;
   const outShape = perm.map((p) => shape[p]!);
   const n = data.length;
+  if (isIdentity(perm)) return data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
   const out = new Float32Array(n);
-  if (isIdentity(perm)) {
-    out.set(data as ArrayLike<number>);
-    return out;
-  }
   const inStrides = new Array<number>(rank);
   inStrides[rank - 1] = 1;
   for (let i = rank - 2; i >= 0; i--) inStrides[i] = inStrides[i + 1]! * shape[i + 1]!;
@@ -463,8 +460,27 @@ function resize(mode: 'linear' | 'nearest'): Emitter {
   };
 }
 
-/** One emitter per tfjs kernel name (core's custom kernels included). */
+/** LayerNormalization (opset 17) over the last axis, from a fused tf.moments pattern (see fuse.ts). */
+function layerNorm(c: EmitContext): void {
+  const x = input(c, 'x');
+  const rank = x.shape.length;
+  const ch = x.shape[rank - 1]!;
+  const v = c.val(x);
+  // Any axis order that keeps the normalised axis last will do.
+  const perm = v.perm[rank - 1] === rank - 1 ? v.perm : identity(rank);
+  const w = c.call.inputs.weight;
+  const b = c.call.inputs.bias;
+  const scale = w ? c.as(w, [0]) : c.g.initializer(`${c.prefix}.ones`, [ch], 'float32', new Float32Array(ch).fill(1), `ones:${ch}`);
+  const ins = [c.as(x, perm), scale];
+  if (b) ins.push(c.as(b, [0]));
+  const [y] = c.node('LayerNormalization', ins, { axis: -1, epsilon: float(c.call.attrs.eps as number) });
+  c.set(out0(c), y!, perm);
+}
+
+/** One emitter per tfjs kernel name (core's custom kernels included), and per fused pattern (Zoo*). */
 export const EMITTERS: Record<string, Emitter> = {
+  ZooLayerNorm: layerNorm,
+  ZooGelu: unary((c, x) => c.node('Gelu', [x], {}, { domain: 'com.microsoft' })[0]!),
   Conv2D: conv(false),
   FusedConv2D: conv(false),
   DepthwiseConv2dNative: conv(true),

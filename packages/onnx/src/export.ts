@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Module, PretrainedCfg } from '@zoo/core';
 import { EMITTERS, type EmitContext, NCHW, OnnxExportError, type Perm, transposeData, type Val } from './emit.js';
+import { fusePatterns, liveCalls } from './fuse.js';
 import { type AttrValue, GraphBuilder, onnxType } from './graph.js';
 import { encodeModel, type ValueInfoMsg } from './proto.js';
 import { type ConstValue, type KernelCall, type TensorRef, type Trace, traceForward } from './trace.js';
@@ -31,7 +32,10 @@ export interface ExportableModel extends Module {
   modelName?: string;
 }
 
-const TRACE_BATCHES: [number, number] = [2, 3];
+const TRACE_BATCHES: [[number, number], [number, number]] = [
+  [1, 2],
+  [2, 3],
+];
 const PRODUCER_VERSION = '0.1.0';
 
 /** A deterministic, non-degenerate input to trace with (values do not matter, only the kernels run). */
@@ -77,7 +81,21 @@ export async function exportOnnx(model: ExportableModel, options: ExportOnnxOpti
   checkOptions(options);
   const inputSize = resolveInputSize(model, options.inputSize);
   const dynamic = (options.batch ?? 'dynamic') === 'dynamic';
-  const batches = dynamic ? TRACE_BATCHES : [options.batch as number];
+  if (!dynamic) return buildModel(model, await traceAt(model, [options.batch as number], inputSize), [options.batch as number], inputSize, options);
+  // Batch 1 and 2 first (the cheapest traces); a model whose kernels at batch 1 differ beyond what aligns
+  // (a broadcast that is a copy at batch 1) is traced again at 2 and 3.
+  try {
+    return buildModel(model, await traceAt(model, TRACE_BATCHES[0], inputSize), TRACE_BATCHES[0], inputSize, options);
+  } catch (e) {
+    if (!(e instanceof TraceMismatch)) throw e;
+    return buildModel(model, await traceAt(model, TRACE_BATCHES[1], inputSize), TRACE_BATCHES[1], inputSize, options);
+  }
+}
+
+/** Kernel sequences of two traces that do not line up. */
+class TraceMismatch extends OnnxExportError {}
+
+async function traceAt(model: ExportableModel, batches: number[], inputSize: [number, number, number]): Promise<Trace[]> {
   const traces: Trace[] = [];
   for (const [i, b] of batches.entries()) {
     const x = traceInput(b, inputSize);
@@ -88,18 +106,23 @@ export async function exportOnnx(model: ExportableModel, options: ExportOnnxOpti
     }
     await Promise.resolve();
   }
-  return buildModel(model, traces, batches, inputSize, options);
+  return traces;
 }
 
 function buildModel(model: ExportableModel, traces: Trace[], batches: number[], inputSize: [number, number, number], o: ExportOnnxOptions): Uint8Array {
   const [ta, tb] = traces as [Trace, Trace | undefined];
   const who = model.modelName || model.constructor.name;
   if (tb) {
+    // A broadcast to the batch is a copy (Identity) at batch 1 and a Tile above: the same Tile with all-ones reps.
+    ta.calls.forEach((c, i) => {
+      const t = tb.calls[i];
+      if (c.kernel === 'Identity' && t?.kernel === 'Tile') ta.calls[i] = { ...c, kernel: 'Tile', attrs: { reps: c.outputs[0]!.shape.map(() => 1) } };
+    });
     const same = ta.calls.length === tb.calls.length && ta.calls.every((c, i) => c.kernel === tb.calls[i]!.kernel);
     if (!same) {
       const i = ta.calls.findIndex((c, j) => c.kernel !== tb.calls[j]?.kernel);
       const c = ta.calls[i] ?? tb.calls[i]!;
-      throw new OnnxExportError(
+      throw new TraceMismatch(
         `exportOnnx(${who}): the forward dispatches different kernels at batch ${batches[0]} and ${batches[1]} (from call ${i}, module '${c.module}'), so it cannot have a dynamic batch axis; export with a fixed batch`,
         c.module,
         c.kernel,
@@ -163,9 +186,10 @@ function buildModel(model: ExportableModel, traces: Trace[], batches: number[], 
     return name;
   };
 
+  fusePatterns(ta.calls, dynCalls, ta.consts, opset);
   const transposeCache = new Map<string, string>();
-  for (const [i, call] of ta.calls.entries()) {
-    if (!dynCalls.has(i)) continue;
+  for (const i of liveCalls(ta.calls, dynCalls, ta.outputs)) {
+    const call = ta.calls[i]!;
     const emit = EMITTERS[call.kernel];
     const where = call.module ? `module '${call.module}'` : 'the model itself';
     if (!emit) {

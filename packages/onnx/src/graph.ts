@@ -42,7 +42,7 @@ export function toHalf(f: number): number {
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
   if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
+  const e = exp - 127 + 15;
   if (e >= 0x1f) return sign | 0x7c00;
   if (e <= 0) {
     if (e < -10) return sign;
@@ -57,7 +57,6 @@ export function toHalf(f: number): number {
   let h = (e << 10) | (mant >>> 13);
   const rem = mant & 0x1fff;
   if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
-  if ((h & 0x7c00) === 0x7c00) e = 0x1f;
   return sign | h;
 }
 
@@ -114,7 +113,8 @@ export class GraphBuilder {
       raw = new Uint8Array(h.buffer);
       dataType = DataType.FLOAT16;
     } else if (dtype === 'float32') {
-      raw = new Uint8Array(Float32Array.from(data as ArrayLike<number>).buffer);
+      const f = data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+      raw = new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
       dataType = DataType.FLOAT;
     } else if (dtype === 'int64') {
       const b = new BigInt64Array(n);
