@@ -103,14 +103,16 @@ export class BottleneckBlock extends Module {
   }
 }
 
-/** timm's DarkBlock: 1×1 → (attn) → 3×3, residual add. */
+/** timm's DarkBlock: 1×1 → (attn) → 3×3, residual add (EdgeBlock swaps the two kernels). */
 export class DarkBlock extends Module {
-  constructor(a: BlockArgs) {
+  constructor(a: BlockArgs, kernels: readonly [number, number] = [1, 3]) {
     super();
     const mid = Math.round(a.outChs * a.bottleRatio);
-    this.addModule('conv1', cna(a.inChs, mid, 1, a.act));
+    // Dilation and groups belong to the 3×3 conv.
+    const opts = (k: number) => (k === 1 ? undefined : { dilation: a.dilation, groups: a.groups });
+    this.addModule('conv1', cna(a.inChs, mid, kernels[0], a.act, opts(kernels[0])));
     this.addModule('attn', a.attn ? a.attn(mid) : new Identity());
-    this.addModule('conv2', cna(mid, a.outChs, 3, a.act, { dilation: a.dilation, groups: a.groups }));
+    this.addModule('conv2', cna(mid, a.outChs, kernels[1], a.act, opts(kernels[1])));
     this.addModule('drop_path', new Identity());
   }
   override forward(x: tf.Tensor): tf.Tensor {
@@ -122,20 +124,9 @@ export class DarkBlock extends Module {
 }
 
 /** timm's EdgeBlock (fused-MBConv-like): 3×3 → (attn) → 1×1, residual add. */
-export class EdgeBlock extends Module {
+export class EdgeBlock extends DarkBlock {
   constructor(a: BlockArgs) {
-    super();
-    const mid = Math.round(a.outChs * a.bottleRatio);
-    this.addModule('conv1', cna(a.inChs, mid, 3, a.act, { dilation: a.dilation, groups: a.groups }));
-    this.addModule('attn', a.attn ? a.attn(mid) : new Identity());
-    this.addModule('conv2', cna(mid, a.outChs, 1, a.act));
-    this.addModule('drop_path', new Identity());
-  }
-  override forward(x: tf.Tensor): tf.Tensor {
-    let y = this.getChild('conv1')!.forward(x);
-    y = this.getChild('attn')!.forward(y);
-    y = this.getChild('conv2')!.forward(y);
-    return tfc.add(y, x);
+    super(a, [3, 1]);
   }
 }
 
@@ -184,23 +175,26 @@ function makeBlocks(s: StageArgs, inChs: number, blockOutChs: number): Sequentia
   return blocks;
 }
 
+/**
+ * The opening of CrossStage and CrossStage3: `conv_down` (or `noDown` when the stage keeps its stride and dilation)
+ * and the 1×1 `conv_exp`. Returns the expanded width and the blocks' output width.
+ */
+function addDownExpand(stage: Module, s: StageArgs, noDown: Module | null): { expandChs: number; blockOutChs: number } {
+  const downChs = s.downGrowth ? s.outChs : s.inChs;
+  const expandChs = Math.round(s.outChs * s.expandRatio);
+  const down = s.stride !== 1 || s.firstDilation !== s.dilation;
+  stage.addModule('conv_down', down ? convDown(s, downChs) : noDown);
+  stage.addModule('conv_exp', cna(down ? downChs : s.inChs, expandChs, 1, s.act, { applyAct: !s.crossLinear }));
+  return { expandChs, blockOutChs: Math.round(s.outChs * s.blockRatio) };
+}
+
 /** timm's CrossStage (CSPNet): down conv, 1×1 expansion split in two, blocks on one half, transitions, concat. */
 export class CrossStage extends Module {
   readonly expandChs: number;
   constructor(s: StageArgs) {
     super();
-    const downChs = s.downGrowth ? s.outChs : s.inChs;
-    this.expandChs = Math.round(s.outChs * s.expandRatio);
-    const blockOutChs = Math.round(s.outChs * s.blockRatio);
-    let prev: number;
-    if (s.stride !== 1 || s.firstDilation !== s.dilation) {
-      this.addModule('conv_down', convDown(s, downChs));
-      prev = downChs;
-    } else {
-      this.addModule('conv_down', new Identity());
-      prev = s.inChs;
-    }
-    this.addModule('conv_exp', cna(prev, this.expandChs, 1, s.act, { applyAct: !s.crossLinear }));
+    const { expandChs, blockOutChs } = addDownExpand(this, s, new Identity());
+    this.expandChs = expandChs;
     const half = Math.floor(this.expandChs / 2);
     this.addModule('blocks', makeBlocks(s, half, blockOutChs));
     this.addModule('conv_transition_b', cna(s.depth ? blockOutChs : half, half, 1, s.act));
@@ -222,18 +216,8 @@ export class CrossStage3 extends Module {
   readonly expandChs: number;
   constructor(s: StageArgs) {
     super();
-    const downChs = s.downGrowth ? s.outChs : s.inChs;
-    this.expandChs = Math.round(s.outChs * s.expandRatio);
-    const blockOutChs = Math.round(s.outChs * s.blockRatio);
-    let prev: number;
-    if (s.stride !== 1 || s.firstDilation !== s.dilation) {
-      this.addModule('conv_down', convDown(s, downChs));
-      prev = downChs;
-    } else {
-      this.addModule('conv_down', null);
-      prev = s.inChs;
-    }
-    this.addModule('conv_exp', cna(prev, this.expandChs, 1, s.act, { applyAct: !s.crossLinear }));
+    const { expandChs, blockOutChs } = addDownExpand(this, s, null);
+    this.expandChs = expandChs;
     this.addModule('blocks', makeBlocks(s, Math.floor(this.expandChs / 2), blockOutChs));
     this.addModule('conv_transition', cna(this.expandChs, s.outChs, 1, s.act));
   }

@@ -1,5 +1,5 @@
-// Every architecture of timm's cspnet.py: each is its CspModelCfg (model-cfgs.ts) and one call, as in timm.
-import { buildModelWithCfg, type CreateModelOptions, registerModel } from '@zoo/core';
+// timm's cspnet.py: each architecture is its CspModelCfg (model-cfgs.ts), built as timm's `_create_cspnet` does.
+import { registerFamily } from '@zoo/core';
 import { defaultCfgs } from './cfgs.js';
 import { CspNet } from './cspnet.js';
 import { MODEL_CFGS } from './model-cfgs.js';
@@ -9,15 +9,14 @@ export const MODULE = 'cspnet';
 
 /** Registers every CspNet architecture (idempotent: calling it again is a no-op). */
 export function register(): void {
-  for (const [name, cfg] of Object.entries(MODEL_CFGS)) {
+  registerFamily({
+    module: MODULE,
+    archs: Object.fromEntries(Object.entries(MODEL_CFGS).map(([name, cfg]) => [name, { cfg }])),
+    cfgs: defaultCfgs,
+    model: CspNet,
     // timm's _create_cspnet: DarkNets take the stem output as well by default.
-    const outIndices = name.startsWith('darknet') || name.startsWith('cspdarknet') ? [0, 1, 2, 3, 4, 5] : [0, 1, 2, 3, 4];
-    registerModel({
-      name,
-      module: MODULE,
-      defaultCfg: defaultCfgs[name],
-      create: (kwargs: CreateModelOptions) =>
-        buildModelWithCfg(CspNet, name, { cfg, ...kwargs }, { featureCfg: { flattenSequential: true, outIndices } }),
-    });
-  }
+    build: (name) => ({
+      featureCfg: { flattenSequential: true, outIndices: name.startsWith('darknet') || name.startsWith('cspdarknet') ? [0, 1, 2, 3, 4, 5] : [0, 1, 2, 3, 4] },
+    }),
+  });
 }

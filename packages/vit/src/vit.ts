@@ -195,12 +195,8 @@ export class ParallelThingsBlock extends Module {
   }
 }
 
-/**
- * timm's `ParallelScalingBlock`: in_norm → in_proj split into [mlp hidden, q, k, v]; attention and act(mlp) run in
- * parallel; attn_out_proj(attn) + mlp_out_proj(mlp), layer-scaled, added to x. Keys: in_norm, in_proj, mlp_bias (when
- * no qkv bias), q_norm, k_norm, attn_out_proj, mlp_out_proj, ls.
- */
-export class ParallelScalingBlock extends Module {
+/** The input half ParallelScalingBlock and DiffParallelScalingBlock share: in_norm → in_proj, split into mlp / q / k / v. */
+abstract class ParallelInBlock extends Module {
   readonly numHeads: number;
   readonly headDim: number;
   readonly mlpHidden: number;
@@ -209,15 +205,12 @@ export class ParallelScalingBlock extends Module {
   readonly mlpBias: Param | null;
   readonly qNorm: Module | null;
   readonly kNorm: Module | null;
-  readonly attnOutProj: Linear;
-  readonly mlpOutProj: Linear;
-  readonly ls: LayerScale | null;
   readonly act: ActName;
-  constructor(readonly dim: number, o: BlockOptions) {
+  constructor(readonly dim: number, o: BlockOptions, headDim: number) {
     super();
-    if (o.scaleAttnNorm || o.scaleMlpNorm) throw new Error('ParallelScalingBlock: scale norms are not supported');
+    if (o.scaleAttnNorm || o.scaleMlpNorm) throw new Error(`${new.target.name}: scale norms are not supported`);
     this.numHeads = o.numHeads;
-    this.headDim = dim / o.numHeads;
+    this.headDim = headDim;
     this.mlpHidden = Math.trunc(o.mlpRatio * dim);
     this.act = o.act;
     this.inNorm = this.addModule('in_norm', o.norm(dim));
@@ -225,6 +218,27 @@ export class ParallelScalingBlock extends Module {
     this.mlpBias = o.qkvBias ? null : this.addParam('mlp_bias', [this.mlpHidden], { init: { kind: 'zeros' } });
     this.qNorm = o.qkNorm ? this.addModule('q_norm', o.norm(this.headDim)) : null;
     this.kNorm = o.qkNorm ? this.addModule('k_norm', o.norm(this.headDim)) : null;
+  }
+  /** in_norm → in_proj, split as [mlp (with its bias), q, k, v], each `[B, N, ·]`. */
+  protected project(x: tf.Tensor): [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor] {
+    const C = x.shape[2]!;
+    const y = this.inProj.forward(this.inNorm.forward(x));
+    const [xm, q, k, v] = splitTensor(y, [this.mlpHidden, C, C, C], -1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    return [this.mlpBias ? tf.add(xm, this.mlpBias.value) : xm, q, k, v];
+  }
+}
+
+/**
+ * timm's `ParallelScalingBlock`: in_norm → in_proj split into [mlp hidden, q, k, v]; attention and act(mlp) run in
+ * parallel; attn_out_proj(attn) + mlp_out_proj(mlp), layer-scaled, added to x. Keys: in_norm, in_proj, mlp_bias (when
+ * no qkv bias), q_norm, k_norm, attn_out_proj, mlp_out_proj, ls.
+ */
+export class ParallelScalingBlock extends ParallelInBlock {
+  readonly attnOutProj: Linear;
+  readonly mlpOutProj: Linear;
+  readonly ls: LayerScale | null;
+  constructor(dim: number, o: BlockOptions) {
+    super(dim, o, dim / o.numHeads);
     this.attnOutProj = this.addModule('attn_out_proj', new Linear(dim, dim, { bias: o.projBias }));
     this.mlpOutProj = this.addModule('mlp_out_proj', new Linear(this.mlpHidden, dim, { bias: o.projBias }));
     this.ls = o.initValues !== null ? this.addModule('ls', new LayerScale(dim, o.initValues)) : null;
@@ -233,9 +247,7 @@ export class ParallelScalingBlock extends Module {
     const [B, N, C] = x.shape as [number, number, number];
     const H = this.numHeads;
     const D = this.headDim;
-    const y = this.inProj.forward(this.inNorm.forward(x));
-    let [xm, q, k, v] = splitTensor(y, [this.mlpHidden, C, C, C], -1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-    if (this.mlpBias) xm = tf.add(xm, this.mlpBias.value);
+    let [xm, q, k, v] = this.project(x);
     const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, N, H, D]), [0, 2, 1, 3]);
     q = heads(q);
     k = heads(k);
@@ -255,33 +267,14 @@ export class ParallelScalingBlock extends Module {
  * maps, λ from lambda_q1/k1/q2/k2, sub_norm) and one fused out_proj over [attn, act(mlp)]. Keys: in_norm, in_proj,
  * mlp_bias, q_norm, k_norm, sub_norm, lambda_q1, lambda_k1, lambda_q2, lambda_k2, out_proj, ls.
  */
-export class DiffParallelScalingBlock extends Module {
-  readonly numHeads: number;
-  readonly headDim: number;
-  readonly mlpHidden: number;
+export class DiffParallelScalingBlock extends ParallelInBlock {
   readonly lambdaInit: number;
-  readonly inNorm: Module;
-  readonly inProj: Linear;
-  readonly mlpBias: Param | null;
-  readonly qNorm: Module | null;
-  readonly kNorm: Module | null;
   readonly subNorm: RmsNorm;
   readonly lambdas: Param[];
   readonly outProj: Linear;
   readonly ls: LayerScale | null;
-  readonly act: ActName;
-  constructor(readonly dim: number, o: BlockOptions, depth = 0) {
-    super();
-    if (o.scaleAttnNorm || o.scaleMlpNorm) throw new Error('DiffParallelScalingBlock: scale norms are not supported');
-    this.numHeads = o.numHeads;
-    this.headDim = Math.floor(dim / o.numHeads / 2);
-    this.mlpHidden = Math.trunc(o.mlpRatio * dim);
-    this.act = o.act;
-    this.inNorm = this.addModule('in_norm', o.norm(dim));
-    this.inProj = this.addModule('in_proj', new Linear(dim, this.mlpHidden + 3 * dim, { bias: o.qkvBias }));
-    this.mlpBias = o.qkvBias ? null : this.addParam('mlp_bias', [this.mlpHidden], { init: { kind: 'zeros' } });
-    this.qNorm = o.qkNorm ? this.addModule('q_norm', o.norm(this.headDim)) : null;
-    this.kNorm = o.qkNorm ? this.addModule('k_norm', o.norm(this.headDim)) : null;
+  constructor(dim: number, o: BlockOptions, depth = 0) {
+    super(dim, o, Math.floor(dim / o.numHeads / 2));
     this.subNorm = this.addModule('sub_norm', new RmsNorm(2 * this.headDim, { eps: 1e-5 }));
     this.lambdas = ['lambda_q1', 'lambda_k1', 'lambda_q2', 'lambda_k2']
       .map((n) => this.addParam(n, [this.headDim], { init: { kind: 'normal', std: 0.1 } }));
@@ -293,9 +286,7 @@ export class DiffParallelScalingBlock extends Module {
     const [B, N, C] = x.shape as [number, number, number];
     const H = this.numHeads;
     const D = this.headDim;
-    const y = this.inProj.forward(this.inNorm.forward(x));
-    let [xm, q, k, v] = splitTensor(y, [this.mlpHidden, C, C, C], -1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-    if (this.mlpBias) xm = tf.add(xm, this.mlpBias.value);
+    let [xm, q, k, v] = this.project(x);
     q = tf.transpose(tf.reshape(q, [B, N, 2 * H, D]), [0, 2, 1, 3]);
     k = tf.transpose(tf.reshape(k, [B, N, 2 * H, D]), [0, 2, 1, 3]);
     v = tf.reshape(tf.transpose(tf.reshape(v, [B, N, H, 2 * D]), [0, 2, 1, 3]), [B * H, N, 2 * D]);

@@ -1,5 +1,6 @@
-// Every architecture of timm's xception_aligned.py and xception.py: each is its arguments and one call, as in timm.
-import { buildModelWithCfg, type CreateModelOptions, registerModel, registerModelDeprecations } from '@zoo/core';
+// timm's xception_aligned.py and xception.py: each architecture's arguments, built as timm's `_xception` /
+// `_create_xception` do.
+import { registerFamily } from '@zoo/core';
 import { defaultCfgs } from './cfgs.js';
 import { type XceptionAlignedArgs, type XceptionBlockCfg, XceptionAligned } from './xception-aligned.js';
 import { LegacyXception } from './xception-legacy.js';
@@ -7,15 +8,6 @@ import { LegacyXception } from './xception-legacy.js';
 /** timm's module names for these architectures. */
 export const MODULE = 'xception_aligned';
 export const LEGACY_MODULE = 'xception';
-
-const aligned = (name: string, args: XceptionAlignedArgs) =>
-  registerModel({
-    name,
-    module: MODULE,
-    defaultCfg: defaultCfgs[name],
-    create: (kwargs: CreateModelOptions) =>
-      buildModelWithCfg(XceptionAligned, name, { ...args, ...kwargs }, { featureCfg: { flattenSequential: true, featureCls: 'hook' } }),
-  });
 
 const b = (inChs: number, outChs: XceptionBlockCfg['outChs'], stride: number, extra: Partial<XceptionBlockCfg> = {}): XceptionBlockCfg => ({ inChs, outChs, stride, ...extra });
 const middle = (n: number) => Array.from({ length: n }, () => b(728, 728, 1));
@@ -27,22 +19,32 @@ const ENTRY = [b(64, 128, 2), b(128, 256, 2), b(256, 728, 2)];
 /** timm's `partial(nn.BatchNorm2d, eps=.001, momentum=.1)`. */
 const TF_EPS = 1e-3;
 
-/** Registers every Xception architecture (idempotent: calling it again is a no-op). */
-export function register(): void {
-  aligned('xception41', { blockCfg: [...ENTRY, ...middle(8), ...EXIT_41_65(false)], normEps: TF_EPS });
-  aligned('xception65', { blockCfg: [...ENTRY, ...middle(16), ...EXIT_41_65(false)], normEps: TF_EPS });
-  aligned('xception71', {
+const ALIGNED_ARCHS: Record<string, XceptionAlignedArgs> = {
+  xception41: { blockCfg: [...ENTRY, ...middle(8), ...EXIT_41_65(false)], normEps: TF_EPS },
+  xception65: { blockCfg: [...ENTRY, ...middle(16), ...EXIT_41_65(false)], normEps: TF_EPS },
+  xception71: {
     blockCfg: [b(64, 128, 2), b(128, 256, 1), b(256, 256, 2), b(256, 728, 1), b(728, 728, 2), ...middle(16), ...EXIT_41_65(false)],
     normEps: TF_EPS,
-  });
-  aligned('xception41p', { blockCfg: [...ENTRY, ...middle(8), ...EXIT_41_65(true)], preact: true });
-  aligned('xception65p', { blockCfg: [...ENTRY, ...middle(16), ...EXIT_41_65(true)], preact: true, normEps: TF_EPS });
+  },
+  xception41p: { blockCfg: [...ENTRY, ...middle(8), ...EXIT_41_65(true)], preact: true },
+  xception65p: { blockCfg: [...ENTRY, ...middle(16), ...EXIT_41_65(true)], preact: true, normEps: TF_EPS },
+};
 
-  registerModel({
-    name: 'legacy_xception',
-    module: LEGACY_MODULE,
-    defaultCfg: defaultCfgs.legacy_xception,
-    create: (kwargs: CreateModelOptions) => buildModelWithCfg(LegacyXception, 'legacy_xception', { ...kwargs }, { featureCfg: { featureCls: 'hook' } }),
+/** Registers every Xception architecture (idempotent: calling it again is a no-op). */
+export function register(): void {
+  registerFamily({
+    module: MODULE,
+    archs: ALIGNED_ARCHS,
+    cfgs: defaultCfgs,
+    model: XceptionAligned,
+    build: { featureCfg: { flattenSequential: true, featureCls: 'hook' } },
   });
-  registerModelDeprecations(LEGACY_MODULE, { xception: 'legacy_xception' });
+  registerFamily({
+    module: LEGACY_MODULE,
+    archs: { legacy_xception: {} },
+    cfgs: defaultCfgs,
+    model: LegacyXception,
+    build: { featureCfg: { featureCls: 'hook' } },
+    deprecations: { xception: 'legacy_xception' },
+  });
 }

@@ -31,7 +31,7 @@ export class TinyStage extends Module {
 
 export class TinyNet extends VisionModel {
   /** The options createModel may pass through (anything else is a clear error). */
-  static readonly argNames: readonly string[] = ['numClasses', 'inChans', 'globalPool', 'widths'];
+  static readonly argNames: readonly (keyof TinyNetArgs)[] = ['numClasses', 'inChans', 'globalPool', 'widths'];
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;

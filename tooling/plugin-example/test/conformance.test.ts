@@ -1,7 +1,7 @@
 import { createModel, listModels, listModules } from '@zoo/core';
 import { describeModelConformance } from '@zoo/testing';
 import { describe, expect, it } from 'vitest';
-import { registerTinyNet } from 'zoo-plugin-example';
+import { register, registerTinyNet } from 'zoo-plugin-example';
 
 await describeModelConformance(['example_tinynet'], { title: 'zoo-plugin-example conformance' });
 
@@ -15,7 +15,7 @@ describe('zoo-plugin-example registration', () => {
   });
 
   it('registering again is a no-op; more names can be registered', () => {
-    registerTinyNet();
+    register();
     registerTinyNet('example_tinynet_wide', { widths: [32, 64, 128] });
     expect(listModels('example_tinynet*')).toEqual(['example_tinynet', 'example_tinynet_wide']);
   });
