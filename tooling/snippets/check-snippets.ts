@@ -2,7 +2,10 @@
  * Typechecks every ```ts block of the README and the docs in strict mode, so a snippet a reader copies compiles.
  * Each block is its own module; a block marked `<!-- snippet: continue -->` on the line before is appended to the
  * previous block of the same file (a walkthrough in steps), and `<!-- snippet: skip -->` leaves a block out (only for
- * pseudo-code; say why in the text). Errors are reported at the markdown file and line.
+ * pseudo-code; say why in the text). A block whose first line is a comment naming a file (`// src/register.ts`) is
+ * written under that file's name, beside the other named blocks of the same markdown file, so a walkthrough of a
+ * package's files (`import { archs } from './archs.js'`) resolves its relative imports. Errors are reported at the
+ * markdown file and line.
  *
  *   tsx tooling/snippets/check-snippets.ts
  */
@@ -71,7 +74,11 @@ export function check(docs: { file: string; text: string }[], dir = out): { coun
   const all = docs.flatMap((d) => extract(d.file, d.text));
   const byPath = new Map<string, Snippet>();
   all.forEach((s, n) => {
-    const path = join(dir, `${s.file.replace(/[/.]/g, '_')}_${n}.ts`);
+    const named = /^\/\/\s*(?:[\w.@-]+\/)*([\w.-]+\.ts)\s*$/.exec(s.code[0] ?? '')?.[1];
+    const docDir = join(dir, s.file.replace(/[/.]/g, '_'));
+    mkdirSync(docDir, { recursive: true });
+    const path = named ? join(docDir, named) : join(docDir, `snippet_${n}.ts`);
+    if (byPath.has(path)) throw new Error(`${s.file}:${s.lines[0]}: a second block names the file '${named}'`);
     // `export {}` makes every block a module (top-level await, no shared globals); it goes last to keep line numbers.
     writeFileSync(path, `${s.code.join('\n')}\nexport {};\n`);
     byPath.set(path, s);

@@ -44,4 +44,17 @@ describe('check', () => {
     const good = `${fence}ts\nimport { createModel } from '@zoo/core';\nconst m = await createModel('resnet18', { featuresOnly: true });\nm.forward;\n${fence}\n`;
     expect(check([{ file: 'ok.md', text: good }], dir).errors).toEqual([]);
   });
+
+  it('writes blocks that name a file under that name, so the blocks of one document import each other', () => {
+    const dir = join(import.meta.dirname, '../.snippets-test');
+    const md = [
+      `${fence}ts`, '// src/archs.ts', 'export const archs = { tiny: { width: 8 } };', fence,
+      `${fence}ts`, '// src/register.ts', "import { archs } from './archs.js';", 'const w: number = archs.tiny.width;', 'const s: string = archs.tiny.width;', fence,
+    ].join('\n');
+    const { count, errors } = check([{ file: 'walk.md', text: md }], dir);
+    expect(count).toBe(2);
+    expect(errors).toEqual([expect.stringMatching(/^walk\.md:9: error TS2322: Type 'number' is not assignable to type 'string'/)]);
+    const twice = `${fence}ts\n// a.ts\nexport {};\n${fence}\n${fence}ts\n// lib/a.ts\nexport {};\n${fence}\n`;
+    expect(() => check([{ file: 'dup.md', text: twice }], dir)).toThrow(/dup\.md:6: a second block names the file 'a\.ts'/);
+  });
 });
