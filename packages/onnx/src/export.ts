@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Module, PretrainedCfg } from '@zoo/core';
+import type { FeatureOutput, Module, PretrainedCfg } from '@zoo/core';
 import { EMITTERS, type EmitContext, NCHW, OnnxExportError, type Perm, transposeData, type Val } from './emit.js';
 import { fusePatterns, liveCalls } from './fuse.js';
 import { type AttrValue, GraphBuilder, onnxType } from './graph.js';
@@ -26,7 +26,7 @@ export interface ExportOnnxOptions {
 }
 
 /** What `exportOnnx` builds from: anything with a unary forward (a registered model, a feature model, a plugin's). */
-export interface ExportableModel extends Module {
+export interface ExportableModel extends Module<tf.Tensor | FeatureOutput> {
   pretrainedCfg?: PretrainedCfg;
   inChans?: number;
   modelName?: string;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, withPortableOps } from '@zoo/core';
+import { type FeatureOutput, Module, withPortableOps } from '@zoo/core';
 
 /** One tensor as a traced kernel saw it. */
 export interface TensorRef {
@@ -65,7 +65,7 @@ export function flattenOutputs(out: unknown, who: string): tf.Tensor[] {
  * every kernel it dispatches through the tfjs engine, which module dispatched it, the tensors it read and made, and
  * (with `values`) the contents of every tensor it read that does not depend on `x`.
  */
-export function traceForward(model: Module, x: tf.Tensor, values: boolean): Trace {
+export function traceForward(model: Module<tf.Tensor | FeatureOutput>, x: tf.Tensor, values: boolean): Trace {
   const engine = tf.engine() as unknown as Patchable;
   const original = engine.runKernel;
   const calls: KernelCall[] = [];

@@ -43,7 +43,7 @@ export class TinyNet extends VisionModel {
     for (let i = 0; i < 2; i++) x = this.convs[i]!.forwardBn(x, this.bns[i]!, 'relu');
     return x;
   }
-  protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
+  protected override computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
     const pooled = this.getChild('global_pool')!.forward(x);
     return preLogits ? pooled : this.getChild('fc')!.forward(pooled);
   }
@@ -56,10 +56,10 @@ export class TinyNet extends VisionModel {
     }
     return { final: x, intermediates };
   }
-  resetClassifier(numClasses: number, globalPool = 'avg'): void {
+  override resetClassifier(numClasses: number, globalPool = 'avg'): void {
     this.setPoolClassifier('fc', numClasses, globalPool);
   }
-  getClassifier(): Module {
+  override getClassifier(): Module {
     return this.getChild('fc')!;
   }
 }

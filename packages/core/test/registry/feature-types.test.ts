@@ -19,16 +19,16 @@ class TwoStage extends VisionModel {
     super();
     this.featureInfo.push({ numChs: 4, reduction: 2, module: 'stage0' }, { numChs: 8, reduction: 4, module: 'stage1' });
   }
-  resetClassifier(): void {
+  override resetClassifier(): void {
     throw new Error('not needed');
   }
-  getClassifier(): Module {
+  override getClassifier(): Module {
     return this.fc;
   }
   protected computeFeatures(x: tf.Tensor): tf.Tensor {
     return this.stage1.forward(this.bn0.forward(this.stage0.forward(x)));
   }
-  protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
+  protected override computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
     const pooled = tf.mean(x, [1, 2]);
     return preLogits ? pooled : this.fc.forward(pooled);
   }
