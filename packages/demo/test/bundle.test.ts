@@ -52,7 +52,9 @@ async function listedBy(file: string): Promise<string[]> {
 const hasClass = (code: string, name: string) => new RegExp(`\\bclass ${name}\\b|\\b${name} = class\\b`).test(code);
 
 const OTHER_CLASSES = ['EfficientNet', 'MobileNetV3', 'InvertedResidual', 'VisionTransformer'];
-const OTHER_NAMES = ["'efficientnet_b0'", '"efficientnet_b0"', 'mobilenetv3_large_100', 'vit_base_patch16_224'];
+// Pretrained tags (cfg keys), not bare names: core's table of which package registers which name prefix
+// (registry/families-table.ts, for "install @zoo/vit" hints) holds some bare names by design.
+const OTHER_NAMES = ["'efficientnet_b0'", '"efficientnet_b0"', 'mobilenetv3_large_100', 'vit_base_patch16_224.augreg2_in21k_ft_in1k'];
 
 afterAll(() => console.log(`bundle build timings (ms): ${JSON.stringify(timings)}`));
 
