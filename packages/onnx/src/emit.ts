@@ -46,6 +46,21 @@ export function transposeData<T extends ArrayLike<number>>(data: T, shape: numbe
   inStrides[rank - 1] = 1;
   for (let i = rank - 2; i >= 0; i--) inStrides[i] = inStrides[i + 1]! * shape[i + 1]!;
   const strides = perm.map((p) => inStrides[p]!);
+  if (rank === 4) {
+    // Conv weights (HWIO → OIHW) and NHWC → NCHW constants: four plain loops.
+    const [d0, d1, d2, d3] = outShape as [number, number, number, number];
+    const [s0, s1, s2, s3] = strides as [number, number, number, number];
+    let o = 0;
+    for (let a = 0; a < d0; a++) {
+      for (let b = 0; b < d1; b++) {
+        for (let c = 0; c < d2; c++) {
+          let src = a * s0 + b * s1 + c * s2;
+          for (let d = 0; d < d3; d++, src += s3) out[o++] = data[src]!;
+        }
+      }
+    }
+    return out;
+  }
   const idx = new Array<number>(rank).fill(0);
   let src = 0;
   for (let o = 0; o < n; o++) {
