@@ -7,6 +7,6 @@ import { register } from './register.js';
 
 register();
 
-export { MODULE, register } from './register.js';
+export { MODULES, register } from './register.js';
 export * from './convnext.js';
 export { defaultCfgs } from './cfgs.js';

@@ -5,7 +5,10 @@ import { defaultCfgs } from './cfgs.js';
 import { ConvNeXt, checkpointFilterFn } from './convnext.js';
 
 /** timm's module name for these architectures. */
-export const MODULE = 'convnext';
+const MODULE = 'convnext';
+
+/** timm's modules whose architectures this package registers. */
+export const MODULES = [MODULE] as const;
 
 /** Registers every ConvNeXt architecture (idempotent: calling it again is a no-op). */
 export function register(): void {

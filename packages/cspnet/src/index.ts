@@ -6,7 +6,7 @@ import { register } from './register.js';
 
 register();
 
-export { MODULE, register } from './register.js';
+export { MODULES, register } from './register.js';
 export * from './cspnet.js';
 export { cs3Cfg, MODEL_CFGS } from './model-cfgs.js';
 export { defaultCfgs } from './cfgs.js';

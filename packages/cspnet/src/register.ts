@@ -5,7 +5,10 @@ import { CspNet } from './cspnet.js';
 import { MODEL_CFGS } from './model-cfgs.js';
 
 /** timm's module name for these architectures. */
-export const MODULE = 'cspnet';
+const MODULE = 'cspnet';
+
+/** timm's modules whose architectures this package registers. */
+export const MODULES = [MODULE] as const;
 
 /** Registers every CspNet architecture (idempotent: calling it again is a no-op). */
 export function register(): void {

@@ -6,6 +6,6 @@ import { register } from './register.js';
 
 register();
 
-export { MODULE, register } from './register.js';
+export { MODULES, register } from './register.js';
 export * from './densenet.js';
 export { defaultCfgs } from './cfgs.js';

@@ -5,7 +5,10 @@ import { defaultCfgs } from './cfgs.js';
 import { DenseNet, filterTorchvisionPretrained } from './densenet.js';
 
 /** timm's module name for these architectures. */
-export const MODULE = 'densenet';
+const MODULE = 'densenet';
+
+/** timm's modules whose architectures this package registers. */
+export const MODULES = [MODULE] as const;
 
 /** Registers every DenseNet architecture (idempotent: calling it again is a no-op). */
 export function register(): void {

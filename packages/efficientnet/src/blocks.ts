@@ -2,8 +2,8 @@
 // state-dict keys) are timm's.
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  type ActName, CondConv2d, Conv2d, DropPath, Identity, Linear, Module, MultiQueryAttention2d, type Param, resolveAct,
-  spatialMean,
+  type ActName, CondConv2d, Conv2d, DropPath, Identity, LayerScale, Linear, Module, MultiQueryAttention2d, makeDivisible,
+  resolveAct, spatialMean,
 } from '@zoo/core';
 import {
   type AaLayer, type AnyConv, convNorm, createAa, createConv, createNorm, createNormAct, type NormLayer, numGroups, pyRound,
@@ -194,7 +194,7 @@ export class InvertedResidual extends EfficientBlock {
     const s2d = spaceToDepth(this, a, a.dwKernelSize);
     if (s2d) useAa = false;
     a = { ...a, inChs: s2d ? s2d.chs : a.inChs };
-    const midChs = makeDivisible8(a.inChs * a.expRatio);
+    const midChs = makeDivisible(a.inChs * a.expRatio);
     const groups = numGroups(a.groupSize ?? 1, midChs);
     this.convPw = this.addModule('conv_pw', createConv(a.inChs, midChs, a.expKernelSize, { padding: a.padType }));
     this.bn1 = this.addModule('bn1', createNormAct(a.normLayer, midChs, a.actLayer));
@@ -237,7 +237,7 @@ export class EdgeResidual extends EfficientBlock {
     expKernelSize: number | number[]; pwKernelSize: number | number[]; expRatio: number; forceInChs: number; noskip: boolean;
   }) {
     super();
-    const midChs = makeDivisible8((a.forceInChs > 0 ? a.forceInChs : a.inChs) * a.expRatio);
+    const midChs = makeDivisible((a.forceInChs > 0 ? a.forceInChs : a.inChs) * a.expRatio);
     const groups = numGroups(a.groupSize ?? 0, midChs);
     this.hasSkip = a.inChs === a.outChs && a.stride === 1 && !a.noskip;
     const useAa = !!a.aaLayer && a.stride > 1;
@@ -288,18 +288,6 @@ export class ConvNormAct extends Module {
   }
 }
 
-/** timm's LayerScale2d: per-channel scale `gamma`. */
-export class LayerScale2d extends Module {
-  readonly gamma: Param;
-  constructor(dim: number, initValues = 1e-5) {
-    super();
-    this.gamma = this.addParam('gamma', [dim], { init: { kind: 'const', value: initValues } });
-  }
-  override forward(x: tf.Tensor): tf.Tensor {
-    return tf.mul(x, this.gamma.value);
-  }
-}
-
 /** timm's UniversalInvertedResidual ('uir', MobileNetV4 UIB): optional dw start → pw expand → optional dw mid → SE → pw proj → optional dw end. */
 export class UniversalInvertedResidual extends EfficientBlock {
   readonly dwStart: Module;
@@ -323,7 +311,7 @@ export class UniversalInvertedResidual extends EfficientBlock {
         groups: numGroups(a.groupSize ?? 1, a.inChs), applyAct: false, aaLayer: a.aaLayer,
       }));
     } else this.dwStart = this.addModule('dw_start', new Identity());
-    const midChs = makeDivisible8(a.inChs * a.expRatio);
+    const midChs = makeDivisible(a.inChs * a.expRatio);
     this.pwExp = this.addModule('pw_exp', new ConvNormAct(a.inChs, midChs, 1, common));
     if (a.dwKernelSizeMid) {
       this.dwMid = this.addModule('dw_mid', new ConvNormAct(midChs, midChs, a.dwKernelSizeMid, {
@@ -339,7 +327,7 @@ export class UniversalInvertedResidual extends EfficientBlock {
       }));
     } else this.dwEnd = this.addModule('dw_end', new Identity());
     this.layerScale = this.addModule('layer_scale',
-      a.layerScaleInitValue != null ? new LayerScale2d(a.outChs, a.layerScaleInitValue) : new Identity());
+      a.layerScaleInitValue != null ? new LayerScale(a.outChs, a.layerScaleInitValue) : new Identity());
     this.addModule('drop_path', dropPath(a.dropPathRate));
   }
   featureInfo(location: string): BlockFeatureInfo {
@@ -358,13 +346,6 @@ export class UniversalInvertedResidual extends EfficientBlock {
     y = this.layerScale.forward(y);
     return residual(y, x, this.hasSkip);
   }
-}
-
-/** timm's `make_divisible(v)` with its defaults (divisor 8, round limit 0.9). */
-export function makeDivisible8(v: number): number {
-  let n = Math.max(8, Math.trunc(v + 4) - (Math.trunc(v + 4) % 8));
-  if (n < 0.9 * v) n += 8;
-  return n;
 }
 
 /** timm's CondConvResidual ('ir' with `cc<experts>`): an inverted residual whose convs are CondConv2d, routed per sample. */
@@ -388,7 +369,7 @@ export class CondConvResidual extends EfficientBlock {
       return k;
     };
     this.hasSkip = a.inChs === a.outChs && a.stride === 1 && !a.noskip;
-    const midChs = makeDivisible8(a.inChs * a.expRatio);
+    const midChs = makeDivisible(a.inChs * a.expRatio);
     const groups = numGroups(a.groupSize ?? 1, midChs);
     const e = a.numExperts;
     this.convPw = this.addModule('conv_pw', new CondConv2d(a.inChs, midChs, single(a.expKernelSize), { padding: a.padType, numExperts: e }));
@@ -440,7 +421,7 @@ export class MobileAttention extends EfficientBlock {
       dwKernelSize: a.dwKernelSize, dilation: a.dilation, padding: a.padType, normLayer: (c) => createNorm(a.normLayer, c),
     }));
     this.layerScale = this.addModule('layer_scale',
-      a.layerScaleInitValue != null ? new LayerScale2d(a.outChs, a.layerScaleInitValue) : new Identity());
+      a.layerScaleInitValue != null ? new LayerScale(a.outChs, a.layerScaleInitValue) : new Identity());
     this.addModule('drop_path', dropPath(a.dropPathRate));
   }
   featureInfo(_location: string): BlockFeatureInfo {

@@ -6,8 +6,6 @@ import { register } from './register.js';
 
 register();
 
-export { register } from './register.js';
-export { EFFICIENTNET_LEFT_OUT, EFFICIENTNET_MODULE, registerEfficientnet } from './register-efficientnet.js';
-export { MOBILENETV3_LEFT_OUT, MOBILENETV3_MODULE, registerMobilenetv3 } from './register-mobilenetv3.js';
+export { MODULES, register } from './register.js';
 export * from './models.js';
 export { defaultCfgs } from './cfgs.js';

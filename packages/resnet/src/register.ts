@@ -7,7 +7,10 @@ import { PRUNED } from './pruned.js';
 import { ResNet } from './resnet.js';
 
 /** timm's module name for these architectures. */
-export const MODULE = 'resnet';
+const MODULE = 'resnet';
+
+/** timm's modules whose architectures this package registers. */
+export const MODULES = [MODULE] as const;
 
 /** Registers every ResNet architecture (idempotent: calling it again is a no-op). */
 export function register(): void {

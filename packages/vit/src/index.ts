@@ -6,6 +6,6 @@ import { register } from './register.js';
 
 register();
 
-export { DEIT_MODULE, register, VIT_MODULE } from './register.js';
+export { MODULES, register } from './register.js';
 export * from './vit.js';
 export { defaultCfgs } from './cfgs.js';

@@ -6,8 +6,11 @@ import { defaultCfgs } from './cfgs.js';
 import { checkpointFilterFn, VisionTransformer, type VisionTransformerArgs } from './vit.js';
 
 /** timm's module names for these architectures. */
-export const VIT_MODULE = 'vision_transformer';
-export const DEIT_MODULE = 'deit';
+const VIT_MODULE = 'vision_transformer';
+const DEIT_MODULE = 'deit';
+
+/** timm's modules whose architectures this package registers. */
+export const MODULES = [VIT_MODULE, DEIT_MODULE] as const;
 
 const featureCfg = { featureCls: 'getter' as const, outIndices: 3 };
 

@@ -7,7 +7,7 @@ import { register } from './register.js';
 
 register();
 
-export { LEGACY_MODULE, MODULE, register } from './register.js';
+export { MODULES, register } from './register.js';
 export * from './xception-aligned.js';
 export * from './xception-legacy.js';
 export { defaultCfgs } from './cfgs.js';

@@ -6,8 +6,11 @@ import { type XceptionAlignedArgs, type XceptionBlockCfg, XceptionAligned } from
 import { LegacyXception } from './xception-legacy.js';
 
 /** timm's module names for these architectures. */
-export const MODULE = 'xception_aligned';
-export const LEGACY_MODULE = 'xception';
+const MODULE = 'xception_aligned';
+const LEGACY_MODULE = 'xception';
+
+/** timm's modules whose architectures this package registers. */
+export const MODULES = [MODULE, LEGACY_MODULE] as const;
 
 const b = (inChs: number, outChs: XceptionBlockCfg['outChs'], stride: number, extra: Partial<XceptionBlockCfg> = {}): XceptionBlockCfg => ({ inChs, outChs, stride, ...extra });
 const middle = (n: number) => Array.from({ length: n }, () => b(728, 728, 1));

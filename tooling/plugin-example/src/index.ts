@@ -9,5 +9,5 @@ register();
 
 export { archs } from './archs.js';
 export { defaultCfgs } from './cfgs.js';
-export { MODULE, register, registerTinyNet } from './register.js';
+export { MODULES, register, registerTinyNet } from './register.js';
 export { TinyNet, type TinyNetArgs, TinyStage } from './tinynet.js';

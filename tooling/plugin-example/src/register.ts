@@ -5,7 +5,10 @@ import { defaultCfgs } from './cfgs.js';
 import { TinyNet, type TinyNetArgs } from './tinynet.js';
 
 /** The registry module name of this package's architectures (shows up in `listModules()`). */
-export const MODULE = 'zoo_plugin_example';
+const MODULE = 'zoo_plugin_example';
+
+/** The registry modules this package registers (every family exports `MODULES`, `register` and `defaultCfgs`). */
+export const MODULES = [MODULE] as const;
 
 const build: BuildOptions = { featureCfg: { outIndices: [0, 1, 2], flattenSequential: true } };
 

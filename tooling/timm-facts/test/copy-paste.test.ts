@@ -52,7 +52,7 @@ function codeLines(text: string): CodeLine[] {
 }
 
 /** Runs of at least MIN_LINES code lines that stand in two places: `file:from-to ~ file:from-to`. */
-export function findCopies(files: string[]): string[] {
+function findCopies(files: string[]): string[] {
   const seen = new Map<string, { file: string; index: number }>();
   const lines = new Map<string, CodeLine[]>();
   const found: string[] = [];

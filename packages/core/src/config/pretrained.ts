@@ -36,7 +36,8 @@ export interface PretrainedCfg {
   paperName?: string;
   paperIds?: string | string[];
   notes?: string[];
-  [extra: string]: unknown;
+  /** A pool type a hub `config.json` may carry (not a timm dataclass field; read into `globalPool`). */
+  globalPool?: string;
 }
 
 /** timm's PretrainedCfg dataclass defaults (the values `to_dict()` drops when unchanged are the ones with no default). */
@@ -65,11 +66,11 @@ export function camelToSnake(s: string): string {
   return s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
-/** timm's snake_case dict → our camelCase cfg. Unknown fields are kept (camelCased). */
+/** timm's snake_case dict → our camelCase cfg. Unknown fields are kept (camelCased) at run time. */
 export function fromTimmDict(d: Record<string, unknown>): PretrainedCfg {
-  const out: PretrainedCfg = {};
+  const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(d)) out[snakeToCamel(k)] = v;
-  return out;
+  return out as PretrainedCfg;
 }
 
 const KEEP_NULL = new Set(['pool_size', 'first_conv', 'classifier']);

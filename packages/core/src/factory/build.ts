@@ -79,7 +79,7 @@ export function resolvePretrainedCfg(variant: string, pretrainedCfg?: string | P
   }
   const ov: Record<string, unknown> = { ...(overlay ?? {}) };
   if (!cfg.architecture && ov.architecture === undefined) ov.architecture = variant;
-  for (const [k, v] of Object.entries(ov)) if (v !== undefined) cfg[k] = v;
+  for (const [k, v] of Object.entries(ov)) if (v !== undefined) (cfg as Record<string, unknown>)[k] = v;
   return cfg;
 }
 

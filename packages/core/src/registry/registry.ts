@@ -82,7 +82,7 @@ export function generateDefaultCfgs(cfgs: Record<string, PretrainedCfg>): Record
   for (const [key, raw] of Object.entries(cfgs)) {
     // A field given as undefined keeps PretrainedCfg's default (as an omitted dataclass argument does).
     const v = { ...PRETRAINED_CFG_DEFAULTS } as PretrainedCfg;
-    for (const [k, val] of Object.entries(raw)) if (val !== undefined) v[k] = val;
+    for (const [k, val] of Object.entries(raw)) if (val !== undefined) (v as Record<string, unknown>)[k] = val;
     const weights = hasWeights(v);
     let [model, tag] = splitModelNameTag(key);
     const priority = (weights && !tag) || (tag.endsWith('*') && !defaultSet.has(model));

@@ -1,7 +1,7 @@
 // The `_gen_*` functions of timm's mobilenetv3.py.
 import { decodeArchDef, roundChannels } from './builder.js';
 import { createMnv3 } from './factory.js';
-import { type Created, type Kwargs, popAct, popNorm } from './gen-efficientnet.js';
+import { type Created, type Kwargs, popAct, popNorm } from './efficientnet-defs.js';
 
 const rc = (multiplier: number, roundLimit = 0.9) => (c: number) => roundChannels(c, multiplier, 8, undefined, roundLimit);
 
