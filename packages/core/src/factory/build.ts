@@ -7,8 +7,8 @@ import type { StateDictStream } from '../module.js';
 import { getPretrainedCfg } from '../registry/registry.js';
 import { type CheckpointSource, loadCheckpointSource, localCheckpointPath } from '../weights/checkpoint.js';
 import type { StateDict } from '../weights/types.js';
-import { loadPretrained } from './pretrained.js';
 import { checkOptionValues } from './options.js';
+import { loadPretrained } from './pretrained.js';
 import { adaptModelFromString } from './prune.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;

@@ -6,8 +6,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { buildModelWithCfg, type CreateModelOptions } from '../../src/factory/build.js';
 import { featureTakeIndices } from '../../src/features/feature-info.js';
-import { BatchNorm2d } from '../../src/layers/norm.js';
 import { Conv2d } from '../../src/layers/conv.js';
+import { BatchNorm2d } from '../../src/layers/norm.js';
 import { type ForwardIntermediatesOptions, type IntermediatesResult, VisionModel } from '../../src/model.js';
 import type { Module } from '../../src/module.js';
 import { registerModel } from '../../src/registry/registry.js';
