@@ -63,14 +63,25 @@ async function run(fixtureUrl: string, backend: BackendName, rel = 1e-3): Promis
   return { id: f.id, backend: info.backend, threads: info.threads, reason: info.reason, results, ok, ms: { build, forward } };
 }
 
+/** Builds `name` with `checkpointPath: url` (a relative URL resolves against the page) and returns its parameter count. */
+async function loadFromUrl(name: string, url: string): Promise<number> {
+  await useBackend('wasm');
+  const model = await createModel(name, { checkpointPath: url });
+  const n = model.numParams();
+  model.dispose();
+  return n;
+}
+
 declare global {
   interface Window {
     zooParity: typeof run;
     zooBackend: typeof useBackend;
+    zooCheckpoint: typeof loadFromUrl;
   }
 }
 window.zooParity = run;
 window.zooBackend = useBackend;
+window.zooCheckpoint = loadFromUrl;
 
 const params = new URLSearchParams(location.search);
 const out = document.getElementById('out')!;

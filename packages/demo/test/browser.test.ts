@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { classify, createModel, hubFiles, readCheckpoint, resolveDataConfig, setBackend, type VisionModel } from '@zoo/core';
+import { classify, createModel, hubFiles, readCheckpoint, resolveDataConfig, setBackend, type VisionModel, writeSafetensors } from '@zoo/core';
 import { createNodeTransform } from '@zoo/core/node';
 import { tfjsWasmWorkerSource } from '@zoo/core/vite';
 import '@zoo/resnet';
@@ -147,6 +147,33 @@ describe('a minified production build (COOP/COEP)', () => {
       for (const x of r.results) expect(x.ok, x.message).toBe(true);
     } finally {
       await min.close();
+    }
+  });
+});
+
+describe('checkpointPath as a relative URL', () => {
+  it("is fetched relative to the page's base URI (a <base> element included), not refused for want of a file system", async () => {
+    const f = JSON.parse(await readFile(`${RESNET_FIXTURES}resnet18.json`, 'utf8')) as ParityFixture;
+    const dir = `${OUT}/relative-weights/`;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}resnet18.safetensors`, writeSafetensors(fixtureStateDict(f)));
+    const s = await startDemoServer({ root: DIST, mounts: { '/deep/': dir } });
+    try {
+      const { page } = browser;
+      await page.goto(`${s.url}/parity.html`);
+      await page.waitForFunction(() => typeof window.zooCheckpoint === 'function');
+      await page.evaluate(() => {
+        const base = document.createElement('base');
+        base.href = '/deep/';
+        document.head.prepend(base);
+      });
+      const params = await page.evaluate(() => window.zooCheckpoint('resnet18', 'resnet18.safetensors'));
+      const local = await createModel('resnet18');
+      expect(params).toBe(local.numParams());
+      local.dispose();
+      expect(s.requests).toContain('/deep/resnet18.safetensors');
+    } finally {
+      await s.close();
     }
   });
 });
