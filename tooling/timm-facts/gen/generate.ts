@@ -13,6 +13,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FAMILIES, type FamilyGen, type TypeRef } from './families.ts';
+import { familiesTableFile } from './families-table.ts';
 
 const factsDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = join(factsDir, '../..');
@@ -209,6 +210,7 @@ export function generateAll(): Map<string, string> {
     if (fam.archs) out.set(join(repo, fam.dir, 'src/archs.ts'), archsFile(fam));
     if (fam.pruned) out.set(join(repo, fam.dir, 'src/pruned.ts'), prunedFile(fam));
   }
+  out.set(join(repo, 'packages/core/src/registry/families-table.ts'), familiesTableFile(join(factsDir, 'registry')));
   return out;
 }
 

@@ -1,16 +1,15 @@
 /**
- * Writes core's table of which package registers which of timm's architectures (`packages/core/src/registry/families.ts`),
- * so an unknown model name can say "install @zoo/vit" without core holding every name. From timm's registry dumps
- * (`fixtures/registry/<module>.json`): the architecture names are split into tokens (letters, digits, `_`), put in a
- * trie (`$` marks the end of a name), and each shortest token prefix under which every name belongs to one package becomes one row.
- *
- *   tsx tooling/cfggen/gen-families.ts <registry dump folder> <out families.ts>
+ * core's table of which package registers which of timm's architectures (`packages/core/src/registry/families-table.ts`),
+ * so an unknown model name can say "install @zoo/vit" without core holding every name. From the committed registry
+ * facts (`tooling/timm-facts/registry/<module>.json`, every timm module the issues plan): the architecture names are
+ * split into tokens (letters, digits, `_`), put in a trie (`$` marks the end of a name), and each shortest token prefix
+ * under which every name belongs to one package becomes one row. Written by `generate.ts` with the families' files.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** timm module → our package; `planned` packages are named by the issues that will build them (not published). */
-const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
+export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   resnet: { pkg: '@zoo/resnet' },
   efficientnet: { pkg: '@zoo/efficientnet' },
   mobilenetv3: { pkg: '@zoo/efficientnet' },
@@ -55,12 +54,6 @@ const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   vision_transformer_hybrid: { pkg: '@zoo/vit-hybrid', planned: true },
 };
 
-const [dir, out] = process.argv.slice(2);
-if (!dir || !out) {
-  console.error('usage: gen-families.ts <registry dump folder> <out .ts>');
-  process.exit(2);
-}
-
 /** The token split the lookup in core uses (families.ts `archTokens`): `$` ends a name. */
 const tokens = (name: string) => [...(name.match(/[a-z]+|[0-9]+|[^a-z0-9]/g) ?? []), '$'];
 
@@ -68,37 +61,40 @@ interface Node {
   children: Map<string, Node>;
   modules: Set<string>;
 }
-const root: Node = { children: new Map(), modules: new Set() };
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
-  const dump = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { module: string; list_models: string[] };
-  if (!PACKAGES[dump.module]) throw new Error(`${file}: module '${dump.module}' has no package in PACKAGES`);
-  for (const name of dump.list_models) {
-    let node = root;
-    node.modules.add(dump.module);
-    for (const t of tokens(name)) {
-      let next = node.children.get(t);
-      if (!next) node.children.set(t, (next = { children: new Map(), modules: new Set() }));
-      next.modules.add(dump.module);
-      node = next;
+
+/** The text of core's families-table.ts for the registry dumps in `dir`. */
+export function familiesTableFile(dir: string): string {
+  const root: Node = { children: new Map(), modules: new Set() };
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    const dump = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { module: string; list_models: string[] };
+    if (!PACKAGES[dump.module]) throw new Error(`${file}: module '${dump.module}' has no package in PACKAGES`);
+    for (const name of dump.list_models) {
+      let node = root;
+      node.modules.add(dump.module);
+      for (const t of tokens(name)) {
+        let next = node.children.get(t);
+        if (!next) node.children.set(t, (next = { children: new Map(), modules: new Set() }));
+        next.modules.add(dump.module);
+        node = next;
+      }
     }
   }
-}
 
-const pkgOf = (m: string) => PACKAGES[m]!.pkg;
-const rows: [string, string][] = [];
-function walk(node: Node, prefix: string): void {
-  const pkgs = new Set([...node.modules].map(pkgOf));
-  if (prefix && pkgs.size === 1) {
-    // one package below: name the module timm names (the first, when a package holds several)
-    rows.push([prefix, [...node.modules].sort()[0]!]);
-    return;
+  const pkgOf = (m: string) => PACKAGES[m]!.pkg;
+  const rows: [string, string][] = [];
+  function walk(node: Node, prefix: string): void {
+    const pkgs = new Set([...node.modules].map(pkgOf));
+    if (prefix && pkgs.size === 1) {
+      // one package below: name the module timm names (the first, when a package holds several)
+      rows.push([prefix, [...node.modules].sort()[0]!]);
+      return;
+    }
+    for (const [t, child] of [...node.children].sort(([a], [b]) => (a < b ? -1 : 1))) walk(child, prefix + t);
   }
-  for (const [t, child] of [...node.children].sort(([a], [b]) => (a < b ? -1 : 1))) walk(child, prefix + t);
-}
-walk(root, '');
+  walk(root, '');
 
-const modules = [...new Set(rows.map(([, m]) => m))].sort();
-const text = `// Generated by tooling/cfggen/gen-families.ts from timm's registry dumps (timm ${'1.0.29.dev0'}): do not edit.
+  const modules = [...new Set(rows.map(([, m]) => m))].sort();
+  return `// Generated by tooling/timm-facts/gen/families-table.ts from timm's registry dumps (timm ${'1.0.29.dev0'}): do not edit.
 /** timm module → the package that registers it; \`planned\` ones are not built yet. */
 export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; readonly planned?: true }>> = {
 ${modules.map((m) => `  ${m}: ${JSON.stringify(PACKAGES[m]).replace(/"(\w+)":/g, '$1: ').replace(/^{/, '{ ').replace(/}$/, ' }').replace(/,/g, ', ').replace(/"/g, "'")},`).join('\n')}
@@ -109,5 +105,4 @@ export const ARCH_PREFIX_MODULES: ReadonlyMap<string, string> = new Map([
 ${rows.map(([p, m]) => `  [${JSON.stringify(p).replace(/"/g, "'")}, '${m}'],`).join('\n')}
 ]);
 `;
-writeFileSync(out, text);
-console.log(`${rows.length} prefixes for ${modules.length} modules → ${out}`);
+}
