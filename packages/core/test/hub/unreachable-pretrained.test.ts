@@ -20,14 +20,14 @@ class OneConv extends VisionModel {
   protected computeFeatures(x: tf.Tensor): tf.Tensor {
     return this.conv.forward(x);
   }
-  protected computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
+  protected override computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
     const pooled = tf.mean(x, [1, 2]);
     return preLogits ? pooled : this.fc.forward(pooled);
   }
-  resetClassifier(): void {
+  override resetClassifier(): void {
     throw new Error('not needed');
   }
-  getClassifier(): Module {
+  override getClassifier(): Module {
     return this.fc;
   }
 }
