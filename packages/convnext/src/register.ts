@@ -4,16 +4,13 @@ import { archs, deprecations } from './archs.js';
 import { defaultCfgs } from './cfgs.js';
 import { ConvNeXt, checkpointFilterFn } from './convnext.js';
 
-/** timm's module name for these architectures. */
-const MODULE = 'convnext';
-
 /** timm's modules whose architectures this package registers. */
-export const MODULES = [MODULE] as const;
+export const MODULES = ['convnext'] as const;
 
 /** Registers every ConvNeXt architecture (idempotent: calling it again is a no-op). */
 export function register(): void {
   registerFamily({
-    module: MODULE,
+    module: 'convnext',
     archs,
     cfgs: defaultCfgs,
     model: ConvNeXt,

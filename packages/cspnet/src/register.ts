@@ -4,16 +4,13 @@ import { defaultCfgs } from './cfgs.js';
 import { CspNet } from './cspnet.js';
 import { MODEL_CFGS } from './model-cfgs.js';
 
-/** timm's module name for these architectures. */
-const MODULE = 'cspnet';
-
 /** timm's modules whose architectures this package registers. */
-export const MODULES = [MODULE] as const;
+export const MODULES = ['cspnet'] as const;
 
 /** Registers every CspNet architecture (idempotent: calling it again is a no-op). */
 export function register(): void {
   registerFamily({
-    module: MODULE,
+    module: 'cspnet',
     archs: Object.fromEntries(Object.entries(MODEL_CFGS).map(([name, cfg]) => [name, { cfg }])),
     cfgs: defaultCfgs,
     model: CspNet,

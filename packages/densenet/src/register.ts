@@ -4,16 +4,13 @@ import { archs, deprecations } from './archs.js';
 import { defaultCfgs } from './cfgs.js';
 import { DenseNet, filterTorchvisionPretrained } from './densenet.js';
 
-/** timm's module name for these architectures. */
-const MODULE = 'densenet';
-
 /** timm's modules whose architectures this package registers. */
-export const MODULES = [MODULE] as const;
+export const MODULES = ['densenet'] as const;
 
 /** Registers every DenseNet architecture (idempotent: calling it again is a no-op). */
 export function register(): void {
   registerFamily({
-    module: MODULE,
+    module: 'densenet',
     archs,
     cfgs: defaultCfgs,
     model: DenseNet,

@@ -6,16 +6,13 @@ import { defaultCfgs } from './cfgs.js';
 import { PRUNED } from './pruned.js';
 import { ResNet } from './resnet.js';
 
-/** timm's module name for these architectures. */
-const MODULE = 'resnet';
-
 /** timm's modules whose architectures this package registers. */
-export const MODULES = [MODULE] as const;
+export const MODULES = ['resnet'] as const;
 
 /** Registers every ResNet architecture (idempotent: calling it again is a no-op). */
 export function register(): void {
   registerFamily({
-    module: MODULE,
+    module: 'resnet',
     archs,
     cfgs: defaultCfgs,
     model: ResNet,
