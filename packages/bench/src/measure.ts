@@ -169,7 +169,12 @@ async function onnx(job: Extract<Job, { kind: 'onnx' }>) {
   const t0 = performance.now();
   const bytes = await exportOnnx(model, { inputSize: [3, job.size, job.size] });
   const exportMs = performance.now() - t0;
-  const opts = { intraOpNumThreads: job.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' as const };
+  // Two sessions in one process: their intra-op pools must not spin after a run (onnxruntime's default), or each
+  // steals the cores from the other's next run.
+  const opts = {
+    intraOpNumThreads: job.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' as const,
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
   const ours = await ort.InferenceSession.create(bytes, opts);
   const timm = job.timmOnnx && existsSync(job.timmOnnx) ? await ort.InferenceSession.create(readFileSync(job.timmOnnx), opts) : null;
   const x = tf.randomUniform([1, job.size, job.size, 3], -1, 1, 'float32', 7) as tf.Tensor4D;

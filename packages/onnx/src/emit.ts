@@ -266,7 +266,8 @@ function reduce(op: string): Emitter {
     const x = input(c, 'x');
     const rank = x.shape.length;
     const perm = c.isDyn(x) ? c.val(x).perm : identity(rank);
-    const raw = c.call.attrs.axis as number | number[] | null | undefined;
+    // tfjs's Max names its axes `reductionIndices`; the other reductions `axis`.
+    const raw = (c.call.attrs.axis ?? c.call.attrs.reductionIndices) as number | number[] | null | undefined;
     const axes = (raw == null ? identity(rank) : Array.isArray(raw) ? raw : [raw]).map((a) => (a < 0 ? a + rank : a));
     const keep = !!c.call.attrs.keepDims;
     const onnxAxes = axes.map((a) => perm.indexOf(a)).sort((p, q) => p - q);

@@ -52,6 +52,20 @@ describe('exportOnnx options', () => {
     model.dispose();
   });
 
+  it("max and avgmax global pools export (tfjs's Max names its axes reductionIndices)", async () => {
+    for (const globalPool of ['max', 'avgmax']) {
+      const model = await createModel('resnet10t', { globalPool });
+      const engine = await onnxModel(model, { threads: 1, inputSize: [3, 64, 64] });
+      const x = tf.randomUniform([2, 64, 64, 3], -1, 1, 'float32', 5);
+      const ours = (await engine.forward(x)) as tf.Tensor;
+      const ref = model.forward(x);
+      expect(maxDiff(ours.dataSync(), ref.dataSync()), globalPool).toBeLessThan(1e-4);
+      tf.dispose([x, ours, ref]);
+      await engine.dispose();
+      model.dispose();
+    }
+  });
+
   it('fixed batch, NHWC layout and custom names', async () => {
     const model = await createModel('resnet10t', { featuresOnly: true, outIndices: [2, 4] });
     const bytes = await exportOnnx(model, { inputSize: [3, 64, 64], batch: 2, layout: 'NHWC', inputNames: ['image'], outputNames: ['s8', 's32'], opset: 15 });
