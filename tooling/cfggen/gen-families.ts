@@ -39,7 +39,7 @@ const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   dla: { pkg: '@zoo/dla', planned: true },
   hrnet: { pkg: '@zoo/hrnet', planned: true },
   vgg: { pkg: '@zoo/vgg', planned: true },
-  inception_v3: { pkg: '@zoo/inception', planned: true },
+  inception_v3: { pkg: '@zoo/inception' },
   rexnet: { pkg: '@zoo/rexnet', planned: true },
   ghostnet: { pkg: '@zoo/ghostnet', planned: true },
   // planned: efficient hybrids

@@ -28,6 +28,11 @@ describe('zoo list', () => {
     expect(others.map((o) => o.stdout.trim())).toEqual(['convnext_atto', 'cspresnet50', 'xception41']);
   });
 
+  it('registers the optional Inception family when present', async () => {
+    const r = await Promise.all(['inception_v3'].map((m) => zoo(['list', m])));
+    expect(r.map((o) => o.stdout.trim())).toEqual(['inception_v3']);
+  });
+
   it('--pretrained lists tagged names', async () => {
     const r = await zoo(['list', 'resnet18*', '--pretrained']);
     expect(r.code).toBe(0);

@@ -68,6 +68,11 @@ export const FAMILIES: FamilyGen[] = [
     },
   },
   { dir: 'packages/cspnet', modules: ['cspnet'] },
+  {
+    dir: 'packages/inception',
+    modules: ['inception_v3'],
+    archs: { argsType: 'InceptionV3Args', argsFrom: './inception-v3.js', modelClasses: ['timm.models.inception_v3.InceptionV3'] },
+  },
   { dir: 'packages/efficientnet', modules: ['efficientnet', 'mobilenetv3'], pruned: true },
   { dir: 'packages/vit', modules: ['vision_transformer', 'deit'] },
   { dir: 'packages/xception', modules: ['xception_aligned', 'xception'] },

@@ -16,7 +16,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   hgnet: { pkg: '@zoo/hgnet', planned: true },
   hiera: { pkg: '@zoo/hiera', planned: true },
   hrnet: { pkg: '@zoo/hrnet', planned: true },
-  inception_v3: { pkg: '@zoo/inception', planned: true },
+  inception_v3: { pkg: '@zoo/inception' },
   levit: { pkg: '@zoo/levit', planned: true },
   maxxvit: { pkg: '@zoo/maxxvit', planned: true },
   metaformer: { pkg: '@zoo/metaformer', planned: true },
