@@ -41,7 +41,7 @@ const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   vgg: { pkg: '@zoo/vgg', planned: true },
   inception_v3: { pkg: '@zoo/inception' },
   rexnet: { pkg: '@zoo/rexnet', planned: true },
-  ghostnet: { pkg: '@zoo/ghostnet', planned: true },
+  ghostnet: { pkg: '@zoo/ghostnet' },
   // planned: efficient hybrids
   fastvit: { pkg: '@zoo/fastvit', planned: true },
   efficientvit_mit: { pkg: '@zoo/efficientvit', planned: true },

@@ -73,6 +73,11 @@ export const FAMILIES: FamilyGen[] = [
     modules: ['inception_v3'],
     archs: { argsType: 'InceptionV3Args', argsFrom: './inception-v3.js', modelClasses: ['timm.models.inception_v3.InceptionV3'] },
   },
+  {
+    dir: 'packages/ghostnet',
+    modules: ['ghostnet'],
+    archs: { argsType: 'GhostNetArgs', argsFrom: './ghostnet.js', modelClasses: ['timm.models.ghostnet.GhostNet'] },
+  },
   { dir: 'packages/efficientnet', modules: ['efficientnet', 'mobilenetv3'], pruned: true },
   { dir: 'packages/vit', modules: ['vision_transformer', 'deit'] },
   { dir: 'packages/xception', modules: ['xception_aligned', 'xception'] },

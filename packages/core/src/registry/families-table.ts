@@ -12,7 +12,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   efficientvit_mit: { pkg: '@zoo/efficientvit', planned: true },
   eva: { pkg: '@zoo/eva', planned: true },
   fastvit: { pkg: '@zoo/fastvit', planned: true },
-  ghostnet: { pkg: '@zoo/ghostnet', planned: true },
+  ghostnet: { pkg: '@zoo/ghostnet' },
   hgnet: { pkg: '@zoo/hgnet', planned: true },
   hiera: { pkg: '@zoo/hiera', planned: true },
   hrnet: { pkg: '@zoo/hrnet', planned: true },
