@@ -35,7 +35,7 @@ const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   resnetv2: { pkg: '@zoo/resnetv2', planned: true },
   nfnet: { pkg: '@zoo/nfnet', planned: true },
   hgnet: { pkg: '@zoo/hgnet', planned: true },
-  repvit: { pkg: '@zoo/repvit', planned: true },
+  repvit: { pkg: '@zoo/repvit' },
   dla: { pkg: '@zoo/dla', planned: true },
   hrnet: { pkg: '@zoo/hrnet', planned: true },
   vgg: { pkg: '@zoo/vgg', planned: true },

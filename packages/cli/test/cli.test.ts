@@ -28,9 +28,9 @@ describe('zoo list', () => {
     expect(others.map((o) => o.stdout.trim())).toEqual(['convnext_atto', 'cspresnet50', 'xception41']);
   });
 
-  it('registers the optional Inception and GhostNet families when present', async () => {
-    const r = await Promise.all(['inception_v3', 'ghostnetv3_100'].map((m) => zoo(['list', m])));
-    expect(r.map((o) => o.stdout.trim())).toEqual(['inception_v3', 'ghostnetv3_100']);
+  it('registers the optional Inception, GhostNet and RepViT families when present', async () => {
+    const r = await Promise.all(['inception_v3', 'ghostnetv3_100', 'repvit_m0_9'].map((m) => zoo(['list', m])));
+    expect(r.map((o) => o.stdout.trim())).toEqual(['inception_v3', 'ghostnetv3_100', 'repvit_m0_9']);
   });
 
   it('--pretrained lists tagged names', async () => {

@@ -78,6 +78,11 @@ export const FAMILIES: FamilyGen[] = [
     modules: ['ghostnet'],
     archs: { argsType: 'GhostNetArgs', argsFrom: './ghostnet.js', modelClasses: ['timm.models.ghostnet.GhostNet'] },
   },
+  {
+    dir: 'packages/repvit',
+    modules: ['repvit'],
+    archs: { argsType: 'RepVitArgs', argsFrom: './repvit.js', modelClasses: ['timm.models.repvit.RepVit'] },
+  },
   { dir: 'packages/efficientnet', modules: ['efficientnet', 'mobilenetv3'], pruned: true },
   { dir: 'packages/vit', modules: ['vision_transformer', 'deit'] },
   { dir: 'packages/xception', modules: ['xception_aligned', 'xception'] },

@@ -26,7 +26,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   nfnet: { pkg: '@zoo/nfnet', planned: true },
   pvt_v2: { pkg: '@zoo/pvt', planned: true },
   regnet: { pkg: '@zoo/regnet', planned: true },
-  repvit: { pkg: '@zoo/repvit', planned: true },
+  repvit: { pkg: '@zoo/repvit' },
   resnet: { pkg: '@zoo/resnet' },
   resnetv2: { pkg: '@zoo/resnetv2', planned: true },
   rexnet: { pkg: '@zoo/rexnet', planned: true },
