@@ -34,7 +34,7 @@ const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   byobnet: { pkg: '@zoo/byobnet', planned: true },
   resnetv2: { pkg: '@zoo/resnetv2', planned: true },
   nfnet: { pkg: '@zoo/nfnet', planned: true },
-  hgnet: { pkg: '@zoo/hgnet', planned: true },
+  hgnet: { pkg: '@zoo/hgnet' },
   repvit: { pkg: '@zoo/repvit' },
   dla: { pkg: '@zoo/dla', planned: true },
   hrnet: { pkg: '@zoo/hrnet', planned: true },

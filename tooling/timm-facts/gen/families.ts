@@ -83,6 +83,11 @@ export const FAMILIES: FamilyGen[] = [
     modules: ['repvit'],
     archs: { argsType: 'RepVitArgs', argsFrom: './repvit.js', modelClasses: ['timm.models.repvit.RepVit'] },
   },
+  {
+    dir: 'packages/hgnet',
+    modules: ['hgnet'],
+    archs: { argsType: 'HighPerfGpuNetArgs', argsFrom: './hgnet.js', modelClasses: ['timm.models.hgnet.HighPerfGpuNet'] },
+  },
   { dir: 'packages/efficientnet', modules: ['efficientnet', 'mobilenetv3'], pruned: true },
   { dir: 'packages/vit', modules: ['vision_transformer', 'deit'] },
   { dir: 'packages/xception', modules: ['xception_aligned', 'xception'] },

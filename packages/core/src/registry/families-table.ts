@@ -13,7 +13,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   eva: { pkg: '@zoo/eva', planned: true },
   fastvit: { pkg: '@zoo/fastvit', planned: true },
   ghostnet: { pkg: '@zoo/ghostnet' },
-  hgnet: { pkg: '@zoo/hgnet', planned: true },
+  hgnet: { pkg: '@zoo/hgnet' },
   hiera: { pkg: '@zoo/hiera', planned: true },
   hrnet: { pkg: '@zoo/hrnet', planned: true },
   inception_v3: { pkg: '@zoo/inception' },
