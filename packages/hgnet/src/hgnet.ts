@@ -271,12 +271,12 @@ export class HighPerfGpuNet extends VisionModel {
   protected override computeIntermediates(x: tf.Tensor, o: ForwardIntermediatesOptions): IntermediatesResult {
     const { indices, stop } = this.takeIndices(this.stages.length, o);
     const intermediates: tf.Tensor[] = [];
-    x = this.getChild('stem')!.forward(x);
-    for (let i = 0; i < stop; i++) {
-      x = this.stages.at(i).forward(x);
-      if (indices.includes(i)) intermediates.push(x);
-    }
-    return { final: x, intermediates };
+    let y = this.getChild('stem')!.forward(x);
+    this.stages.namedChildren().slice(0, stop).forEach(([, stage], i) => {
+      y = stage.forward(y);
+      if (indices.includes(i)) intermediates.push(y);
+    });
+    return { final: y, intermediates };
   }
 
   override pruneIntermediateLayers(indices: OutIndices = 1, _pruneNorm = false, pruneHead = true): number[] {
