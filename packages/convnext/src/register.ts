@@ -14,9 +14,9 @@ export const MODULES = [MODULE] as const;
 export function register(): void {
   registerFamily({
     module: MODULE,
+    model: ConvNeXt,
     archs,
     cfgs: defaultCfgs,
-    model: ConvNeXt,
     build: (_name: string, kwargs: CreateModelOptions) => ({
       pretrainedFilterFn: checkpointFilterFn,
       featureCfg: { outIndices: [0, 1, 2, 3], flattenSequential: true },

@@ -14,9 +14,9 @@ export const MODULES = [MODULE] as const;
 export function register(): void {
   registerFamily({
     module: MODULE,
-    archs,
-    cfgs: defaultCfgs,
     model: DenseNet,
+    cfgs: defaultCfgs,
+    archs,
     build: { featureCfg: { flattenSequential: true }, pretrainedFilterFn: (sd) => filterTorchvisionPretrained(sd) },
     deprecations,
   });
