@@ -28,6 +28,12 @@ describe('zoo list', () => {
     expect(others.map((o) => o.stdout.trim())).toEqual(['convnext_atto', 'cspresnet50', 'xception41']);
   });
 
+  it('registers the optional Inception, GhostNet, RepViT and HGNet families when present', async () => {
+    const names = ['inception_v3', 'ghostnetv3_100', 'repvit_m0_9', 'hgnetv2_b0'];
+    const r = await Promise.all(names.map((m) => zoo(['list', m])));
+    expect(r.map((o) => o.stdout.trim())).toEqual(names);
+  });
+
   it('--pretrained lists tagged names', async () => {
     const r = await zoo(['list', 'resnet18*', '--pretrained']);
     expect(r.code).toBe(0);

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type BackendName, type CreateModelOptions, createModel, ensureBackend, type FeatureModel, fnmatch, getPretrainedCfg, listModels,
-  modelEntrypoint, NotImplementedError, type PretrainedCfg, setBackend, type StateDict, type VisionModel,
+  modelEntrypoint, NotImplementedError, type PretrainedCfg, type StateDict, setBackend, type VisionModel,
 } from '@zoo/core';
 
 /** The checks, in the order they run. */
@@ -38,6 +38,11 @@ export interface ConformanceOptions {
   backend?: BackendName;
   /** Absolute tolerance for "equal" tensors (forwardIntermediates final vs forwardFeatures, reloaded weights). */
   atol?: number;
+  /**
+   * forwardFeatures' spatial size at an input size, for trunks whose unpadded convs and pools do not give
+   * `ceil(size / reduction)` (Inception-v3: 8 at 299). Checked at the checks' input and at the cfg's (its pool_size).
+   */
+  featureSize?: (imgSize: number) => number;
 }
 
 export class ConformanceError extends Error {
@@ -197,7 +202,8 @@ export async function prepareModel(name: string, options: ConformanceOptions = {
   const altBatch = options.altBatchSize ?? 2;
   const inChans = model.inChans;
   let featSize: [number, number] | null = null;
-  if (cfg.poolSize && model.featureInfo.length) featSize = [Math.ceil(imgSize / reduction), Math.ceil(imgSize / reduction)];
+  const side = options.featureSize ?? ((size: number) => Math.ceil(size / reduction));
+  if (cfg.poolSize && model.featureInfo.length) featSize = [side(imgSize), side(imgSize)];
   const x = tf.randomUniform([batch, imgSize, imgSize, inChans], -1, 1, 'float32', 7);
   const xAlt = tf.randomUniform([altBatch, imgSize, imgSize, inChans], -1, 1, 'float32', 8);
   // Parameters initialise on first use; a first forward also derives any folded weights. Count tensors after it.
@@ -262,7 +268,8 @@ export function checkForwardFeatures(c: ModelContext): void {
   // The cfg's pool size is what forwardFeatures gives at the cfg's input size.
   const { poolSize, inputSize } = c.cfg;
   if (poolSize && inputSize && c.featSize && !c.cfg.fixedInputSize) {
-    expectEq(c, 'forwardFeatures', `cfg pool_size vs input_size ${inputSize[1]} / reduction ${c.reduction}`, poolSize, [Math.ceil(inputSize[1] / c.reduction), Math.ceil(inputSize[2] / c.reduction)]);
+    const side = c.options.featureSize ?? ((size: number) => Math.ceil(size / c.reduction));
+    expectEq(c, 'forwardFeatures', `cfg pool_size vs input_size ${inputSize[1]} / reduction ${c.reduction}`, poolSize, [side(inputSize[1]), side(inputSize[2])]);
   }
 }
 

@@ -68,6 +68,26 @@ export const FAMILIES: FamilyGen[] = [
     },
   },
   { dir: 'packages/cspnet', modules: ['cspnet'] },
+  {
+    dir: 'packages/inception',
+    modules: ['inception_v3'],
+    archs: { argsType: 'InceptionV3Args', argsFrom: './inception-v3.js', modelClasses: ['timm.models.inception_v3.InceptionV3'] },
+  },
+  {
+    dir: 'packages/ghostnet',
+    modules: ['ghostnet'],
+    archs: { argsType: 'GhostNetArgs', argsFrom: './ghostnet.js', modelClasses: ['timm.models.ghostnet.GhostNet'] },
+  },
+  {
+    dir: 'packages/repvit',
+    modules: ['repvit'],
+    archs: { argsType: 'RepVitArgs', argsFrom: './repvit.js', modelClasses: ['timm.models.repvit.RepVit'] },
+  },
+  {
+    dir: 'packages/hgnet',
+    modules: ['hgnet'],
+    archs: { argsType: 'HighPerfGpuNetArgs', argsFrom: './hgnet.js', modelClasses: ['timm.models.hgnet.HighPerfGpuNet'] },
+  },
   { dir: 'packages/efficientnet', modules: ['efficientnet', 'mobilenetv3'], pruned: true },
   { dir: 'packages/vit', modules: ['vision_transformer', 'deit'] },
   { dir: 'packages/xception', modules: ['xception_aligned', 'xception'] },

@@ -1,0 +1,2 @@
+/** The GhostNet classes with no registration side effect. */
+export * from './ghostnet.js';

@@ -1,0 +1,2 @@
+/** The HGNet classes with no registration side effect. */
+export * from './hgnet.js';

@@ -1,0 +1,2 @@
+/** The Inception classes with no registration side effect. */
+export * from './inception-v3.js';

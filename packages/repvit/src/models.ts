@@ -1,0 +1,2 @@
+/** The RepViT classes with no registration side effect. */
+export * from './repvit.js';
