@@ -150,12 +150,14 @@ function engineName(v: string | undefined): 'tfjs' | 'onnx' {
   return e;
 }
 
-/** @zoo/onnx, loaded only when asked for (it brings onnxruntime-node). */
+/** @zoo/onnx, loaded only when asked for: it and onnxruntime-node are optional peers of the CLI. */
 async function loadOnnx(): Promise<typeof import('@zoo/onnx')> {
   try {
     return await import('@zoo/onnx');
   } catch (e) {
-    throw new UserError(`--engine onnx needs @zoo/onnx (and onnxruntime-node): ${oneLine(e)}`);
+    throw new UserError(
+      `zoo export and --engine onnx need the optional packages @zoo/onnx and onnxruntime-node beside @zoo/cli (ONNXRUNTIME_NODE_INSTALL=skip npm i @zoo/onnx onnxruntime-node): ${oneLine(e)}`,
+    );
   }
 }
 
