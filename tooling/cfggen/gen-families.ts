@@ -38,7 +38,7 @@ const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   repvit: { pkg: '@zoo/repvit', planned: true },
   dla: { pkg: '@zoo/dla', planned: true },
   hrnet: { pkg: '@zoo/hrnet', planned: true },
-  vgg: { pkg: '@zoo/vgg', planned: true },
+  vgg: { pkg: '@zoo/vgg' },
   inception_v3: { pkg: '@zoo/inception', planned: true },
   rexnet: { pkg: '@zoo/rexnet', planned: true },
   ghostnet: { pkg: '@zoo/ghostnet', planned: true },

@@ -25,6 +25,8 @@ export interface FamilyGen {
     modelClasses: string[];
     /** timm's qualified name → our argument value. */
     types?: Record<string, (t: TypeRef) => unknown>;
+    /** The argument that takes timm's `model_cfg` (what `_create_*` hands `build_model_with_cfg` besides kwargs). */
+    modelCfgArg?: string;
   };
   /** Generate `src/pruned.ts` from the pruned facts. */
   pruned?: boolean;
@@ -68,6 +70,17 @@ export const FAMILIES: FamilyGen[] = [
     },
   },
   { dir: 'packages/cspnet', modules: ['cspnet'] },
+  {
+    dir: 'packages/vgg',
+    modules: ['vgg'],
+    archs: {
+      argsType: 'VGGArgs',
+      argsFrom: './vgg.js',
+      modelClasses: ['timm.models.vgg.VGG'],
+      modelCfgArg: 'cfg',
+      types: { 'torch.nn.modules.batchnorm.BatchNorm2d': name('batchnorm') },
+    },
+  },
   { dir: 'packages/efficientnet', modules: ['efficientnet', 'mobilenetv3'], pruned: true },
   { dir: 'packages/vit', modules: ['vision_transformer', 'deit'] },
   { dir: 'packages/xception', modules: ['xception_aligned', 'xception'] },

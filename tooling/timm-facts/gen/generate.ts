@@ -25,7 +25,7 @@ interface RegistryFacts {
 interface KwargsFacts {
   timm_version: string;
   module: string;
-  archs: Record<string, { model_cls: TypeRef; kwargs: Record<string, unknown> } | null>;
+  archs: Record<string, { model_cls: TypeRef; kwargs: Record<string, unknown>; model_cfg?: unknown } | null>;
 }
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
@@ -158,6 +158,7 @@ function archsFile(fam: FamilyGen): string {
       if (!e) throw new Error(`${module}/${arch}: timm's entrypoint never reached build_model_with_cfg`);
       if (!a.modelClasses.includes(e.model_cls.$type)) throw new Error(`${arch}: model class ${e.model_cls.$type} is not one of ${a.modelClasses.join(', ')}`);
       const args = mapValue(fam, e.kwargs, arch) as Record<string, unknown>;
+      if (a.modelCfgArg) args[a.modelCfgArg] = mapValue(fam, e.model_cfg, `${arch}.model_cfg`);
       rows.push(`  ${lit(arch)}: ${lit(args)},`);
     }
   }

@@ -33,7 +33,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   swin_transformer: { pkg: '@zoo/swin', planned: true },
   swin_transformer_v2: { pkg: '@zoo/swin', planned: true },
   tiny_vit: { pkg: '@zoo/tiny-vit', planned: true },
-  vgg: { pkg: '@zoo/vgg', planned: true },
+  vgg: { pkg: '@zoo/vgg' },
   vision_transformer: { pkg: '@zoo/vit' },
   vision_transformer_hybrid: { pkg: '@zoo/vit-hybrid', planned: true },
   vision_transformer_relpos: { pkg: '@zoo/vit-relpos', planned: true },
