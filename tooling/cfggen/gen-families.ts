@@ -30,7 +30,7 @@ const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   xcit: { pkg: '@zoo/xcit', planned: true },
   vision_transformer_relpos: { pkg: '@zoo/vit-relpos', planned: true },
   // planned: CNN families
-  regnet: { pkg: '@zoo/regnet', planned: true },
+  regnet: { pkg: '@zoo/regnet' },
   byobnet: { pkg: '@zoo/byobnet', planned: true },
   resnetv2: { pkg: '@zoo/resnetv2', planned: true },
   nfnet: { pkg: '@zoo/nfnet', planned: true },

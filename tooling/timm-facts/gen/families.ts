@@ -71,6 +71,28 @@ export const FAMILIES: FamilyGen[] = [
   },
   { dir: 'packages/cspnet', modules: ['cspnet'] },
   {
+    dir: 'packages/regnet',
+    modules: ['regnet'],
+    archs: {
+      argsType: 'RegNetArgs',
+      argsFrom: './regnet.js',
+      modelClasses: ['timm.models.regnet.RegNet'],
+      modelCfgArg: 'cfg',
+      types: {
+        // RegNetCfg's fields as our camelCase cfg; its norm layer is 'batchnorm' or a GroupNormAct partial.
+        'timm.models.regnet.RegNetCfg': (t) => {
+          const cfg = camelArgs(t);
+          const norm = cfg.normLayer as TypeRef | string;
+          if (typeof norm === 'object') {
+            if (norm.$type !== 'timm.layers.norm_act.GroupNormAct') throw new Error(`regnet: no mapping for norm layer ${norm.$type}`);
+            cfg.normLayer = { type: 'groupnorm', groupSize: norm.args?.group_size };
+          }
+          return cfg;
+        },
+      },
+    },
+  },
+  {
     dir: 'packages/vgg',
     modules: ['vgg'],
     archs: {

@@ -25,7 +25,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   mobilevit: { pkg: '@zoo/mobilevit', planned: true },
   nfnet: { pkg: '@zoo/nfnet', planned: true },
   pvt_v2: { pkg: '@zoo/pvt', planned: true },
-  regnet: { pkg: '@zoo/regnet', planned: true },
+  regnet: { pkg: '@zoo/regnet' },
   repvit: { pkg: '@zoo/repvit', planned: true },
   resnet: { pkg: '@zoo/resnet' },
   resnetv2: { pkg: '@zoo/resnetv2', planned: true },
