@@ -40,7 +40,7 @@ const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   hrnet: { pkg: '@zoo/hrnet', planned: true },
   vgg: { pkg: '@zoo/vgg' },
   inception_v3: { pkg: '@zoo/inception', planned: true },
-  rexnet: { pkg: '@zoo/rexnet', planned: true },
+  rexnet: { pkg: '@zoo/rexnet' },
   ghostnet: { pkg: '@zoo/ghostnet', planned: true },
   // planned: efficient hybrids
   fastvit: { pkg: '@zoo/fastvit', planned: true },

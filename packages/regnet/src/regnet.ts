@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   Activation, AvgPool2d, BatchNormAct2d, ClassifierHead, Conv2d, ConvNormAct, convNormAct, type ForwardIntermediatesOptions,
-  GroupNormAct, Identity, type IntermediatesResult, Module, makeDivisible, type OutIndices, resolveAct, SEModule,
+  GroupNormAct, Identity, type IntermediatesResult, Module, makeDivisible, type OutIndices, resolveAct, roundHalfEven, SEModule,
   Sequential, type StateDict, VisionModel,
 } from '@zoo/core';
 
@@ -52,12 +52,6 @@ const CFG_DEFAULTS: Required<RegNetCfg> = {
 };
 
 const f32 = Math.fround;
-/** torch.round / Python's round: halves go to the even neighbour. */
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
 /**
  * timm's `generate_regnet`: per-block widths from the linear rule `w0 + wa·i`, snapped to powers of `wm` times `w0`
  * and quantised to `quant`, computed in float32 as timm does with torch tensors.

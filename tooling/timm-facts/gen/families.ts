@@ -93,6 +93,11 @@ export const FAMILIES: FamilyGen[] = [
     },
   },
   {
+    dir: 'packages/rexnet',
+    modules: ['rexnet'],
+    archs: { argsType: 'RexNetArgs', argsFrom: './rexnet.js', modelClasses: ['timm.models.rexnet.RexNet'] },
+  },
+  {
     dir: 'packages/vgg',
     modules: ['vgg'],
     archs: {

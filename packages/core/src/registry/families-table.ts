@@ -29,7 +29,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   repvit: { pkg: '@zoo/repvit', planned: true },
   resnet: { pkg: '@zoo/resnet' },
   resnetv2: { pkg: '@zoo/resnetv2', planned: true },
-  rexnet: { pkg: '@zoo/rexnet', planned: true },
+  rexnet: { pkg: '@zoo/rexnet' },
   swin_transformer: { pkg: '@zoo/swin', planned: true },
   swin_transformer_v2: { pkg: '@zoo/swin', planned: true },
   tiny_vit: { pkg: '@zoo/tiny-vit', planned: true },
