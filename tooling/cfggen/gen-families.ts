@@ -36,7 +36,7 @@ const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   nfnet: { pkg: '@zoo/nfnet', planned: true },
   hgnet: { pkg: '@zoo/hgnet', planned: true },
   repvit: { pkg: '@zoo/repvit', planned: true },
-  dla: { pkg: '@zoo/dla', planned: true },
+  dla: { pkg: '@zoo/dla' },
   hrnet: { pkg: '@zoo/hrnet', planned: true },
   vgg: { pkg: '@zoo/vgg' },
   inception_v3: { pkg: '@zoo/inception', planned: true },

@@ -166,7 +166,7 @@ function oneLine(e: unknown): string {
 }
 
 /** Family packages registered when installed (optional peer dependencies). */
-const OPTIONAL_FAMILIES = ['@zoo/efficientnet', '@zoo/vit', '@zoo/convnext', '@zoo/densenet', '@zoo/cspnet', '@zoo/xception', '@zoo/vgg', '@zoo/regnet', '@zoo/rexnet'];
+const OPTIONAL_FAMILIES = ['@zoo/efficientnet', '@zoo/vit', '@zoo/convnext', '@zoo/densenet', '@zoo/cspnet', '@zoo/xception', '@zoo/vgg', '@zoo/regnet', '@zoo/rexnet', '@zoo/dla'];
 
 let familiesLoaded: Promise<void> | undefined;
 /** `--plugin` packages of this run. */

@@ -71,6 +71,20 @@ export const FAMILIES: FamilyGen[] = [
   },
   { dir: 'packages/cspnet', modules: ['cspnet'] },
   {
+    dir: 'packages/dla',
+    modules: ['dla'],
+    archs: {
+      argsType: 'DLAArgs',
+      argsFrom: './dla.js',
+      modelClasses: ['timm.models.dla.DLA'],
+      types: {
+        'timm.models.dla.DlaBasic': name('basic'),
+        'timm.models.dla.DlaBottleneck': name('bottleneck'),
+        'timm.models.dla.DlaBottle2neck': name('bottle2neck'),
+      },
+    },
+  },
+  {
     dir: 'packages/regnet',
     modules: ['regnet'],
     archs: {

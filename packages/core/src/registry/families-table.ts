@@ -7,7 +7,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   cspnet: { pkg: '@zoo/cspnet' },
   deit: { pkg: '@zoo/vit' },
   densenet: { pkg: '@zoo/densenet' },
-  dla: { pkg: '@zoo/dla', planned: true },
+  dla: { pkg: '@zoo/dla' },
   efficientnet: { pkg: '@zoo/efficientnet' },
   efficientvit_mit: { pkg: '@zoo/efficientvit', planned: true },
   eva: { pkg: '@zoo/eva', planned: true },

@@ -20,7 +20,7 @@ describe('modelPackage', () => {
   it('knows every official family and which ones are built', () => {
     const fams = familyPackages();
     const built = [...new Set(Object.values(fams).filter((f) => !f.planned).map((f) => f.pkg))].sort();
-    expect(built).toEqual(['@zoo/convnext', '@zoo/cspnet', '@zoo/densenet', '@zoo/efficientnet', '@zoo/regnet', '@zoo/resnet', '@zoo/rexnet', '@zoo/vgg', '@zoo/vit', '@zoo/xception']);
+    expect(built).toEqual(['@zoo/convnext', '@zoo/cspnet', '@zoo/densenet', '@zoo/dla', '@zoo/efficientnet', '@zoo/regnet', '@zoo/resnet', '@zoo/rexnet', '@zoo/vgg', '@zoo/vit', '@zoo/xception']);
     expect(fams.swin_transformer_v2).toEqual({ pkg: '@zoo/swin', planned: true });
   });
 });
