@@ -10,19 +10,14 @@ const MODULE = 'convnext';
 /** timm's modules whose architectures this package registers. */
 export const MODULES = [MODULE] as const;
 
+/** How timm's `_create_convnext` builds; fcmae weights have no classifier or final norm (timm loads them non-strictly). */
+const build = (_name: string, kwargs: CreateModelOptions) => ({
+  pretrainedFilterFn: checkpointFilterFn,
+  featureCfg: { outIndices: [0, 1, 2, 3], flattenSequential: true },
+  pretrainedStrict: !String(kwargs.pretrainedCfg ?? '').startsWith('fcmae'),
+});
+
 /** Registers every ConvNeXt architecture (idempotent: calling it again is a no-op). */
 export function register(): void {
-  registerFamily({
-    module: MODULE,
-    archs,
-    cfgs: defaultCfgs,
-    model: ConvNeXt,
-    build: (_name: string, kwargs: CreateModelOptions) => ({
-      pretrainedFilterFn: checkpointFilterFn,
-      featureCfg: { outIndices: [0, 1, 2, 3], flattenSequential: true },
-      // fcmae weights have no classifier or final norm (timm loads them non-strictly).
-      pretrainedStrict: !String(kwargs.pretrainedCfg ?? '').startsWith('fcmae'),
-    }),
-    deprecations,
-  });
+  registerFamily({ module: MODULE, archs, cfgs: defaultCfgs, model: ConvNeXt, build, deprecations });
 }
