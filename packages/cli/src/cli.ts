@@ -168,7 +168,10 @@ function oneLine(e: unknown): string {
 }
 
 /** Family packages registered when installed (optional peer dependencies). */
-const OPTIONAL_FAMILIES = ['@zoo/efficientnet', '@zoo/vit', '@zoo/convnext', '@zoo/densenet', '@zoo/cspnet', '@zoo/xception', '@zoo/inception', '@zoo/ghostnet', '@zoo/repvit', '@zoo/hgnet'];
+const OPTIONAL_FAMILIES = [
+  '@zoo/efficientnet', '@zoo/vit', '@zoo/convnext', '@zoo/densenet', '@zoo/cspnet', '@zoo/xception', '@zoo/inception', '@zoo/ghostnet', '@zoo/repvit',
+  '@zoo/hgnet', '@zoo/vgg', '@zoo/regnet', '@zoo/rexnet', '@zoo/dla',
+];
 
 let familiesLoaded: Promise<void> | undefined;
 /** `--plugin` packages of this run. */

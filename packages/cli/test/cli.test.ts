@@ -17,15 +17,15 @@ describe('zoo list', () => {
     expect(none.stderr).toMatch(/unknown module 'no_such_module'; modules: .*resnet/);
   });
 
-  it('registers the optional families present in the workspace (vit, efficientnet, densenet, convnext, cspnet, xception)', async () => {
+  it('registers the optional families present in the workspace (vit, efficientnet, densenet, convnext, cspnet, xception, vgg, regnet, rexnet, dla)', async () => {
     const r = await zoo(['list', 'vit_tiny_patch16_224']);
     expect(r.stdout.trim()).toBe('vit_tiny_patch16_224');
     const e = await zoo(['list', 'efficientnet_b0', '--module', 'efficientnet']);
     expect(e.stdout.trim()).toBe('efficientnet_b0');
     const d = await zoo(['list', 'densenet121']);
     expect(d.stdout.trim()).toBe('densenet121');
-    const others = await Promise.all(['convnext_atto', 'cspresnet50', 'xception41'].map((m) => zoo(['list', m])));
-    expect(others.map((o) => o.stdout.trim())).toEqual(['convnext_atto', 'cspresnet50', 'xception41']);
+    const others = await Promise.all(['convnext_atto', 'cspresnet50', 'xception41', 'vgg11', 'regnetx_002', 'rexnet_100', 'dla34'].map((m) => zoo(['list', m])));
+    expect(others.map((o) => o.stdout.trim())).toEqual(['convnext_atto', 'cspresnet50', 'xception41', 'vgg11', 'regnetx_002', 'rexnet_100', 'dla34']);
   });
 
   it('registers the optional Inception, GhostNet, RepViT and HGNet families when present', async () => {

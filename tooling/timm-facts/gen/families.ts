@@ -25,6 +25,8 @@ export interface FamilyGen {
     modelClasses: string[];
     /** timm's qualified name → our argument value. */
     types?: Record<string, (t: TypeRef) => unknown>;
+    /** The argument that takes timm's `model_cfg` (what `_create_*` hands `build_model_with_cfg` besides kwargs). */
+    modelCfgArg?: string;
   };
   /** Generate `src/pruned.ts` from the pruned facts. */
   pruned?: boolean;
@@ -86,7 +88,59 @@ export const FAMILIES: FamilyGen[] = [
   {
     dir: 'packages/hgnet',
     modules: ['hgnet'],
-    archs: { argsType: 'HighPerfGpuNetArgs', argsFrom: './hgnet.js', modelClasses: ['timm.models.hgnet.HighPerfGpuNet'] },
+    archs: { argsType: 'HighPerfGpuNetArgs', argsFrom: './hgnet.js', modelClasses: ['timm.models.hgnet.HighPerfGpuNet'], modelCfgArg: 'cfg' },
+  },
+  {
+    dir: 'packages/dla',
+    modules: ['dla'],
+    archs: {
+      argsType: 'DLAArgs',
+      argsFrom: './dla.js',
+      modelClasses: ['timm.models.dla.DLA'],
+      types: {
+        'timm.models.dla.DlaBasic': name('basic'),
+        'timm.models.dla.DlaBottleneck': name('bottleneck'),
+        'timm.models.dla.DlaBottle2neck': name('bottle2neck'),
+      },
+    },
+  },
+  {
+    dir: 'packages/regnet',
+    modules: ['regnet'],
+    archs: {
+      argsType: 'RegNetArgs',
+      argsFrom: './regnet.js',
+      modelClasses: ['timm.models.regnet.RegNet'],
+      modelCfgArg: 'cfg',
+      types: {
+        // RegNetCfg's fields as our camelCase cfg; its norm layer is 'batchnorm' or a GroupNormAct partial.
+        'timm.models.regnet.RegNetCfg': (t) => {
+          const cfg = camelArgs(t);
+          const norm = cfg.normLayer as TypeRef | string;
+          if (typeof norm === 'object') {
+            if (norm.$type !== 'timm.layers.norm_act.GroupNormAct') throw new Error(`regnet: no mapping for norm layer ${norm.$type}`);
+            cfg.normLayer = { type: 'groupnorm', groupSize: norm.args?.group_size };
+          }
+          return cfg;
+        },
+      },
+    },
+  },
+  {
+    dir: 'packages/rexnet',
+    modules: ['rexnet'],
+    archs: { argsType: 'RexNetArgs', argsFrom: './rexnet.js', modelClasses: ['timm.models.rexnet.RexNet'] },
+  },
+  {
+    dir: 'packages/vgg',
+    modules: ['vgg'],
+    archs: {
+      argsType: 'VGGArgs',
+      argsFrom: './vgg.js',
+      modelClasses: ['timm.models.vgg.VGG'],
+      modelCfgArg: 'cfg',
+      types: { 'torch.nn.modules.batchnorm.BatchNorm2d': name('batchnorm') },
+    },
   },
   { dir: 'packages/efficientnet', modules: ['efficientnet', 'mobilenetv3'], pruned: true },
   { dir: 'packages/vit', modules: ['vision_transformer', 'deit'] },

@@ -26,7 +26,7 @@ interface RegistryFacts {
 interface KwargsFacts {
   timm_version: string;
   module: string;
-  archs: Record<string, { model_cls: TypeRef; kwargs: Record<string, unknown>; model_cfg?: Record<string, unknown> | null } | null>;
+  archs: Record<string, { model_cls: TypeRef; kwargs: Record<string, unknown>; model_cfg?: unknown } | null>;
 }
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
@@ -158,9 +158,8 @@ function archsFile(fam: FamilyGen): string {
     for (const [arch, e] of Object.entries(facts.archs)) {
       if (!e) throw new Error(`${module}/${arch}: timm's entrypoint never reached build_model_with_cfg`);
       if (!a.modelClasses.includes(e.model_cls.$type)) throw new Error(`${arch}: model class ${e.model_cls.$type} is not one of ${a.modelClasses.join(', ')}`);
-      // timm's build_model_with_cfg hands a `model_cfg` to the model class as its `cfg` argument.
-      const kwargs = e.model_cfg ? { cfg: e.model_cfg, ...e.kwargs } : e.kwargs;
-      const args = mapValue(fam, kwargs, arch) as Record<string, unknown>;
+      const args = mapValue(fam, e.kwargs, arch) as Record<string, unknown>;
+      if (a.modelCfgArg) args[a.modelCfgArg] = mapValue(fam, e.model_cfg, `${arch}.model_cfg`);
       rows.push(`  ${lit(arch)}: ${lit(args)},`);
     }
   }

@@ -30,3 +30,4 @@ export * from './attention2d.js';
 export * from './matmul.js';
 export * from './slice.js';
 export * from './portable.js';
+export * from './rounding.js';

@@ -1,0 +1,2 @@
+/** The DLA classes with no registration side effect. */
+export * from './dla.js';

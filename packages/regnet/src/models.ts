@@ -1,0 +1,2 @@
+/** The RegNet classes with no registration side effect. */
+export * from './regnet.js';

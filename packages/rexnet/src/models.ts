@@ -1,0 +1,2 @@
+/** The ReXNet classes with no registration side effect. */
+export * from './rexnet.js';

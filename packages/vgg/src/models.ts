@@ -1,0 +1,2 @@
+/** The VGG classes with no registration side effect. */
+export * from './vgg.js';
