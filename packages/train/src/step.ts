@@ -4,6 +4,17 @@ import { registerGradients } from './gradients.js';
 import type { LossFn } from './loss.js';
 import { type Optimizer, trainableParams } from './optim.js';
 
+/**
+ * After a forward or loss that threw inside `tf.variableGrads`, tfjs 4.x leaves its tape with the tensors it saved for
+ * the backward pass (kept clones); they are freed here, as tfjs frees them after a completed backward pass.
+ */
+function discardTape(): void {
+  const state = tf.engine().state as unknown as { gradientDepth: number; activeTape: { saved: tf.Tensor[] }[] | null };
+  if (state.gradientDepth !== 0 || !state.activeTape) return;
+  for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
+  state.activeTape = null;
+}
+
 export interface TrainStepOptions {
   /** Also return every gradient, keyed and shaped as `stateDict()` (PyTorch layouts). Costs a read-back. */
   returnGrads?: boolean;
@@ -39,7 +50,14 @@ export async function trainStep(
   });
   const target = labels instanceof tf.Tensor ? labels : tf.tensor1d(labels as number[], 'int32');
   try {
-    const { value, grads } = tf.variableGrads(() => loss(model.forward(x), target), vars);
+    let recorded: { value: tf.Scalar; grads: tf.NamedTensorMap };
+    try {
+      recorded = tf.variableGrads(() => loss(model.forward(x), target), vars);
+    } catch (e) {
+      discardTape();
+      throw e;
+    }
+    const { value, grads } = recorded;
     const gradByParam = new Map<Param, tf.Tensor>();
     for (const [vname, g] of Object.entries(grads)) gradByParam.set(byVar.get(vname)![1], g);
     try {

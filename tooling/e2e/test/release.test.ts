@@ -104,7 +104,7 @@ const zooBin = async (args: string[], env: NodeJS.ProcessEnv = hubEnv()) => (awa
 describe('release: packed public packages installed outside the workspace', () => {
   it('every public package packs with dist, types and ranges (no workspace: protocol), and installs once', () => {
     expect(publicPackages.map((p) => p.manifest.name).sort()).toEqual([
-      '@zoo/cli', '@zoo/convnext', '@zoo/core', '@zoo/cspnet', '@zoo/densenet', '@zoo/efficientnet', '@zoo/resnet', '@zoo/testing', '@zoo/vit', '@zoo/xception',
+      '@zoo/cli', '@zoo/convnext', '@zoo/core', '@zoo/cspnet', '@zoo/densenet', '@zoo/efficientnet', '@zoo/resnet', '@zoo/testing', '@zoo/train', '@zoo/vit', '@zoo/xception',
     ]);
     for (const p of publicPackages) {
       const dir = join(app, 'node_modules', p.manifest.name);
