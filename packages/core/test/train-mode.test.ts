@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { differentiableConv2d } from '../src/layers/conv-autodiff.js';
 import { BatchNorm2d, Conv2d, Dropout, freeze, freezeExcept, Sequential, setBackend, unfreeze } from '../src/index.js';
+import { differentiableConv2d } from '../src/layers/conv-autodiff.js';
 
 beforeAll(async () => {
   await setBackend('wasm');
