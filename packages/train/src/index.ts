@@ -6,4 +6,5 @@
 export { registerGradients } from './gradients.js';
 export * from './loss.js';
 export * from './optim.js';
+export * from './scheduler.js';
 export * from './step.js';
