@@ -2,21 +2,25 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Module, Param } from '@zoo/core';
 
 /** Optimizers `createOptimizer` makes, by timm's `opt` names. */
-export type OptName = 'sgd' | 'nesterov' | 'momentum' | 'adam' | 'adamw';
+export type OptName = 'sgd' | 'nesterov' | 'momentum' | 'adam' | 'adamw' | 'rmsproptf';
 
-const OPT_NAMES: readonly OptName[] = ['sgd', 'nesterov', 'momentum', 'adam', 'adamw'];
+const OPT_NAMES: readonly OptName[] = ['sgd', 'nesterov', 'momentum', 'adam', 'adamw', 'rmsproptf'];
 
 export interface OptimizerOptions {
-  /** timm's `opt`: `sgd` (= `nesterov`: SGD with Nesterov momentum, as timm makes it), `momentum` (plain momentum SGD), `adam`, `adamw`. */
+  /**
+   * timm's `opt`: `sgd` (= `nesterov`: SGD with Nesterov momentum, as timm makes it), `momentum` (plain momentum
+   * SGD), `adam`, `adamw`, `rmsproptf` (timm's RMSpropTF: TensorFlow's epsilon inside the root, mean square starting
+   * at one, lr inside the momentum buffer; alpha 0.9).
+   */
   opt: OptName;
   lr: number;
-  /** SGD momentum. Default 0.9 (timm's). */
+  /** SGD / RMSpropTF momentum. Default 0.9 (timm's). */
   momentum?: number;
   /** Default 0. With `filterBiasAndBn`, applied only to the decayed group. */
   weightDecay?: number;
   /** Adam(W) betas. Default [0.9, 0.999]. */
   betas?: [number, number];
-  /** Adam(W) epsilon. Default 1e-8. */
+  /** Epsilon. Default 1e-8 (Adam, AdamW), 1e-10 (RMSpropTF). */
   eps?: number;
   /** timm's `filter_bias_and_bn`: no weight decay on 1-D parameters, biases and the model's `noWeightDecay()` names. Default true. */
   filterBiasAndBn?: boolean;
@@ -53,7 +57,7 @@ export class Optimizer {
     this.opt = options.opt;
     this.momentum = options.momentum ?? 0.9;
     this.betas = options.betas ?? [0.9, 0.999];
-    this.eps = options.eps ?? 1e-8;
+    this.eps = options.eps ?? (options.opt === 'rmsproptf' ? 1e-10 : 1e-8);
   }
 
   /** Sets every group's learning rate (schedulers call this). */
@@ -111,6 +115,18 @@ export class Optimizer {
         const stepSize = lr / (1 - b1 ** t);
         const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(1 - b2 ** t)), this.eps);
         return { value: tf.sub(x, tf.mul(tf.div(m, denom), stepSize)), state: [m, v] };
+      }
+      case 'rmsproptf': {
+        // timm's RMSpropTF (alpha 0.9): sq += (g² - sq)(1 - alpha) from sq = 1; avg = √(sq + eps); momentum buffer
+        // accumulates lr·g/avg and is subtracted whole.
+        const alpha = 0.9;
+        const grad = wd ? tf.add(g, tf.mul(p, wd)) : g;
+        const sq0 = state[0] ?? tf.onesLike(p);
+        const sq = tf.add(sq0, tf.mul(tf.sub(tf.square(grad), sq0), 1 - alpha));
+        const step = tf.div(grad, tf.sqrt(tf.add(sq, this.eps)));
+        if (this.momentum <= 0) return { value: tf.sub(p, tf.mul(step, lr)), state: [sq] };
+        const buf = tf.add(state[1] ? tf.mul(state[1], this.momentum) : tf.zerosLike(p), tf.mul(step, lr));
+        return { value: tf.sub(p, buf), state: [sq, buf] };
       }
     }
   }

@@ -53,7 +53,7 @@ describe('conv gradients on wasm', () => {
 
 describe('createOptimizer', () => {
   /** One parameter p = [1, -2] (a 2-element weight of a Linear(1, 2)), gradient g = [0.5, 0.25], two steps. */
-  async function twoSteps(opt: 'sgd' | 'momentum' | 'adam' | 'adamw', weightDecay: number): Promise<number[]> {
+  async function twoSteps(opt: 'sgd' | 'momentum' | 'adam' | 'adamw' | 'rmsproptf', weightDecay: number): Promise<number[]> {
     const lin = new Linear(1, 2, { bias: false });
     lin.weight.setTensor(tf.tensor2d([[1, -2]]));
     const o = createOptimizer(lin, { opt, lr: 0.1, momentum: 0.9, weightDecay, filterBiasAndBn: false });
@@ -92,6 +92,14 @@ describe('createOptimizer', () => {
     const m = (0.9 * 0.1 * gb + 0.1 * ga) / (1 - 0.81);
     const v = (0.999 * 0.001 * gb * gb + 0.001 * ga * ga) / (1 - 0.999 ** 2);
     expect((await twoSteps('adam', wd))[0]).toBeCloseTo(a1 - (0.1 * m) / (Math.sqrt(v) + 1e-8), 5);
+    // RMSpropTF: sq from 1, eps 1e-10 inside the root, lr inside the momentum buffer.
+    const ra = g + wd * p0;
+    const sq1 = 1 + (ra * ra - 1) * 0.1;
+    const buf1 = (0.1 * ra) / Math.sqrt(sq1 + 1e-10);
+    const r1 = p0 - buf1;
+    const rb = g + wd * r1;
+    const sq2 = sq1 + (rb * rb - sq1) * 0.1;
+    expect((await twoSteps('rmsproptf', wd))[0]).toBeCloseTo(r1 - (0.9 * buf1 + (0.1 * rb) / Math.sqrt(sq2 + 1e-10)), 6);
   });
 
   it("splits groups as timm's param_groups_weight_decay, with the model's noWeightDecay()", async () => {
@@ -111,7 +119,7 @@ describe('createOptimizer', () => {
   it('rejects unknown names and bad values, naming them', () => {
     const lin = new Linear(2, 2);
     expect(() => createOptimizer(lin, { opt: 'adagrad' as never, lr: 0.1 })).toThrow(OptimizerError);
-    expect(() => createOptimizer(lin, { opt: 'adagrad' as never, lr: 0.1 })).toThrow(/'adagrad'.*sgd, nesterov, momentum, adam, adamw/);
+    expect(() => createOptimizer(lin, { opt: 'adagrad' as never, lr: 0.1 })).toThrow(/'adagrad'.*sgd, nesterov, momentum, adam, adamw, rmsproptf/);
     expect(() => createOptimizer(lin, { opt: 'sgd', lr: Number.NaN })).toThrow(/lr must be/);
     expect(() => createOptimizer(lin, { opt: 'adamw', lr: 0.1, betas: [0.9, 1] })).toThrow(/betas/);
     lin.dispose();
