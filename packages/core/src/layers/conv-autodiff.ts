@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { sliceTensor } from './slice.js';
 
 /** How a conv slides: stride, dilation, explicit `[top, bottom, left, right]` padding and grouping. */
 export interface ConvGeometry {
@@ -47,8 +48,9 @@ function taps(x: tf.Tensor4D, kh: number, kw: number, g: ConvGeometry): { window
   const windows: tf.Tensor4D[] = [];
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
-      let win = tf.slice(xp, [0, i * d, j * d, 0], [n, ho * s, wo * s, c]);
-      if (s > 1) win = tf.reshape(tf.slice(tf.reshape(win, [n, ho, s, wo, s * c]), [0, 0, 0, 0, 0], [n, ho, 1, wo, c]), [n, ho, wo, c]);
+      // sliceTensor: on wasm core's slice kernel, which copies only the window (tfjs-wasm's Slice copies all of xp).
+      let win = sliceTensor(xp, [0, i * d, j * d, 0], [n, ho * s, wo * s, c]);
+      if (s > 1) win = tf.reshape(sliceTensor(tf.reshape(win, [n, ho, s, wo, s * c]), [0, 0, 0, 0, 0], [n, ho, 1, wo, c]), [n, ho, wo, c]);
       windows.push(win);
     }
   }
@@ -71,6 +73,6 @@ function depthwise(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D
   const xr = m === 1 ? x : (tf.reshape(tf.tile(tf.reshape(x, [n, h, wd, c, 1]), [1, 1, 1, 1, m]), [n, h, wd, c * m]) as tf.Tensor4D);
   const { windows } = taps(xr, kh, kw, g);
   const wk = tf.reshape(w, [kh * kw, c * m]);
-  const terms = windows.map((win, k) => tf.mul(win, tf.reshape(tf.slice(wk, [k, 0], [1, c * m]), [c * m])));
+  const terms = windows.map((win, k) => tf.mul(win, tf.reshape(sliceTensor(wk, [k, 0], [1, c * m]), [c * m])));
   return (terms.length === 1 ? terms[0]! : tf.addN(terms)) as tf.Tensor4D;
 }
