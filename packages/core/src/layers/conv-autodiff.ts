@@ -58,12 +58,72 @@ function taps(x: tf.Tensor4D, kh: number, kw: number, g: ConvGeometry): { window
 }
 
 function regular(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+  return g.dilation === 1 ? regularCustomGrad(x, w, g) : regularIm2col(x, w, g);
+}
+
+/** im2col: one matmul of the concatenated taps with the kernel as `[kh·kw·in, out]`; autodiff does the rest. */
+function regularIm2col(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
   const [kh, kw, cin, cout] = w.shape;
   const [n] = x.shape;
   const { windows, ho, wo } = taps(x, kh, kw, g);
   const patches = windows.length === 1 ? windows[0]! : tf.concat(windows, 3);
   const y = tf.matMul(tf.reshape(patches, [n * ho * wo, kh * kw * cin]), tf.reshape(w, [kh * kw * cin, cout]));
   return tf.reshape(y, [n, ho, wo, cout]);
+}
+
+/**
+ * The conv op itself forward (XNNPACK on wasm), with its gradients given: the input gradient as a stride-1 conv of
+ * the stride-dilated, re-padded output gradient with the spatially flipped kernel (tfjs-wasm's own
+ * `Conv2DBackpropInput` is a plain loop, ≈ 10× slower), the filter gradient as the im2col product `tapsᵀ · dy` (the
+ * kernel wasm lacks).
+ */
+function regularCustomGrad(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+  const [top, bottom, left, right] = g.pads;
+  const pad = [[0, 0], [top, bottom], [left, right], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]];
+  const conv = tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([xi, wi]);
+    const value = tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, g.stride, pad);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const [kh, kw, cin, cout] = ws.shape;
+      const dy4 = dy as tf.Tensor4D;
+      const dx = inputGradient(dy4, ws, xs.shape, g);
+      const { windows, ho, wo } = taps(xs, kh, kw, g);
+      const patches = windows.length === 1 ? windows[0]! : tf.concat(windows, 3);
+      const rows = xs.shape[0] * ho * wo;
+      const patchesT = tf.transpose(tf.reshape(patches, [rows, kh * kw * cin]));
+      const dw = tf.reshape(tf.matMul(patchesT, tf.reshape(dy4, [rows, cout])), ws.shape);
+      return [dx, dw];
+    };
+    return { value, gradFunc };
+  }) as never);
+  return conv(x, w) as tf.Tensor4D;
+}
+
+/** Pads (positive) or crops (negative) H and W of an NHWC tensor. */
+function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const padded = top > 0 || bottom > 0 || left > 0 || right > 0 ? tf.pad(x, [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]]) : x;
+  if (top >= 0 && bottom >= 0 && left >= 0 && right >= 0) return padded;
+  return tf.slice(padded, [0, Math.max(-top, 0), Math.max(-left, 0), 0], [n, h + top + bottom, w + left + right, c]);
+}
+
+/**
+ * dL/dx of a conv (dilation 1): x[i] receives dy[o]·w[k] wherever o·s + k = i + pad, i.e. a stride-1 correlation of
+ * dy with s - 1 zeros between its elements, padded by k - 1 - pad before, with the kernel flipped and its in/out
+ * axes swapped.
+ */
+function inputGradient(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: [number, number, number, number], g: ConvGeometry): tf.Tensor4D {
+  const [n, ho, wo, cout] = dy.shape;
+  const [kh, kw] = w.shape;
+  const [, h, wd] = xShape;
+  const s = g.stride;
+  const [top, , left] = g.pads;
+  const dilated = s === 1 ? dy : (tf.reshape(tf.pad(tf.reshape(dy, [n, ho, 1, wo, 1, cout]), [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]), [n, ho * s, wo * s, cout]) as tf.Tensor4D);
+  const before = [kh - 1 - top, kw - 1 - left];
+  const padded = padOrCrop(dilated, before[0]!, h + kh - 1 - before[0]! - ho * s, before[1]!, wd + kw - 1 - before[1]! - wo * s);
+  const flipped = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+  return tf.conv2d(padded, flipped, 1, 'valid');
 }
 
 function depthwise(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
