@@ -21,6 +21,8 @@ describe('conv gradients on wasm', () => {
     { name: 'regular 1×1 stride 2', k: 1, s: 2, pads: [0, 0, 0, 0] as [number, number, number, number], depthwise: false },
     { name: 'regular 3×3 pad 0 (valid)', k: 3, s: 1, pads: [0, 0, 0, 0] as [number, number, number, number], depthwise: false },
     { name: 'depthwise 3×3 stride 1', k: 3, s: 1, pads: [1, 1, 1, 1] as [number, number, number, number], depthwise: true },
+    { name: 'depthwise 5×5 stride 2 pad 2', k: 5, s: 2, pads: [2, 2, 2, 2] as [number, number, number, number], depthwise: true },
+    { name: 'depthwise 3×3 stride 2, TF SAME pads', k: 3, s: 2, pads: [0, 1, 0, 1] as [number, number, number, number], depthwise: true },
   ];
   for (const c of cases) {
     it(`input and filter gradients are exact: ${c.name}`, () => {

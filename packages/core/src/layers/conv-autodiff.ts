@@ -110,10 +110,10 @@ function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, ri
 
 /**
  * dL/dx of a conv (dilation 1): x[i] receives dy[o]·w[k] wherever o·s + k = i + pad, i.e. a stride-1 correlation of
- * dy with s - 1 zeros between its elements, padded by k - 1 - pad before, with the kernel flipped and its in/out
- * axes swapped.
+ * dy with s - 1 zeros between its elements, padded by k - 1 - pad before, with the kernel flipped (and, for a
+ * regular conv, its in/out axes swapped; a depthwise conv stays depthwise).
  */
-function inputGradient(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: [number, number, number, number], g: ConvGeometry): tf.Tensor4D {
+function inputGradient(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: [number, number, number, number], g: ConvGeometry, depthwise = false): tf.Tensor4D {
   const [n, ho, wo, cout] = dy.shape;
   const [kh, kw] = w.shape;
   const [, h, wd] = xShape;
@@ -122,11 +122,68 @@ function inputGradient(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: [number, number,
   const dilated = s === 1 ? dy : (tf.reshape(tf.pad(tf.reshape(dy, [n, ho, 1, wo, 1, cout]), [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]), [n, ho * s, wo * s, cout]) as tf.Tensor4D);
   const before = [kh - 1 - top, kw - 1 - left];
   const padded = padOrCrop(dilated, before[0]!, h + kh - 1 - before[0]! - ho * s, before[1]!, wd + kw - 1 - before[1]! - wo * s);
+  if (depthwise) return tf.depthwiseConv2d(padded, tf.reverse(w, [0, 1]) as tf.Tensor4D, 1, 'valid');
   const flipped = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
   return tf.conv2d(padded, flipped, 1, 'valid');
 }
 
 function depthwise(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+  return w.shape[3] === 1 && g.dilation === 1 ? depthwiseCustomGrad(x, w, g) : depthwiseTaps(x, w, g);
+}
+
+/**
+ * A depthwise conv (multiplier 1) as tfjs' op forward, with its gradients given: the input gradient as a stride-1
+ * depthwise conv of the dilated, re-padded output gradient with the flipped kernel; the filter gradient tap by tap,
+ * `Σ window_k · dy` over batch and space, each tap freed before the next (autodiff through the taps would keep all
+ * kh·kw windows of every layer until the backward pass).
+ */
+function depthwiseCustomGrad(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+  const [top, bottom, left, right] = g.pads;
+  const pad = [[0, 0], [top, bottom], [left, right], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]];
+  const conv = tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([xi, wi]);
+    const value = tf.depthwiseConv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, g.stride, pad);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const [kh, kw, c] = ws.shape;
+      const dy4 = dy as tf.Tensor4D;
+      const dx = inputGradient(dy4, ws, xs.shape, g, true);
+      const rows = mapTaps(xs, kh, kw, g, (win) => tf.sum(tf.mul(win, dy4), [0, 1, 2]));
+      const dw = tf.reshape(tf.stack(rows), [kh, kw, c, 1]);
+      return [dx, dw];
+    };
+    return { value, gradFunc };
+  }) as never);
+  return conv(x, w) as tf.Tensor4D;
+}
+
+/** `reduce(window)` for each kernel tap's window of the padded input (see {@link taps}), each window freed before the next. */
+function mapTaps(x: tf.Tensor4D, kh: number, kw: number, g: ConvGeometry, reduce: (win: tf.Tensor4D) => tf.Tensor): tf.Tensor[] {
+  const [n, h, w, c] = x.shape;
+  const { stride: s, dilation: d } = g;
+  const [top, bottom, left, right] = g.pads;
+  const ho = Math.floor((h + top + bottom - d * (kh - 1) - 1) / s) + 1;
+  const wo = Math.floor((w + left + right - d * (kw - 1) - 1) / s) + 1;
+  const extraH = Math.max(0, d * (kh - 1) + s * ho - (h + top + bottom));
+  const extraW = Math.max(0, d * (kw - 1) + s * wo - (w + left + right));
+  const xp = tf.pad(x, [[0, 0], [top, bottom + extraH], [left, right + extraW], [0, 0]]);
+  const out: tf.Tensor[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      out.push(
+        tf.tidy(() => {
+          let win = sliceTensor(xp, [0, i * d, j * d, 0], [n, ho * s, wo * s, c]);
+          if (s > 1) win = tf.reshape(sliceTensor(tf.reshape(win, [n, ho, s, wo, s * c]), [0, 0, 0, 0, 0], [n, ho, 1, wo, c]), [n, ho, wo, c]);
+          return reduce(win);
+        }),
+      );
+    }
+  }
+  xp.dispose();
+  return out;
+}
+
+function depthwiseTaps(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
   const [kh, kw, c, m] = w.shape;
   const [n, h, wd] = x.shape;
   // A channel multiplier m repeats each input channel m times (tfjs' output channel order is c·m + j).
