@@ -107,6 +107,14 @@ export abstract class VisionModel extends Module {
   /** Width of the pre-logits features (after a head hidden layer, where there is one). */
   abstract headHiddenSize: number;
   abstract inChans: number;
+
+  /**
+   * timm's `no_weight_decay()`: state-dict names of parameters an optimizer should not decay, beyond the 1-D ones and
+   * biases that `@zoo/train`'s param groups always exempt (ViT: `pos_embed`, `cls_token`, …). Default none.
+   */
+  noWeightDecay(): string[] {
+    return [];
+  }
   /** Model name as registered (set by the builder). */
   modelName = '';
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { recordingGradients } from './layers/portable.js';
 import { escapeControl, formatShape, numel, type StateDict, type TensorData } from './weights/types.js';
 
 /**
@@ -73,6 +74,8 @@ export class Param {
   readonly optional: boolean;
   /** Bumped on every assignment, so derived tensors (folded BN, …) know to recompute. */
   version = 0;
+  /** Learnable and not frozen (see `freeze`): optimizers update it and gradients are taken for it. Buffers: false. */
+  requiresGrad: boolean;
   private _value: tf.Tensor | null = null;
   private _int: bigint = 0n;
   private readonly init: ParamInit;
@@ -89,6 +92,7 @@ export class Param {
     this.init = options.init ?? { kind: 'zeros' };
     this.multiplier = options.multiplier ?? 1;
     this.optional = options.optional ?? false;
+    this.requiresGrad = !this.isBuffer && this.dtype === 'float32';
   }
 
   /** Shape of the held tensor (tfjs layout). */
@@ -134,6 +138,25 @@ export class Param {
     this.setTensor(this.convert(t));
   }
 
+  /**
+   * The value as a `tf.Variable` (made on first call from the held tensor, sharing its data: no copy), so tfjs can
+   * take gradients with respect to it. Later assignments write into the same variable.
+   */
+  variable(): tf.Variable {
+    const v = this.value;
+    if (v instanceof tf.Variable) return v;
+    const variable = tf.variable(v, true);
+    v.dispose();
+    this._value = variable;
+    return variable;
+  }
+
+  /** Adds one to an int64 buffer (`num_batches_tracked`). */
+  incrementInt(): void {
+    this._int += 1n;
+    this.version++;
+  }
+
   /** Sets an int64 buffer from an entry's first element. */
   assignInt(t: TensorData): void {
     const d = t.data;
@@ -165,15 +188,25 @@ export class Param {
     if (t.shape.length !== expect.length || t.shape.some((d, i) => d !== expect[i])) {
       throw new Error(`tensor of shape ${formatShape(t.shape)} does not fit a parameter held as ${formatShape(expect)}`);
     }
-    this._value?.dispose();
-    this._value = tf.keep(t);
+    if (this._value instanceof tf.Variable) {
+      // Keep the variable (optimizers and gradient lists hold it); it takes over the new tensor's data.
+      this._value.assign(t);
+      t.dispose();
+    } else {
+      this._value?.dispose();
+      this._value = tf.keep(t);
+    }
     this.version++;
   }
 
   /** The value in PyTorch layout, as a state-dict entry. */
   toTorch(): TensorData {
     if (this.dtype === 'int64') return { dtype: 'int64', shape: [...this.shape], data: BigInt64Array.of(this._int) };
-    const v = this.value;
+    return this.toTorchLayout(this.value);
+  }
+
+  /** A tensor held in this parameter's tfjs layout (its value, its gradient, …) as a PyTorch-layout state-dict entry. */
+  toTorchLayout(v: tf.Tensor): TensorData {
     const data = tf.tidy(() => {
       switch (this.layout) {
         case 'linear':
@@ -250,7 +283,7 @@ export class StateDictError extends Error {
 
 /**
  * Base of every layer and model: named child modules, parameters and buffers, with PyTorch's naming so that
- * `stateDict()` keys are exactly timm's. Inference only: dropout and drop-path are identity. `Out` is what `forward`
+ * `stateDict()` keys are exactly timm's. Modules start in eval mode (see {@link Module.train}). `Out` is what `forward`
  * returns: a tensor for layers and models, a list or dict of maps for feature models.
  */
 export class Module<Out = tf.Tensor> {
@@ -258,6 +291,23 @@ export class Module<Out = tf.Tensor> {
   private readonly _params = new Map<string, Param>();
   /** Values derived from parameters (e.g. BN folded into a conv), recomputed when a parameter changes. */
   private _derived = new Map<string, { versions: number[]; tensors: tf.Tensor[] }>();
+  /** PyTorch's `training` flag: set by {@link train} / {@link eval} on a module and everything below it. */
+  training = false;
+
+  /**
+   * PyTorch's `train(mode)`: puts this module and every module below it in training mode (BatchNorm normalises with
+   * batch statistics and updates its running stats; dropout and drop path are active) or, with `false`, in eval
+   * mode. Returns the module.
+   */
+  train(mode = true): this {
+    for (const [, m] of this.namedModules()) m.training = mode;
+    return this;
+  }
+
+  /** PyTorch's `eval()`: `train(false)`. */
+  eval(): this {
+    return this.train(false);
+  }
 
   /** Registers (or replaces) a child module under `name`; `null` keeps the slot without a module. */
   addModule<M extends Module | null>(name: string, module: M): M {
@@ -450,6 +500,8 @@ export class Module<Out = tf.Tensor> {
    * preceding conv). `compute` runs outside any caller's tidy scope; its tensors are kept.
    */
   protected derived(key: string, params: Param[], compute: () => tf.Tensor[]): tf.Tensor[] {
+    // While gradients are recorded a cached value would cut the path back to the parameters: compute it in place.
+    if (recordingGradients()) return compute();
     const versions = params.map((p) => {
       if (p.dtype !== 'int64') void p.value;
       return p.version;

@@ -525,6 +525,11 @@ export class VisionTransformer extends VisionModel {
     });
   }
 
+  /** timm's `no_weight_decay()`: the position embedding and the class / distillation tokens. */
+  override noWeightDecay(): string[] {
+    return ['pos_embed', 'cls_token', 'dist_token'];
+  }
+
   override resetClassifier(numClasses: number, globalPool?: string): void {
     this.numClasses = numClasses;
     if (globalPool !== undefined) {

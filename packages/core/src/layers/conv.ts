@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, type Param } from '../module.js';
 import { type ActName, applyAct, fusedAct, LEAKY_SLOPE } from './activations.js';
+import { differentiableConv2d } from './conv-autodiff.js';
 import { getPadding, isStaticPad, type Pair, toPair } from './helpers.js';
 import type { BatchNorm2d } from './norm.js';
-import { wasmFastPaths } from './portable.js';
+import { recordingGradients, wasmFastPaths } from './portable.js';
 import { sliceTensor, splitTensor } from './slice.js';
 
 /**
@@ -110,6 +111,8 @@ export class Conv2d extends Module {
    * weight load) and kept, so a forward is a single conv with bias and (where tfjs has it) activation.
    */
   forwardBn(x: tf.Tensor, bn: BatchNorm2d, act: ActName = 'identity'): tf.Tensor {
+    // Batch statistics (training) cannot be folded, nor can a fold be differentiated once cached.
+    if (bn.usesBatchStats || recordingGradients()) return applyAct(act, bn.normalize(this.forwardAct(x, 'identity')));
     const deps = [this.weight, bn.weight, bn.bias, bn.runningMean, bn.runningVar];
     if (this.bias) deps.push(this.bias);
     const [w, b] = this.derived(`fold:${bn.eps}`, deps, () => {
@@ -166,6 +169,13 @@ export class Conv2d extends Module {
   /** `w` and `b` are the parameters themselves or derived from `deps` under `key` (a grouped conv keeps their per-group parts under the same key). */
   private run(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null, act: ActName, key: string, deps: Param[]): tf.Tensor {
     const x4 = x as tf.Tensor4D;
+    if (recordingGradients()) {
+      const [, h, wd] = x4.shape;
+      const [kh, kw] = this.kernelSize;
+      const pads = explicitPads(this.pad, h, wd, kh, kw, this.stride);
+      const geometry = { stride: this.stride, dilation: this.dilation, pads, groups: this.groups, depthwise: this.depthwise };
+      return applyAct(act, differentiableConv2d(x4, w as tf.Tensor4D, b, geometry));
+    }
     const fused = fusedAct(act);
     const activation = fused ?? 'linear';
     let y: tf.Tensor;

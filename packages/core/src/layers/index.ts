@@ -5,6 +5,7 @@
 export * from './activations.js';
 export * from './attention-gates.js';
 export * from './conv.js';
+export * from './conv-autodiff.js';
 export * from './helpers.js';
 export * from './linear.js';
 export * from './misc.js';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, type Param } from '../module.js';
 import { type ActName, applyAct, fusedAct, LEAKY_SLOPE } from './activations.js';
+import { recordingGradients } from './portable.js';
 
 /** nn.Linear over the last axis. Keys: weight `[out, in]` (held as `[in, out]`), bias `[out]`. */
 export class Linear extends Module {
@@ -31,7 +32,8 @@ export class Linear extends Module {
 
   /** Linear → activation, fused where tfjs can. Works on any rank (leading axes are flattened). */
   forwardAct(x: tf.Tensor, act: ActName): tf.Tensor {
-    const fused = fusedAct(act);
+    // tfjs' fused matmul has gradients for few activations: while gradients are recorded the activation runs apart.
+    const fused = recordingGradients() ? undefined : fusedAct(act);
     const lead = x.shape.slice(0, -1);
     const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D;
     let y: tf.Tensor = tf.fused.matMul({

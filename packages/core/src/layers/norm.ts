@@ -3,21 +3,27 @@ import { Module, type Param } from '../module.js';
 import { type ActName, applyAct, resolveAct } from './activations.js';
 
 /**
- * nn.BatchNorm2d in eval mode over the channel (last, NHWC) axis. Keys: weight, bias, running_mean, running_var,
- * num_batches_tracked. The per-channel scale and shift are computed once per weight load.
+ * nn.BatchNorm2d over the channel (last, NHWC) axis. Keys: weight, bias, running_mean, running_var,
+ * num_batches_tracked. In eval mode the per-channel scale and shift are computed once per weight change; in
+ * training mode it normalises with the batch's statistics and updates the running ones as PyTorch does (`momentum`,
+ * unbiased variance, `num_batches_tracked`), unless frozen (timm's FrozenBatchNorm2d, see `freeze`).
  */
 export class BatchNorm2d extends Module {
   numFeatures: number;
   readonly eps: number;
+  readonly momentum: number;
+  /** timm's FrozenBatchNorm2d: running statistics in training mode too, and never updated. */
+  frozen = false;
   weight!: Param;
   bias!: Param;
   runningMean!: Param;
   runningVar!: Param;
 
-  constructor(numFeatures: number, options: { eps?: number; affine?: boolean } = {}) {
+  constructor(numFeatures: number, options: { eps?: number; momentum?: number; affine?: boolean } = {}) {
     super();
     this.numFeatures = numFeatures;
     this.eps = options.eps ?? 1e-5;
+    this.momentum = options.momentum ?? 0.1;
     this.build(numFeatures);
   }
 
@@ -45,21 +51,50 @@ export class BatchNorm2d extends Module {
     return [scale!, shift!];
   }
 
+  /** Whether a forward now uses (and updates) batch statistics. */
+  get usesBatchStats(): boolean {
+    return this.training && !this.frozen;
+  }
+
+  /** The normalisation alone (no activation, also for subclasses that add one). */
+  normalize(x: tf.Tensor): tf.Tensor {
+    if (!this.usesBatchStats) {
+      const [scale, shift] = this.scaleShift();
+      return tf.add(tf.mul(x, scale), shift);
+    }
+    const axes = x.shape.slice(0, -1).map((_, i) => i);
+    const { mean, variance } = tf.moments(x, axes);
+    this.updateRunningStats(mean, variance, x.size / this.numFeatures);
+    const y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
+    return tf.add(tf.mul(y, this.weight.value), this.bias.value);
+  }
+
+  /** PyTorch's update: `running = (1 - momentum) · running + momentum · batch`, with the unbiased batch variance. */
+  private updateRunningStats(mean: tf.Tensor, variance: tf.Tensor, n: number): void {
+    const m = this.momentum;
+    const [rm, rv] = tf.tidy(() => [
+      tf.add(tf.mul(this.runningMean.value, 1 - m), tf.mul(mean, m)),
+      tf.add(tf.mul(this.runningVar.value, 1 - m), tf.mul(variance, (m * n) / Math.max(n - 1, 1))),
+    ]);
+    this.runningMean.setTensor(rm!);
+    this.runningVar.setTensor(rv!);
+    this.getParam('num_batches_tracked')?.incrementInt();
+  }
+
   override forward(x: tf.Tensor): tf.Tensor {
-    const [scale, shift] = this.scaleShift();
-    return tf.add(tf.mul(x, scale), shift);
+    return this.normalize(x);
   }
 }
 
 /** timm's BatchNormAct2d: BatchNorm2d (same keys) followed by an activation (and drop, identity at eval). */
 export class BatchNormAct2d extends BatchNorm2d {
   readonly act: ActName;
-  constructor(numFeatures: number, options: { eps?: number; act?: string | null; applyAct?: boolean } = {}) {
+  constructor(numFeatures: number, options: { eps?: number; momentum?: number; act?: string | null; applyAct?: boolean } = {}) {
     super(numFeatures, options);
     this.act = options.applyAct === false ? 'identity' : resolveAct(options.act === undefined ? 'relu' : options.act);
   }
   override forward(x: tf.Tensor): tf.Tensor {
-    return applyAct(this.act, super.forward(x));
+    return applyAct(this.act, this.normalize(x));
   }
 }
 

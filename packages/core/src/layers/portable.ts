@@ -27,7 +27,18 @@ export function withPortableOps<T>(fn: () => T): T {
   }
 }
 
-/** Whether core's wasm-only fast routes apply now: the wasm backend, outside portable-ops mode. */
+/**
+ * Whether tfjs is recording operations for gradients now (inside `tf.grads`, `tf.variableGrads`, `optimizer.minimize`,
+ * or `@zoo/train`'s `trainStep`). Core's layers then run only ops that have gradients on every backend: no
+ * heap-to-heap slices, whole-map pools or fused convs, and no cached derived tensors (folded BatchNorm, split group
+ * kernels), which would cut the path from the loss back to the parameters.
+ */
+export function recordingGradients(): boolean {
+  // Engine state of tfjs-core 4.x: `gradientDepth` counts the open gradient scopes.
+  return ((tf.engine().state as unknown as { gradientDepth?: number }).gradientDepth ?? 0) > 0;
+}
+
+/** Whether core's wasm-only fast routes apply now: the wasm backend, outside portable-ops mode and gradient recording. */
 export function wasmFastPaths(): boolean {
-  return tf.getBackend() === 'wasm' && !portableOps();
+  return tf.getBackend() === 'wasm' && !portableOps() && !recordingGradients();
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { wasmFastPaths } from './portable.js';
+import { portableOps } from './portable.js';
 
 /**
  * Slicing without tfjs-wasm's hidden copy. tfjs-backend-wasm 4.x's `Slice` kernel (and `Unpack` and `Split`, which
@@ -55,9 +55,22 @@ function sliceNoCopy({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap
   return out;
 }
 
+/** The kernel's gradient, as `Slice`'s: the output gradient padded back to the input's shape with zeros. */
+const sliceGradient: tf.GradConfig = {
+  kernelName: KERNEL,
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const x = saved[0]!;
+    const { begin, size } = attrs as unknown as { begin: number[]; size: number[] };
+    return { x: () => tf.pad(dy as tf.Tensor, x.shape.map((d, i) => [begin[i]!, d - begin[i]! - size[i]!] as [number, number])) };
+  },
+};
+
 function useNoCopy(x: tf.Tensor): boolean {
-  if (x.dtype === 'string' || !wasmFastPaths()) return false;
+  // Also while gradients are recorded (training's im2col convs slice a lot): the kernel has a gradient.
+  if (x.dtype === 'string' || tf.getBackend() !== 'wasm' || portableOps()) return false;
   if (!tf.getKernel(KERNEL, 'wasm')) tf.registerKernel({ kernelName: KERNEL, backendName: 'wasm', kernelFunc: sliceNoCopy as never });
+  if (!tf.getGradient(KERNEL)) tf.registerGradient(sliceGradient);
   return true;
 }
 

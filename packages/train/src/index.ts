@@ -1,0 +1,10 @@
+/**
+ * @zoo/train — training as timm trains: `createOptimizer` (timm's `create_optimizer_v2`), `createLoss`, and
+ * `trainStep`, whose loss, gradients and updates equal timm + PyTorch's.
+ */
+
+export { registerGradients } from './gradients.js';
+export * from './loss.js';
+export * from './optim.js';
+export * from './scheduler.js';
+export * from './step.js';
