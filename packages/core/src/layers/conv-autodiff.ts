@@ -34,9 +34,9 @@ export function differentiableConv2d(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tenso
   return b ? (tf.add(y, b) as tf.Tensor4D) : y;
 }
 
-/** Each kernel tap's window of the padded input, `[N, Ho, Wo, C]`, in the kernel's row-major order. */
-function taps(x: tf.Tensor4D, kh: number, kw: number, g: ConvGeometry): { windows: tf.Tensor4D[]; ho: number; wo: number } {
-  const [n, h, w, c] = x.shape;
+/** The input padded for cutting every kernel tap's window (see {@link tapWindow}), and the output size. */
+function padForTaps(x: tf.Tensor4D, kh: number, kw: number, g: ConvGeometry): { xp: tf.Tensor4D; ho: number; wo: number } {
+  const [, h, w] = x.shape;
   const { stride: s, dilation: d } = g;
   const [top, bottom, left, right] = g.pads;
   const ho = Math.floor((h + top + bottom - d * (kh - 1) - 1) / s) + 1;
@@ -45,15 +45,24 @@ function taps(x: tf.Tensor4D, kh: number, kw: number, g: ConvGeometry): { window
   const extraH = Math.max(0, d * (kh - 1) + s * ho - (h + top + bottom));
   const extraW = Math.max(0, d * (kw - 1) + s * wo - (w + left + right));
   const xp = top || bottom || left || right || extraH || extraW ? tf.pad(x, [[0, 0], [top, bottom + extraH], [left, right + extraW], [0, 0]]) : x;
+  return { xp, ho, wo };
+}
+
+/** Tap (i, j)'s window of the padded input, `[N, Ho, Wo, C]`. */
+function tapWindow(xp: tf.Tensor4D, i: number, j: number, ho: number, wo: number, g: ConvGeometry): tf.Tensor4D {
+  const [n, , , c] = xp.shape;
+  const { stride: s, dilation: d } = g;
+  // sliceTensor: on wasm core's slice kernel, which copies only the window (tfjs-wasm's Slice copies all of xp).
+  let win = sliceTensor(xp, [0, i * d, j * d, 0], [n, ho * s, wo * s, c]) as tf.Tensor4D;
+  if (s > 1) win = tf.reshape(sliceTensor(tf.reshape(win, [n, ho, s, wo, s * c]), [0, 0, 0, 0, 0], [n, ho, 1, wo, c]), [n, ho, wo, c]);
+  return win;
+}
+
+/** Each kernel tap's window of the padded input, `[N, Ho, Wo, C]`, in the kernel's row-major order. */
+function taps(x: tf.Tensor4D, kh: number, kw: number, g: ConvGeometry): { windows: tf.Tensor4D[]; ho: number; wo: number } {
+  const { xp, ho, wo } = padForTaps(x, kh, kw, g);
   const windows: tf.Tensor4D[] = [];
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      // sliceTensor: on wasm core's slice kernel, which copies only the window (tfjs-wasm's Slice copies all of xp).
-      let win = sliceTensor(xp, [0, i * d, j * d, 0], [n, ho * s, wo * s, c]);
-      if (s > 1) win = tf.reshape(sliceTensor(tf.reshape(win, [n, ho, s, wo, s * c]), [0, 0, 0, 0, 0], [n, ho, 1, wo, c]), [n, ho, wo, c]);
-      windows.push(win);
-    }
-  }
+  for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) windows.push(tapWindow(xp, i, j, ho, wo, g));
   return { windows, ho, wo };
 }
 
@@ -159,27 +168,10 @@ function depthwiseCustomGrad(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): t
 
 /** `reduce(window)` for each kernel tap's window of the padded input (see {@link taps}), each window freed before the next. */
 function mapTaps(x: tf.Tensor4D, kh: number, kw: number, g: ConvGeometry, reduce: (win: tf.Tensor4D) => tf.Tensor): tf.Tensor[] {
-  const [n, h, w, c] = x.shape;
-  const { stride: s, dilation: d } = g;
-  const [top, bottom, left, right] = g.pads;
-  const ho = Math.floor((h + top + bottom - d * (kh - 1) - 1) / s) + 1;
-  const wo = Math.floor((w + left + right - d * (kw - 1) - 1) / s) + 1;
-  const extraH = Math.max(0, d * (kh - 1) + s * ho - (h + top + bottom));
-  const extraW = Math.max(0, d * (kw - 1) + s * wo - (w + left + right));
-  const xp = tf.pad(x, [[0, 0], [top, bottom + extraH], [left, right + extraW], [0, 0]]);
+  const { xp, ho, wo } = padForTaps(x, kh, kw, g);
   const out: tf.Tensor[] = [];
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      out.push(
-        tf.tidy(() => {
-          let win = sliceTensor(xp, [0, i * d, j * d, 0], [n, ho * s, wo * s, c]);
-          if (s > 1) win = tf.reshape(sliceTensor(tf.reshape(win, [n, ho, s, wo, s * c]), [0, 0, 0, 0, 0], [n, ho, 1, wo, c]), [n, ho, wo, c]);
-          return reduce(win);
-        }),
-      );
-    }
-  }
-  xp.dispose();
+  for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) out.push(tf.tidy(() => reduce(tapWindow(xp, i, j, ho, wo, g))));
+  if (xp !== x) xp.dispose();
   return out;
 }
 
