@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { packageRoot, pickExport } from '@zoo/core/node';
 
 /** The package.json keyword that makes an installed package a zoo model package. */
 export const PLUGIN_KEYWORD = 'zoo-models';
@@ -34,39 +35,12 @@ function conditions(): string[] {
   return [...given, 'node', 'import', 'default'];
 }
 
-function pickExport(target: unknown, conds: string[]): string | undefined {
-  if (typeof target === 'string') return target;
-  if (Array.isArray(target)) {
-    for (const t of target) {
-      const r = pickExport(t, conds);
-      if (r) return r;
-    }
-    return undefined;
-  }
-  if (target && typeof target === 'object') {
-    for (const [k, v] of Object.entries(target)) if (conds.includes(k)) {
-      const r = pickExport(v, conds);
-      if (r) return r;
-    }
-  }
-  return undefined;
-}
-
 /** The file `import '<package dir>'` loads: `exports['.']`, else `module` / `main`, else index.js. */
 function entryOf(dir: string, m: Manifest): string {
   let exp = m.exports;
   if (exp && typeof exp === 'object' && !Array.isArray(exp) && Object.keys(exp).some((k) => k.startsWith('.'))) exp = (exp as Record<string, unknown>)['.'];
   const rel = (exp !== undefined ? pickExport(exp, conditions()) : undefined) ?? m.module ?? m.main ?? 'index.js';
   return resolve(dir, rel);
-}
-
-/** The folder of package `name` seen from `from` (node_modules lookup up the tree), or undefined. */
-function packageDir(name: string, from: string): string | undefined {
-  for (let d = resolve(from); ; d = dirname(d)) {
-    const p = join(d, 'node_modules', name);
-    if (existsSync(join(p, 'package.json'))) return p;
-    if (dirname(d) === d) return undefined;
-  }
 }
 
 /** Where `--plugin <spec>` points: a package name, or a path (relative to `cwd`) to a package folder or a file. */
@@ -83,7 +57,7 @@ export function resolvePlugin(spec: string, cwd: string): string {
   }
   const [scopeOrName, maybeName] = spec.split('/');
   const name = spec.startsWith('@') ? `${scopeOrName}/${maybeName}` : scopeOrName!;
-  const dir = packageDir(name, cwd);
+  const dir = packageRoot(name, resolve(cwd));
   if (!dir) throw new PluginError(`plugin '${spec}' is not installed: no node_modules/${name} from ${cwd} up (npm i ${name})`);
   const m = readManifest(dir)!;
   const sub = spec.slice(name.length);

@@ -14,7 +14,7 @@ export { type DecodeImageOptions, decodeImage } from './image.js';
 export function createNodeTransform(config: DataConfig | DataConfigOverrides, options: DecodeImageOptions = {}): ImageTransform<NodeImageInput> {
   return createTransform<NodeImageInput>(config, { decode: (input) => nodeDecode(input, options), maxPixels: options.maxPixels });
 }
-export { createPool, type Pool, type PoolInput, type PoolOptions, type PoolOutputKind, type PoolResult, type RunOptions, resolveModuleSpecifier } from './pool.js';
+export { createPool, type Pool, type PoolInput, type PoolOptions, type PoolOutputKind, type PoolResult, type RunOptions, packageRoot, pickExport, resolveModuleSpecifier } from './pool.js';
 export {
   defaultNumThreads, MAX_NODE_THREADS, type NodeBackendInfo, type NodeBackendOptions, nodeBackendInfo, prepareNodeWasm, resolveNumThreads, setNodeBackend,
 } from './threads.js';

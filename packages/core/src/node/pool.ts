@@ -65,7 +65,8 @@ const here = import.meta.url;
 /** Running from TypeScript sources (the workspace, through the `@zoo/source` condition) rather than dist. */
 const fromSource = here.endsWith('.ts');
 
-function packageRoot(name: string, fromDir: string): string | undefined {
+/** The folder of package `name` as Node's lookup finds it from `fromDir` (`node_modules` folders up the tree), or undefined. */
+export function packageRoot(name: string, fromDir: string): string | undefined {
   for (let dir = fromDir; ; dir = dirname(dir)) {
     const candidate = join(dir, 'node_modules', name, 'package.json');
     if (existsSync(candidate)) return dirname(candidate);
@@ -73,7 +74,8 @@ function packageRoot(name: string, fromDir: string): string | undefined {
   }
 }
 
-function pickExport(entry: unknown, conditions: string[]): string | undefined {
+/** The target a package.json `exports` entry gives under `conditions` (strings, condition objects, fallback arrays). */
+export function pickExport(entry: unknown, conditions: string[]): string | undefined {
   if (typeof entry === 'string') return entry;
   if (Array.isArray(entry)) {
     for (const e of entry) {
