@@ -574,3 +574,37 @@ export class Identity extends Module {
     return x;
   }
 }
+
+const HOOKS = Symbol.for('zoo.forwardHooks');
+type HookSets = { pre: Set<(t: tf.Tensor) => void>; post: Set<(t: tf.Tensor) => void> };
+
+/**
+ * Wraps `m.forward` so `fn` sees its output ('forward') or input ('forward_pre') on every call (timm's
+ * `register_forward_hook` / `register_forward_pre_hook`, as FeatureHookNet uses them). Returns the remover.
+ * Fused fast paths ({@link hasForwardHooks}) run a hooked module through its own `forward`, so a hook always fires.
+ */
+export function installHook(m: Module, type: 'forward' | 'forward_pre', fn: (t: tf.Tensor) => void): () => void {
+  const host = m as unknown as { forward: (x: tf.Tensor, ...rest: unknown[]) => tf.Tensor; [HOOKS]?: HookSets };
+  let hooks = host[HOOKS];
+  if (!hooks) {
+    const h: HookSets = { pre: new Set(), post: new Set() };
+    hooks = h;
+    host[HOOKS] = h;
+    const original = host.forward;
+    host.forward = function hooked(this: unknown, x: tf.Tensor, ...rest: unknown[]) {
+      for (const f of h.pre) f(x);
+      const y = original.call(this, x, ...rest);
+      for (const f of h.post) f(y);
+      return y;
+    };
+  }
+  const set = type === 'forward_pre' ? hooks.pre : hooks.post;
+  set.add(fn);
+  return () => set.delete(fn);
+}
+
+/** Whether a forward hook is installed on `m` (fusing helpers then leave it unfused). */
+export function hasForwardHooks(m: Module | null | undefined): boolean {
+  const hooks = (m as { [HOOKS]?: HookSets } | null | undefined)?.[HOOKS];
+  return !!hooks && hooks.pre.size + hooks.post.size > 0;
+}

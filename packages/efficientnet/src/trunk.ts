@@ -28,8 +28,8 @@ export function runStages(blocks: Module, x: tf.Tensor, upTo?: number, each?: (i
 export function runStem(model: Trunk, x: tf.Tensor): tf.Tensor {
   const conv = model.getChild('conv_stem')!;
   const bn1 = model.getChild('bn1')!;
-  // A feature hook on bn1 (FeatureHookNet) needs its own forward called; otherwise conv and norm run as one op.
-  return Object.hasOwn(bn1, 'forward') ? bn1.forward(conv.forward(x)) : convNorm(x, conv, bn1);
+  // One fused op, unless a feature hook sits on conv_stem or bn1 (core then runs them unfused, so the hook fires).
+  return convNorm(x, conv, bn1);
 }
 
 /**

@@ -3,7 +3,7 @@ import type { PretrainedCfg } from '../config/pretrained.js';
 import { NotImplementedError } from '../errors.js';
 import { checkInput, type VisionModel, type WarmupOptions, warmupForward } from '../model.js';
 import { modelSteps } from '../model-steps.js';
-import { Module, Sequential } from '../module.js';
+import { installHook, Module, Sequential } from '../module.js';
 import { FeatureInfo, type OutIndices } from './feature-info.js';
 
 /** Output of a features model: a list (timm's FeatureListNet) or a dict keyed as timm keys it. */
@@ -190,29 +190,6 @@ export class FeatureHookNet extends FeatureModel {
     const steps = modelSteps();
     return steps.head(this.model, steps.features(this.model, x), false);
   }
-}
-
-const HOOKS = Symbol('zoo.hooks');
-
-/** Wraps `m.forward` so `fn` sees its output ('forward') or input ('forward_pre') on every call. */
-export function installHook(m: Module, type: 'forward' | 'forward_pre', fn: (t: tf.Tensor) => void): () => void {
-  const host = m as unknown as { forward: (x: tf.Tensor, ...rest: unknown[]) => tf.Tensor; [HOOKS]?: { pre: Set<(t: tf.Tensor) => void>; post: Set<(t: tf.Tensor) => void> } };
-  let hooks = host[HOOKS];
-  if (!hooks) {
-    hooks = { pre: new Set(), post: new Set() };
-    host[HOOKS] = hooks;
-    const original = host.forward;
-    const h = hooks;
-    host.forward = function hooked(this: unknown, x: tf.Tensor, ...rest: unknown[]) {
-      for (const f of h.pre) f(x);
-      const y = original.call(this, x, ...rest);
-      for (const f of h.post) f(y);
-      return y;
-    };
-  }
-  const set = type === 'forward_pre' ? hooks.pre : hooks.post;
-  set.add(fn);
-  return () => set.delete(fn);
 }
 
 /**

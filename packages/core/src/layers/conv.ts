@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, type Param } from '../module.js';
+import { hasForwardHooks, Module, type Param } from '../module.js';
 import { type ActName, applyAct, fusedAct, LEAKY_SLOPE } from './activations.js';
 import { differentiableConv2d } from './conv-autodiff.js';
 import { getPadding, isStaticPad, type Pair, toPair } from './helpers.js';
@@ -97,11 +97,16 @@ export class Conv2d extends Module {
   }
 
   override forward(x: tf.Tensor): tf.Tensor {
-    return this.forwardAct(x, 'identity');
+    return this.runPlain(x, 'identity');
   }
 
-  /** conv → (bias) → activation, with the activation fused into the conv where tfjs can. */
+  /** conv → (bias) → activation, with the activation fused into the conv where tfjs can (not when this conv is hooked). */
   forwardAct(x: tf.Tensor, act: ActName): tf.Tensor {
+    if (hasForwardHooks(this)) return applyAct(act, this.forward(x));
+    return this.runPlain(x, act);
+  }
+
+  private runPlain(x: tf.Tensor, act: ActName): tf.Tensor {
     const deps = this.bias ? [this.weight, this.bias] : [this.weight];
     return this.run(x, this.weight.value, this.bias?.value ?? null, act, 'plain', deps);
   }
@@ -112,7 +117,9 @@ export class Conv2d extends Module {
    */
   forwardBn(x: tf.Tensor, bn: BatchNorm2d, act: ActName = 'identity'): tf.Tensor {
     // Batch statistics (training) cannot be folded, nor can a fold be differentiated once cached.
-    if (bn.usesBatchStats || recordingGradients()) return applyAct(act, bn.normalize(this.forwardAct(x, 'identity')));
+    if (hasForwardHooks(bn)) return unfusedWithHookedNorm(this.forward(x), bn, act);
+    if (bn.usesBatchStats || recordingGradients()) return applyAct(act, bn.normalize(this.forward(x)));
+    if (hasForwardHooks(this)) return applyAct(act, bn.normalize(this.forward(x)));
     const deps = [this.weight, bn.weight, bn.bias, bn.runningMean, bn.runningVar];
     if (this.bias) deps.push(this.bias);
     const [w, b] = this.derived(`fold:${bn.eps}`, deps, () => {
@@ -237,4 +244,16 @@ export interface CreateConv2dOptions extends Conv2dOptions {
 export function createConv2d(inChannels: number, outChannels: number, kernelSize: number, options: CreateConv2dOptions = {}): Conv2d {
   const groups = options.depthwise ? inChannels : (options.groups ?? 1);
   return new Conv2d(inChannels, outChannels, kernelSize, { ...options, groups, bias: options.bias ?? false });
+}
+
+/**
+ * conv output → `bn` → `act` when a feature hook sits on `bn`: `bn.forward` runs (so the hook sees what timm's hook
+ * sees, the norm's own activation included) and the result is `act(normalize(c))`, as the fused path computes it.
+ */
+function unfusedWithHookedNorm(c: tf.Tensor, bn: BatchNorm2d, act: ActName): tf.Tensor {
+  const y = bn.forward(c);
+  const own = (bn as BatchNorm2d & { act?: ActName }).act;
+  if (own === undefined || own === 'identity') return applyAct(act, y);
+  if (own === act) return y;
+  return applyAct(act, bn.normalize(c));
 }

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { Identity, type Module } from '../module.js';
+import { hasForwardHooks, Identity, type Module } from '../module.js';
 import { type ActName, Activation, applyAct } from './activations.js';
 import { Conv2d } from './conv.js';
 import { BatchNorm2d, BatchNormAct2d } from './norm.js';
@@ -21,7 +21,7 @@ export function convNormAct(x: tf.Tensor, conv: Conv2d, norm: Module | null | un
 
 /**
  * Runs modules in order like nn.Sequential, fusing each Conv2d with a following BatchNorm2d and activation module
- * into one op. Results equal the plain sequence.
+ * into one op. Results equal the plain sequence; a module with a feature hook still sees its own call.
  */
 export function runFused(x: tf.Tensor, modules: readonly Module[]): tf.Tensor {
   for (let i = 0; i < modules.length; i++) {
@@ -30,7 +30,7 @@ export function runFused(x: tf.Tensor, modules: readonly Module[]): tf.Tensor {
       const next = modules[i + 1];
       if (next instanceof BatchNorm2d) {
         const after = modules[i + 2];
-        if (!(next instanceof BatchNormAct2d) && after instanceof Activation) {
+        if (!(next instanceof BatchNormAct2d) && after instanceof Activation && !hasForwardHooks(after)) {
           x = convNormAct(x, m, next, after.act);
           i += 2;
         } else {

@@ -7,10 +7,10 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { buildModelWithCfg, type CreateModelOptions } from '../../src/factory/build.js';
 import { featureTakeIndices } from '../../src/features/feature-info.js';
 import { Conv2d } from '../../src/layers/conv.js';
-import { BatchNorm2d } from '../../src/layers/norm.js';
+import { BatchNormAct2d } from '../../src/layers/norm.js';
 import { type ForwardIntermediatesOptions, type IntermediatesResult, VisionModel } from '../../src/model.js';
 import type { Module } from '../../src/module.js';
-import { registerModel } from '../../src/registry/registry.js';
+import { generateDefaultCfgs, registerModel } from '../../src/registry/registry.js';
 
 export interface TinyArgs {
   numClasses?: number;
@@ -27,12 +27,17 @@ export class TinyNet extends VisionModel {
   headHiddenSize = 8;
   readonly inChans: number;
   private readonly convs: Conv2d[];
-  private readonly bns: BatchNorm2d[];
+  private readonly bns: BatchNormAct2d[];
   constructor(a: TinyArgs) {
     super();
     this.inChans = a.inChans ?? 3;
-    this.convs = [this.addModule('conv0', new Conv2d(this.inChans, 4, 3, { stride: 2, padding: 1 })), this.addModule('conv1', new Conv2d(4, 8, 3, { stride: 2, padding: 1 }))];
-    this.bns = [this.addModule('bn0', new BatchNorm2d(4)), this.addModule('bn1', new BatchNorm2d(8))];
+    // Children in forward order (conv0, bn0, conv1, bn1), so the 'list' feature wrapper can run them in turn.
+    this.convs = [];
+    this.bns = [];
+    for (const [i, [cin, cout]] of [[this.inChans, 4], [4, 8]].entries()) {
+      this.convs.push(this.addModule(`conv${i}`, new Conv2d(cin!, cout!, 3, { stride: 2, padding: 1 })));
+      this.bns.push(this.addModule(`bn${i}`, new BatchNormAct2d(cout!, { act: 'relu' })));
+    }
     this.featureInfo = [
       { numChs: 4, reduction: 2, module: 'bn0' },
       { numChs: 8, reduction: 4, module: 'bn1' },
@@ -40,7 +45,7 @@ export class TinyNet extends VisionModel {
     this.setPoolClassifier('fc', a.numClasses ?? 5, a.globalPool ?? 'avg');
   }
   protected computeFeatures(x: tf.Tensor): tf.Tensor {
-    for (let i = 0; i < 2; i++) x = this.convs[i]!.forwardBn(x, this.bns[i]!, 'relu');
+    for (let i = 0; i < 2; i++) x = this.convs[i]!.forwardBn(x, this.bns[i]!, this.bns[i]!.act);
     return x;
   }
   protected override computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
@@ -51,7 +56,7 @@ export class TinyNet extends VisionModel {
     const { indices } = featureTakeIndices(2, o.indices);
     const intermediates: tf.Tensor[] = [];
     for (let i = 0; i < 2; i++) {
-      x = this.convs[i]!.forwardBn(x, this.bns[i]!, 'relu');
+      x = this.convs[i]!.forwardBn(x, this.bns[i]!, this.bns[i]!.act);
       if (indices.includes(i)) intermediates.push(x);
     }
     return { final: x, intermediates };
@@ -64,12 +69,20 @@ export class TinyNet extends VisionModel {
   }
 }
 
-const cfg = { inputSize: [3, 32, 32] as [number, number, number], numClasses: 5, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], cropPct: 1, interpolation: 'bilinear' };
-const defaultCfg = () => ({ tags: [''], cfgs: { '': { ...cfg } }, isPretrained: false });
+/**
+ * One pretrained tag with a hub id (`timm/core_tiny_net.a1_in1k`), so the hub tests can serve its weights; the
+ * weights themselves are test/fixtures/tiny/tiny_net.pth, written by PyTorch (make_tiny.py).
+ */
+export const TINY_DEFAULT_CFGS = generateDefaultCfgs({
+  'core_tiny_net.a1_in1k': {
+    hfHubId: 'timm/', inputSize: [3, 32, 32], poolSize: [8, 8], numClasses: 5, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5],
+    cropPct: 1, interpolation: 'bilinear', firstConv: 'conv0', classifier: 'fc',
+  },
+});
 
 registerModel({
   name: 'core_tiny_net',
   module: 'core_tiny',
-  defaultCfg: defaultCfg(),
+  defaultCfg: TINY_DEFAULT_CFGS.core_tiny_net!,
   create: (kw: CreateModelOptions) => buildModelWithCfg(TinyNet, 'core_tiny_net', kw, { featureCfg: { outIndices: [0, 1] } }),
 });

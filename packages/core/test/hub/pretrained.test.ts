@@ -1,42 +1,34 @@
 /**
  * Pretrained weights from the Hugging Face hub, end to end through createModel with real HTTP against the loopback
- * hub of core's tests (HF_ENDPOINT), and saveModel → local-dir round trips. The weights are resnet18's hashed
- * fixture weights; outputs are compared with timm's recorded logits.
+ * hub (HF_ENDPOINT), and saveModel → local-dir round trips, on core's tiny test family. Its weights and reference
+ * logits were written by PyTorch (test/fixtures/tiny/make_tiny.py).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  createModel, type FeatureModel, readSafetensors, saveModel, setBackend, type VisionModel, writeSafetensors,
-} from '@zoo/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import '@zoo/resnet';
-import { compareOutput, fixtureInput, fixtureStateDict, type OutputRecord, type ParityFixture, removeFixtureWeights, writeFixtureWeights } from '@zoo/parity';
+import { setBackend } from '../../src/backend.js';
+import { createModel } from '../../src/factory/create.js';
+import { saveModel } from '../../src/hub/save.js';
+import type { FeatureModel } from '../../src/features/wrappers.js';
+import type { VisionModel } from '../../src/model.js';
+import { readTorchCheckpoint } from '../../src/weights/pickle.js';
+import { readSafetensors, writeSafetensors } from '../../src/weights/safetensors.js';
+import type { StateDict } from '../../src/weights/types.js';
+import '../factory/tiny-family.js';
+import { type HubServer, startHubServer } from './hub-server.js';
 
-/**
- * The parts of core's loopback hub (packages/core/test/hub/hub-server.ts) used here. It is imported by a computed
- * path so this package's tsc (rootDir '.') does not pull core's test files into its program.
- */
-interface HubServer {
-  url: string;
-  requests: { server: 'hub' | 'cdn'; method: string; path: string }[];
-  faults: { kind: 'status' | 'drop' | 'corrupt' | 'ignore-range' | 'slow'; where?: 'hub' | 'cdn' }[];
-  addRepo(repoId: string, spec: { commit: string; files: Record<string, Uint8Array | string | { content: Uint8Array | string; lfs?: boolean }> }): void;
-  file(repoId: string, name: string): { sha256: string };
-  count(filter?: { server?: 'hub' | 'cdn'; method?: string; file?: string }): number;
-  close(): Promise<void>;
-}
-const hubServerModule = join(import.meta.dirname, '..', '..', '..', 'core', 'test', 'hub', 'hub-server.ts');
-const startHubServer = async (): Promise<HubServer> => ((await import(hubServerModule)) as { startHubServer(): Promise<HubServer> }).startHubServer();
-
-const fixturesDir = join(import.meta.dirname, '..', 'fixtures');
-const fixture = JSON.parse(readFileSync(join(fixturesDir, 'resnet18.json'), 'utf8')) as ParityFixture;
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'tiny');
+const PTH = join(FIXTURES, 'tiny_net.pth');
+const ref = JSON.parse(readFileSync(join(FIXTURES, 'tiny_net.json'), 'utf8')) as { input: number[]; input_shape: number[]; logits: number[] };
+const REPO = 'timm/core_tiny_net.a1_in1k';
 const COMMIT = 'c0ffee'.padEnd(40, '0');
 const ENV_KEYS = ['HF_ENDPOINT', 'HF_HUB_CACHE', 'HF_HOME', 'HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN'];
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
 
 let server: HubServer;
+let sd: StateDict;
 let weights: Uint8Array;
 let x: tf.Tensor4D;
 
@@ -49,10 +41,10 @@ const tmp = (what: string) => {
 
 function hubConfigJson(extra: Record<string, unknown> = {}): string {
   return JSON.stringify({
-    architecture: 'resnet18',
-    num_classes: 1000,
-    num_features: 512,
-    pretrained_cfg: { tag: 'a1_in1k', custom_load: false, input_size: [3, 224, 224], fixed_input_size: false, interpolation: 'bicubic', crop_pct: 0.95, crop_mode: 'center', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], num_classes: 1000, pool_size: [7, 7], first_conv: 'conv1', classifier: 'fc' },
+    architecture: 'core_tiny_net',
+    num_classes: 5,
+    num_features: 8,
+    pretrained_cfg: { tag: 'a1_in1k', custom_load: false, input_size: [3, 32, 32], fixed_input_size: false, interpolation: 'bilinear', crop_pct: 1, crop_mode: 'center', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], num_classes: 5, pool_size: [8, 8], first_conv: 'conv0', classifier: 'fc' },
     ...extra,
   });
 }
@@ -61,12 +53,12 @@ function logits(model: VisionModel): tf.Tensor {
   return model.forward(x);
 }
 
-/** The model's logits match timm's recorded ones for the fixture weights. */
+/** The model's logits match PyTorch's for the fixture weights. */
 function expectFixtureLogits(model: VisionModel): void {
   const out = logits(model);
-  const r = compareOutput('logits', out, fixture.outputs.logits as OutputRecord);
-  out.dispose();
-  expect(r.ok, r.message).toBe(true);
+  const want = tf.tensor(ref.logits, out.shape);
+  expect(maxAbsDiff(out, want)).toBeLessThan(1e-5);
+  tf.dispose([out, want]);
 }
 
 /**
@@ -75,7 +67,7 @@ function expectFixtureLogits(model: VisionModel): void {
  */
 async function buildLeak(): Promise<number> {
   const before = tf.memory().numTensors;
-  (await createModel('resnet18')).dispose();
+  (await createModel('core_tiny_net')).dispose();
   return tf.memory().numTensors - before;
 }
 
@@ -91,9 +83,10 @@ beforeAll(async () => {
   const info = await setBackend('wasm');
   expect(info.backend).toBe('wasm');
   server = await startHubServer();
-  weights = writeSafetensors(fixtureStateDict(fixture));
-  x = fixtureInput(fixture);
-  server.addRepo('timm/resnet18.a1_in1k', {
+  sd = readTorchCheckpoint(new Uint8Array(readFileSync(PTH)));
+  weights = writeSafetensors(sd);
+  x = tf.tidy(() => tf.transpose(tf.tensor4d(ref.input, ref.input_shape as [number, number, number, number]), [0, 2, 3, 1])) as tf.Tensor4D;
+  server.addRepo(REPO, {
     commit: COMMIT,
     files: { 'model.safetensors': { content: weights, lfs: true }, 'config.json': hubConfigJson() },
   });
@@ -119,53 +112,53 @@ describe('createModel with pretrained weights from the hub (loopback HF_ENDPOINT
   it("fetches timm/<name>.<tag>/model.safetensors for a registry name, caches it, and a second call makes no request", async () => {
     const progress: { loaded: number; total?: number; file: string }[] = [];
     const before = server.requests.length;
-    const model = await createModel('resnet18.a1_in1k', { pretrained: true, onProgress: (p) => progress.push(p) });
+    const model = await createModel('core_tiny_net.a1_in1k', { pretrained: true, onProgress: (p) => progress.push(p) });
     expectFixtureLogits(model);
     model.dispose();
     const made = server.requests.slice(before);
     expect(made.some((r) => r.server === 'cdn' && r.method === 'GET')).toBe(true);
-    expect(made.every((r) => r.server === 'cdn' || r.path.startsWith('/timm/resnet18.a1_in1k/resolve/main/model.safetensors'))).toBe(true);
+    expect(made.every((r) => r.server === 'cdn' || r.path.startsWith('/timm/core_tiny_net.a1_in1k/resolve/main/model.safetensors'))).toBe(true);
     // onProgress: called, for model.safetensors, ending at the full size.
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.every((p) => p.file === 'model.safetensors')).toBe(true);
     expect(progress.at(-1)).toMatchObject({ loaded: weights.byteLength, total: weights.byteLength });
     // huggingface_hub's cache layout, so Python reuses it.
-    const repoDir = join(process.env.HF_HUB_CACHE!, 'models--timm--resnet18.a1_in1k');
+    const repoDir = join(process.env.HF_HUB_CACHE!, 'models--timm--core_tiny_net.a1_in1k');
     expect(readFileSync(join(repoDir, 'refs', 'main'), 'utf8')).toBe(COMMIT);
     expect(existsSync(join(repoDir, 'snapshots', COMMIT, 'model.safetensors'))).toBe(true);
-    expect(existsSync(join(repoDir, 'blobs', server.file('timm/resnet18.a1_in1k', 'model.safetensors').sha256))).toBe(true);
+    expect(existsSync(join(repoDir, 'blobs', server.file('timm/core_tiny_net.a1_in1k', 'model.safetensors').sha256))).toBe(true);
 
     const n = server.requests.length;
-    const again = await createModel('resnet18.a1_in1k', { pretrained: true });
+    const again = await createModel('core_tiny_net.a1_in1k', { pretrained: true });
     expect(server.requests.length).toBe(n);
     expectFixtureLogits(again);
     again.dispose();
 
     // Offline, the cached weights still load.
     process.env.HF_HUB_OFFLINE = '1';
-    const offline = await createModel('resnet18.a1_in1k', { pretrained: true });
+    const offline = await createModel('core_tiny_net.a1_in1k', { pretrained: true });
     expect(server.requests.length).toBe(n);
     offline.dispose();
   });
 
-  it("hf-hub:timm/resnet18.a1_in1k reads the repo's config.json and builds that architecture", async () => {
-    const model = await createModel('hf-hub:timm/resnet18.a1_in1k', { pretrained: true });
+  it("hf-hub:timm/core_tiny_net.a1_in1k reads the repo's config.json and builds that architecture", async () => {
+    const model = await createModel('hf-hub:timm/core_tiny_net.a1_in1k', { pretrained: true });
     expect(server.count({ server: 'hub', method: 'GET', file: 'config.json' })).toBeGreaterThan(0);
-    expect(model.modelName).toBe('resnet18');
-    expect(model.numClasses).toBe(1000);
-    expect(model.pretrainedCfg).toMatchObject({ hfHubId: 'timm/resnet18.a1_in1k', source: 'hf-hub', cropPct: 0.95, tag: 'a1_in1k' });
+    expect(model.modelName).toBe('core_tiny_net');
+    expect(model.numClasses).toBe(5);
+    expect(model.pretrainedCfg).toMatchObject({ hfHubId: 'timm/core_tiny_net.a1_in1k', source: 'hf-hub', cropPct: 1, tag: 'a1_in1k' });
     expectFixtureLogits(model);
     model.dispose();
   });
 
   it('a config.json with label_names and another class count: labels kept, classifier re-initialised', async () => {
-    const labels = Array.from({ length: 1000 }, (_, i) => `n${String(i).padStart(8, '0')}`);
-    server.addRepo('someone/my-resnet', { commit: COMMIT, files: { 'model.safetensors': { content: weights, lfs: true }, 'config.json': hubConfigJson({ label_names: labels }) } });
-    const model = await createModel('hf-hub:someone/my-resnet', { pretrained: true });
+    const labels = Array.from({ length: 5 }, (_, i) => `n${String(i).padStart(8, '0')}`);
+    server.addRepo('someone/my-tiny', { commit: COMMIT, files: { 'model.safetensors': { content: weights, lfs: true }, 'config.json': hubConfigJson({ label_names: labels }) } });
+    const model = await createModel('hf-hub:someone/my-tiny', { pretrained: true });
     expect(model.pretrainedCfg.labelNames).toEqual(labels);
     expectFixtureLogits(model);
     model.dispose();
-    const ten = await createModel('hf-hub:someone/my-resnet', { pretrained: true, numClasses: 10 });
+    const ten = await createModel('hf-hub:someone/my-tiny', { pretrained: true, numClasses: 10 });
     expect(ten.numClasses).toBe(10);
     ten.dispose();
   });
@@ -174,7 +167,7 @@ describe('createModel with pretrained weights from the hub (loopback HF_ENDPOINT
     process.env.HF_HUB_OFFLINE = '1';
     const n = server.requests.length;
     const tensors = tf.memory().numTensors;
-    await expect(createModel('resnet18.a1_in1k', { pretrained: true })).rejects.toThrow(/timm\/resnet18\.a1_in1k.*neither model\.safetensors nor pytorch_model\.bin.*HF_HUB_OFFLINE/s);
+    await expect(createModel('core_tiny_net.a1_in1k', { pretrained: true })).rejects.toThrow(/timm\/core_tiny_net\.a1_in1k.*neither model\.safetensors nor pytorch_model\.bin.*HF_HUB_OFFLINE/s);
     expect(server.requests.length).toBe(n);
     expect(tf.memory().numTensors - tensors).toBeLessThanOrEqual(await buildLeak());
   });
@@ -206,51 +199,38 @@ describe('createModel with pretrained weights from the hub (loopback HF_ENDPOINT
   });
 
   it('a repo without model.safetensors: pytorch_model.bin (torch zip, made by torch.save) loads', async () => {
-    // test_resnet.pth: weights written by torch.save (fixtures/make_pth.py), small enough to commit.
-    const pthPath = join(fixturesDir, 'test_resnet.pth');
-    const config = { architecture: 'test_resnet', num_classes: 1000, pretrained_cfg: { input_size: [3, 160, 160], first_conv: 'conv1.0', classifier: 'fc' } };
     server.addRepo('someone/pth-only', {
       commit: COMMIT,
-      files: { 'pytorch_model.bin': { content: new Uint8Array(readFileSync(pthPath)), lfs: true }, 'config.json': JSON.stringify(config) },
+      files: { 'pytorch_model.bin': { content: new Uint8Array(readFileSync(PTH)), lfs: true }, 'config.json': hubConfigJson() },
     });
     const model = await createModel('hf-hub:someone/pth-only', { pretrained: true });
     expect(server.count({ method: 'HEAD', file: 'model.safetensors' })).toBeGreaterThan(0);
-    const direct = await createModel('test_resnet', { checkpointPath: pthPath });
-    const x = tf.randomUniform([1, 64, 64, 3], -1, 1, 'float32', 3);
-    const a = model.forward(x);
-    const b = direct.forward(x);
-    expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBe(0);
-    expect(Math.max(...(tf.abs(a).dataSync() as Float32Array))).toBeGreaterThan(0);
-    tf.dispose([x, a, b]);
+    expectFixtureLogits(model);
     model.dispose();
-    direct.dispose();
   });
 });
 
 describe('saveModel (timm hub format) and local-dir', () => {
   it('writes config.json + model.safetensors that createModel(local-dir:) loads back to the same outputs', async () => {
-    const weightsFile = writeFixtureWeights(fixture);
-    const model = await createModel('resnet18', { checkpointPath: weightsFile });
-    removeFixtureWeights(weightsFile);
+    const model = await createModel('core_tiny_net', { checkpointPath: PTH });
     const dir = join(tmp('save'), 'out');
     await saveModel(model, dir);
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ architecture: 'resnet18', num_classes: 1000, num_features: 512 });
-    expect(config.global_pool).toBeUndefined(); // timm's ResNet keeps a module there, not a string
+    expect(config).toMatchObject({ architecture: 'core_tiny_net', num_classes: 5, num_features: 8 });
     expect(config.label_names).toBeUndefined();
     const pc = config.pretrained_cfg;
     for (const k of ['url', 'file', 'hf_hub_id', 'hf_hub_filename', 'source', 'state_dict', 'architecture']) expect(pc).not.toHaveProperty(k);
-    expect(pc).toMatchObject({ tag: 'a1_in1k', input_size: [3, 224, 224], first_conv: 'conv1', classifier: 'fc', pool_size: [7, 7] });
+    expect(pc).toMatchObject({ tag: 'a1_in1k', input_size: [3, 32, 32], first_conv: 'conv0', classifier: 'fc', pool_size: [8, 8] });
     const st = readSafetensors(new Uint8Array(readFileSync(join(dir, 'model.safetensors'))));
     expect(st.metadata).toEqual({ format: 'pt' });
     expect(Object.keys(st.tensors)).toEqual(Object.keys(model.stateDict()));
-    // timm's keys, in timm's order (the fixture lists no num_batches_tracked buffers).
-    expect(Object.keys(st.tensors).filter((k) => !k.endsWith('num_batches_tracked'))).toEqual(fixture.weights.tensors.map((t) => t[0]));
+    // PyTorch's keys, in PyTorch's order, dtypes and (OIHW) shapes.
+    expect(Object.keys(st.tensors)).toEqual(Object.keys(sd));
     expect(st.tensors['bn1.num_batches_tracked']!.dtype).toBe('int64');
-    expect(st.tensors['conv1.weight']!.shape).toEqual([64, 3, 7, 7]);
+    expect(st.tensors['conv1.weight']!.shape).toEqual([8, 4, 3, 3]);
 
     const loaded = await createModel(`local-dir:${dir}`, { pretrained: true });
-    expect(loaded.modelName).toBe('resnet18');
+    expect(loaded.modelName).toBe('core_tiny_net');
     const a = logits(model);
     const b = logits(loaded);
     expect(maxAbsDiff(a, b)).toBeLessThanOrEqual(1e-6);
@@ -271,7 +251,7 @@ describe('saveModel (timm hub format) and local-dir', () => {
 
   it('keeps label names and a changed head through the round trip', async () => {
     const labels = Array.from({ length: 10 }, (_, i) => `class${i}`);
-    const model = await createModel('resnet18', { numClasses: 10 });
+    const model = await createModel('core_tiny_net', { numClasses: 10 });
     const dir = tmp('save10');
     await saveModel(model, dir, { labelNames: labels });
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
@@ -288,7 +268,7 @@ describe('saveModel (timm hub format) and local-dir', () => {
   });
 
   it('refuses a FeatureModel (featuresOnly), pointing at the base model', async () => {
-    const fm: FeatureModel = await createModel('resnet18', { featuresOnly: true });
+    const fm: FeatureModel = await createModel('core_tiny_net', { featuresOnly: true });
     const dir = join(tmp('feat'), 'out');
     await expect(saveModel(fm, dir)).rejects.toThrow(/featuresOnly.*save the base model/s);
     expect(existsSync(dir)).toBe(false);
