@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
 import {
-  AvgPool2d, BatchNormAct2d, BlurPool2d, Conv2d, convNormAct, Identity, MaxPool2d, Module,
+  AvgPool2d, BlurPool2d, Conv2d, convNormAct, createNormAct, Identity, MaxPool2d, Module,
   resolveAct, runFused, Sequential, type StateDict, VisionModel,
 } from '@zoo/core';
 
@@ -26,19 +26,13 @@ export interface DenseNetArgs {
   aaStemOnly?: boolean;
 }
 
-type NormFn = (chs: number) => BatchNormAct2d;
-
-function makeNormFactory(normLayer: string, act: string): NormFn {
-  const n = normLayer.toLowerCase().replace(/_/g, '');
-  if (n !== 'batchnorm2d' && n !== 'batchnorm') throw new Error(`DenseNet: norm layer '${normLayer}' is not supported (batchnorm2d only)`);
-  return (chs) => new BatchNormAct2d(chs, { act });
-}
+type NormFn = (chs: number) => Module;
 
 /** timm's DenseLayer: BN-act → 1×1 conv (bnSize·k) → BN-act → 3×3 conv (k), on the concatenation of all earlier maps. */
 export class DenseLayer extends Module {
-  readonly norm1: BatchNormAct2d;
+  readonly norm1: Module;
   readonly conv1: Conv2d;
-  readonly norm2: BatchNormAct2d;
+  readonly norm2: Module;
   readonly conv2: Conv2d;
   constructor(numInputFeatures: number, growthRate: number, bnSize: number, norm: NormFn) {
     super();
@@ -129,7 +123,9 @@ export class DenseNet extends VisionModel {
     this.numClasses = numClasses;
     this.inChans = inChans;
     this.dropRate = dropRate;
-    const norm = makeNormFactory(normLayer, resolveAct(actLayer));
+    // timm's get_norm_act_layer(norm_layer, act_layer).
+    const act = resolveAct(actLayer);
+    const norm: NormFn = (chs) => createNormAct(normLayer, chs, act);
     const deepStem = stemType.includes('deep');
     const numInitFeatures = growthRate * 2;
     const stemPool = aaLayer === null

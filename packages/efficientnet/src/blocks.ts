@@ -2,12 +2,10 @@
 // state-dict keys) are timm's.
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  type ActName, CondConv2d, Conv2d, DropPath, Identity, LayerScale, Linear, Module, MultiQueryAttention2d, makeDivisible,
-  resolveAct, spatialMean,
+  type ActName, CondConv2d, Conv2d, createNorm, createNormAct, DropPath, Identity, LayerScale, Linear, Module, MultiQueryAttention2d,
+  makeDivisible, type NormLayer, resolveAct, spatialMean,
 } from '@zoo/core';
-import {
-  type AaLayer, type AnyConv, convNorm, createAa, createConv, createNorm, createNormAct, type NormLayer, numGroups, pyRound,
-} from './layers.js';
+import { type AaLayer, type AnyConv, convNorm, createAa, createConv, numGroups, pyRound } from './layers.js';
 
 /** What a block reports for feature extraction at a location ('bottleneck' → block output, 'expansion' → hook). */
 export interface BlockFeatureInfo {

@@ -6,7 +6,8 @@ import {
   type SeLayerSpec,
   SqueezeExcite, UniversalInvertedResidual,
 } from './blocks.js';
-import { type AaLayer, type NormLayer, pyRound } from './layers.js';
+import { type AaLayer, pyRound } from './layers.js';
+import type { NormLayer } from '@zoo/core';
 
 /** TF's BatchNorm epsilon, used by the `tf_*` ports. */
 export const BN_EPS_TF_DEFAULT = 1e-3;

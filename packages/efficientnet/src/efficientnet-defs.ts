@@ -2,7 +2,7 @@
 import type { CreateModelOptions, FeatureModel, VisionModel } from '@zoo/core';
 import { BN_EPS_TF_DEFAULT, decodeArchDef, roundChannels } from './builder.js';
 import { createEffnet } from './factory.js';
-import type { NormLayer } from './layers.js';
+import type { NormLayer } from '@zoo/core';
 import { PRUNED } from './pruned.js';
 
 export type Kwargs = CreateModelOptions & Record<string, unknown>;

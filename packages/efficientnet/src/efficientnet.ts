@@ -2,11 +2,11 @@ import type * as tf from '@tensorflow/tfjs-core';
 import {
   type ActName, applyAct, BatchNorm2d, BatchNormAct2d, FeatureInfo, type FeatureInfoEntry, FeatureModel,
   type ForwardIntermediatesOptions, Identity, type IntermediatesResult, type Module, type OutIndices, resolveAct,
-  Sequential, VisionModel,
+  Sequential, VisionModel, createNormAct, type NormLayer,
 } from '@zoo/core';
 import type { EfficientBlock } from './blocks.js';
 import { type BlockArgs, EfficientNetBuilder, roundChannels, type SeLayer } from './builder.js';
-import { type AaLayer, convNorm, createConv, createNormAct, type NormLayer } from './layers.js';
+import { type AaLayer, convNorm, createConv } from './layers.js';
 import { runStages, runStem, truncateTrunk, trunkIntermediates } from './trunk.js';
 
 export interface EfficientNetArgs {

@@ -1,55 +1,10 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import {
-  type AaLayerName, type ActName, applyAct, BatchNorm2d, BatchNormAct2d, Conv2d, convNormAct, createAa as coreCreateAa,
-  createConv2dMixed, EvoNorm2dS0, GroupNormAct, Identity, LayerNorm2d, type MixedConv2d, type Module, type PaddingArg,
-  resolveAct,
+  type AaLayerName, Conv2d, convNormAct, createAa as coreCreateAa, createConv2dMixed, Identity, type MixedConv2d, type Module,
+  type PaddingArg,
 } from '@zoo/core';
 
-/** A norm layer as timm's builders take it (`norm_layer` partials): BatchNorm (eps), GroupNorm (group size) or LayerNorm. */
-export type NormLayer =
-  | { type: 'batchnorm'; eps?: number }
-  | { type: 'groupnorm'; groupSize?: number; numGroups?: number; eps?: number }
-  | { type: 'layernorm'; eps?: number }
-  | { type: 'evonorms0'; groupSize?: number; groups?: number; eps?: number };
-
-/** timm's LayerNormAct2d: LayerNorm over channels (same keys) then an activation. */
-export class LayerNormAct2d extends LayerNorm2d {
-  readonly act: ActName;
-  constructor(numChannels: number, options: { eps?: number; act?: string | null; applyAct?: boolean } = {}) {
-    super(numChannels, { eps: options.eps });
-    this.act = options.applyAct === false ? 'identity' : resolveAct(options.act === undefined ? 'relu' : options.act);
-  }
-  override forward(x: tf.Tensor): tf.Tensor {
-    return applyAct(this.act, super.forward(x));
-  }
-}
-
-/** timm's `get_norm_act_layer(norm_layer, act_layer)(chs, apply_act=…)`. */
-export function createNormAct(norm: NormLayer | undefined, chs: number, act: ActName, applyAct = true): Module {
-  const spec = norm ?? { type: 'batchnorm' };
-  switch (spec.type) {
-    case 'batchnorm':
-      return new BatchNormAct2d(chs, { eps: spec.eps, act, applyAct });
-    case 'groupnorm': {
-      const groups = spec.groupSize ? Math.floor(chs / spec.groupSize) : (spec.numGroups ?? 32);
-      return new GroupNormAct(groups, chs, { eps: spec.eps, act, applyAct });
-    }
-    case 'layernorm':
-      return new LayerNormAct2d(chs, { eps: spec.eps, act, applyAct });
-    case 'evonorms0':
-      // EvoNorm is its own activation (the block's act layer does not apply).
-      return new EvoNorm2dS0(chs, { groupSize: spec.groupSize, groups: spec.groups, eps: spec.eps, applyAct });
-    default:
-      throw new Error(`Unknown norm layer ${JSON.stringify(spec)}`);
-  }
-}
-
-/** A plain norm (no activation), as MobileNetV3Features' stem `bn1` uses it. */
-export function createNorm(norm: NormLayer | undefined, chs: number): Module {
-  const spec = norm ?? { type: 'batchnorm' };
-  if (spec.type === 'batchnorm') return new BatchNorm2d(chs, { eps: spec.eps });
-  return createNormAct(spec, chs, 'identity', false);
-}
+export type { NormLayer } from '@zoo/core';
 
 /** Anti-aliasing layer names as timm's `create_aa` takes them. */
 export type AaLayer = AaLayerName | null | undefined;

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   Activation, type ActName, Conv2d, type FeatureInfoEntry, type ForwardIntermediatesOptions, Identity,
-  type IntermediatesResult, Linear, type Module, type OutIndices, resolveAct, SelectAdaptivePool2d, Sequential, VisionModel,
+  type IntermediatesResult, Linear, type Module, type OutIndices, resolveAct, SelectAdaptivePool2d, Sequential, VisionModel, createNormAct, type NormLayer,
 } from '@zoo/core';
 import { type BlockArgs, EfficientNetBuilder, roundChannels, type SeLayer } from './builder.js';
-import { type AaLayer, convNorm, createConv, createNormAct, type NormLayer } from './layers.js';
+import { type AaLayer, convNorm, createConv } from './layers.js';
 import { runStages, runStem, truncateTrunk, trunkIntermediates } from './trunk.js';
 
 export interface MobileNetV3Args {

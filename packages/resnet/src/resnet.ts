@@ -1,15 +1,14 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
 import {
-  Activation, type ActName, AvgPool2d, BatchNorm2d, BlurPool2d, Conv2d, convNormAct, createAa, createAttn, DropPath,
-  type ForwardIntermediatesOptions, GroupNorm, getPadding, Identity, type IntermediatesResult,
-  MaxPool2d, Module, type OutIndices, resolveAct, runFused, Sequential, VisionModel,
+  Activation, type ActName, AvgPool2d, BlurPool2d, Conv2d, convNormAct, createAa, createAttn, createNorm, DropPath,
+  type ForwardIntermediatesOptions, getPadding, Identity, type IntermediatesResult,
+  MaxPool2d, Module, type NormLayer, type OutIndices, resolveAct, runFused, Sequential, VisionModel,
 } from '@zoo/core';
 
 export type BlockType = 'basic' | 'bottleneck';
 /** Anti-aliasing layer for strided convs and the stem: a blur pool, or a 2×2 average pool. */
 export type AaLayer = 'blurpool' | 'avgpool' | null;
-export type NormLayer = 'batchnorm' | 'groupnorm';
 /** Channel attention in each block: 'se', 'eca', or SE with a reduction ratio (ResNet-RS). */
 export type AttnLayer = 'se' | 'eca' | { type: 'se'; rdRatio: number } | null;
 
@@ -42,8 +41,9 @@ export interface ResNetArgs {
 
 const EXPANSION: Record<BlockType, number> = { basic: 1, bottleneck: 4 };
 
+/** timm's `get_norm_layer(norm_layer)(chs)`. */
 function makeNorm(kind: NormLayer, chs: number): Module {
-  return kind === 'groupnorm' ? new GroupNorm(32, chs) : new BatchNorm2d(chs);
+  return createNorm(kind, chs);
 }
 
 function makeAttn(attn: AttnLayer | undefined, chs: number): Module | null {

@@ -32,3 +32,4 @@ export * from './matmul.js';
 export * from './slice.js';
 export * from './portable.js';
 export * from './rounding.js';
+export * from './create-norm.js';
