@@ -2,10 +2,11 @@
 // state-dict keys) are timm's.
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  type ActName, CondConv2d, Conv2d, createNorm, createNormAct, DropPath, Identity, LayerScale, Linear, Module, MultiQueryAttention2d,
-  makeDivisible, type NormLayer, resolveAct, spatialMean,
+  type ActName, CondConv2d, Conv2d, ConvNormAct, convNormAct, createAa, createConv2d, createNorm, createNormAct, DropPath,
+  Identity, LayerScale, Linear, makeDivisible, Module, MultiQueryAttention2d, type NormLayer, resolveAct,
+  spatialMean,
 } from '@zoo/core';
-import { type AaLayer, type AnyConv, convNorm, createAa, createConv, numGroups, pyRound } from './layers.js';
+import { type AaLayer, type AnyConv, numGroups, pyRound } from './layers.js';
 
 /** What a block reports for feature extraction at a location ('bottleneck' → block output, 'expansion' → hook). */
 export interface BlockFeatureInfo {
@@ -82,7 +83,7 @@ function spaceToDepth(
   if (a.s2d !== 1) return null;
   if (Array.isArray(dwKernel)) throw new Error('space-to-depth blocks take a single kernel size');
   const chs = a.inChs * 4;
-  block.convS2d = block.addModule('conv_s2d', createConv(a.inChs, chs, 2, { stride: 2, padding: 'same' }));
+  block.convS2d = block.addModule('conv_s2d', createConv2d(a.inChs, chs, 2, { stride: 2, padding: 'same' }));
   block.bnS2d = block.addModule('bn_s2d', createNormAct(a.normLayer, chs, a.actLayer));
   const k = Math.floor((dwKernel + 1) / 2);
   return { chs, dwKernel: k, dwPad: k === 2 ? 'same' : a.padType };
@@ -103,11 +104,11 @@ export class ConvBnAct extends EfficientBlock {
     const groups = numGroups(a.groupSize ?? 0, a.inChs);
     this.hasSkip = !!a.skip && a.stride === 1 && a.inChs === a.outChs;
     const useAa = !!a.aaLayer && a.stride > 1;
-    this.conv = this.addModule('conv', createConv(a.inChs, a.outChs, a.kernelSize, {
+    this.conv = this.addModule('conv', createConv2d(a.inChs, a.outChs, a.kernelSize, {
       stride: useAa ? 1 : a.stride, dilation: a.dilation, groups, padding: a.padType,
     }));
     this.bn1 = this.addModule('bn1', createNormAct(a.normLayer, a.outChs, a.actLayer));
-    this.aa = this.addModule('aa', createAa(a.aaLayer, a.outChs, a.stride, useAa));
+    this.aa = this.addModule('aa', createAa(a.aaLayer, a.outChs, a.stride, useAa, 'identity'));
     this.addModule('drop_path', dropPath(a.dropPathRate));
   }
   featureInfo(location: string): BlockFeatureInfo {
@@ -115,7 +116,7 @@ export class ConvBnAct extends EfficientBlock {
     return { module: '', numChs: this.conv.outChannels };
   }
   override forward(x: tf.Tensor): tf.Tensor {
-    let y = convNorm(x, this.conv, this.bn1);
+    let y = convNormAct(x, this.conv, this.bn1);
     this.tap?.(y);
     y = this.aa.forward(y);
     return residual(y, x, this.hasSkip);
@@ -144,13 +145,13 @@ export class DepthwiseSeparableConv extends EfficientBlock {
     const inChs = s2d ? s2d.chs : a.inChs;
     a = { ...a, inChs };
     const groups = numGroups(a.groupSize ?? 1, a.inChs);
-    this.convDw = this.addModule('conv_dw', createConv(a.inChs, a.inChs, s2d ? s2d.dwKernel : a.dwKernelSize, {
+    this.convDw = this.addModule('conv_dw', createConv2d(a.inChs, a.inChs, s2d ? s2d.dwKernel : a.dwKernelSize, {
       stride: useAa ? 1 : a.stride, dilation: a.dilation, padding: s2d ? s2d.dwPad : a.padType, groups,
     }));
     this.bn1 = this.addModule('bn1', createNormAct(a.normLayer, a.inChs, a.actLayer));
-    this.aa = this.addModule('aa', createAa(a.aaLayer, a.outChs, a.stride, useAa));
+    this.aa = this.addModule('aa', createAa(a.aaLayer, a.outChs, a.stride, useAa, 'identity'));
     this.se = this.addModule('se', a.seLayer ? a.seLayer(a.inChs, a.actLayer) : new Identity());
-    this.convPw = this.addModule('conv_pw', createConv(a.inChs, a.outChs, a.pwKernelSize, { padding: a.padType }));
+    this.convPw = this.addModule('conv_pw', createConv2d(a.inChs, a.outChs, a.pwKernelSize, { padding: a.padType }));
     this.bn2 = this.addModule('bn2', createNormAct(a.normLayer, a.outChs, a.actLayer, a.pwAct));
     this.addModule('drop_path', dropPath(a.dropPathRate));
   }
@@ -159,12 +160,12 @@ export class DepthwiseSeparableConv extends EfficientBlock {
     return { module: '', numChs: this.convPw.outChannels };
   }
   override forward(x: tf.Tensor): tf.Tensor {
-    let y = this.convS2d ? convNorm(x, this.convS2d, this.bnS2d!) : x;
-    y = convNorm(y, this.convDw, this.bn1);
+    let y = this.convS2d ? convNormAct(x, this.convS2d, this.bnS2d!) : x;
+    y = convNormAct(y, this.convDw, this.bn1);
     y = this.aa.forward(y);
     y = this.se.forward(y);
     this.tap?.(y);
-    y = convNorm(y, this.convPw, this.bn2);
+    y = convNormAct(y, this.convPw, this.bn2);
     return residual(y, x, this.hasSkip);
   }
 }
@@ -194,15 +195,15 @@ export class InvertedResidual extends EfficientBlock {
     a = { ...a, inChs: s2d ? s2d.chs : a.inChs };
     const midChs = makeDivisible(a.inChs * a.expRatio);
     const groups = numGroups(a.groupSize ?? 1, midChs);
-    this.convPw = this.addModule('conv_pw', createConv(a.inChs, midChs, a.expKernelSize, { padding: a.padType }));
+    this.convPw = this.addModule('conv_pw', createConv2d(a.inChs, midChs, a.expKernelSize, { padding: a.padType }));
     this.bn1 = this.addModule('bn1', createNormAct(a.normLayer, midChs, a.actLayer));
-    this.convDw = this.addModule('conv_dw', createConv(midChs, midChs, s2d ? s2d.dwKernel : a.dwKernelSize, {
+    this.convDw = this.addModule('conv_dw', createConv2d(midChs, midChs, s2d ? s2d.dwKernel : a.dwKernelSize, {
       stride: useAa ? 1 : a.stride, dilation: a.dilation, groups, padding: s2d ? s2d.dwPad : a.padType,
     }));
     this.bn2 = this.addModule('bn2', createNormAct(a.normLayer, midChs, a.actLayer));
-    this.aa = this.addModule('aa', createAa(a.aaLayer, midChs, a.stride, useAa));
+    this.aa = this.addModule('aa', createAa(a.aaLayer, midChs, a.stride, useAa, 'identity'));
     this.se = this.addModule('se', a.seLayer ? a.seLayer(midChs, a.actLayer) : new Identity());
-    this.convPwl = this.addModule('conv_pwl', createConv(midChs, a.outChs, a.pwKernelSize, { padding: a.padType }));
+    this.convPwl = this.addModule('conv_pwl', createConv2d(midChs, a.outChs, a.pwKernelSize, { padding: a.padType }));
     this.bn3 = this.addModule('bn3', createNormAct(a.normLayer, a.outChs, a.actLayer, false));
     this.addModule('drop_path', dropPath(a.dropPathRate));
   }
@@ -211,13 +212,13 @@ export class InvertedResidual extends EfficientBlock {
     return { module: '', numChs: this.convPwl.outChannels };
   }
   override forward(x: tf.Tensor): tf.Tensor {
-    let y = this.convS2d ? convNorm(x, this.convS2d, this.bnS2d!) : x;
-    y = convNorm(y, this.convPw, this.bn1);
-    y = convNorm(y, this.convDw, this.bn2);
+    let y = this.convS2d ? convNormAct(x, this.convS2d, this.bnS2d!) : x;
+    y = convNormAct(y, this.convPw, this.bn1);
+    y = convNormAct(y, this.convDw, this.bn2);
     y = this.aa.forward(y);
     y = this.se.forward(y);
     this.tap?.(y);
-    y = convNorm(y, this.convPwl, this.bn3);
+    y = convNormAct(y, this.convPwl, this.bn3);
     return residual(y, x, this.hasSkip);
   }
 }
@@ -239,13 +240,13 @@ export class EdgeResidual extends EfficientBlock {
     const groups = numGroups(a.groupSize ?? 0, midChs);
     this.hasSkip = a.inChs === a.outChs && a.stride === 1 && !a.noskip;
     const useAa = !!a.aaLayer && a.stride > 1;
-    this.convExp = this.addModule('conv_exp', createConv(a.inChs, midChs, a.expKernelSize, {
+    this.convExp = this.addModule('conv_exp', createConv2d(a.inChs, midChs, a.expKernelSize, {
       stride: useAa ? 1 : a.stride, dilation: a.dilation, groups, padding: a.padType,
     }));
     this.bn1 = this.addModule('bn1', createNormAct(a.normLayer, midChs, a.actLayer));
-    this.aa = this.addModule('aa', createAa(a.aaLayer, midChs, a.stride, useAa));
+    this.aa = this.addModule('aa', createAa(a.aaLayer, midChs, a.stride, useAa, 'identity'));
     this.se = this.addModule('se', a.seLayer ? a.seLayer(midChs, a.actLayer) : new Identity());
-    this.convPwl = this.addModule('conv_pwl', createConv(midChs, a.outChs, a.pwKernelSize, { padding: a.padType }));
+    this.convPwl = this.addModule('conv_pwl', createConv2d(midChs, a.outChs, a.pwKernelSize, { padding: a.padType }));
     this.bn2 = this.addModule('bn2', createNormAct(a.normLayer, a.outChs, a.actLayer, false));
     this.addModule('drop_path', dropPath(a.dropPathRate));
   }
@@ -254,35 +255,12 @@ export class EdgeResidual extends EfficientBlock {
     return { module: '', numChs: this.convPwl.outChannels };
   }
   override forward(x: tf.Tensor): tf.Tensor {
-    let y = convNorm(x, this.convExp, this.bn1);
+    let y = convNormAct(x, this.convExp, this.bn1);
     y = this.aa.forward(y);
     y = this.se.forward(y);
     this.tap?.(y);
-    y = convNorm(y, this.convPwl, this.bn2);
+    y = convNormAct(y, this.convPwl, this.bn2);
     return residual(y, x, this.hasSkip);
-  }
-}
-
-/** timm's ConvNormAct layer: conv, bn (norm+act, `.bn` for weight compatibility), aa. */
-export class ConvNormAct extends Module {
-  readonly conv: AnyConv;
-  readonly bn: Module;
-  readonly aa: Module;
-  constructor(inChs: number, outChs: number, kernelSize: number | number[], o: {
-    stride?: number; dilation?: number; groups?: number; padding?: '' | 'same' | 'valid'; applyAct?: boolean;
-    act: ActName; normLayer?: NormLayer; aaLayer?: AaLayer;
-  }) {
-    super();
-    const stride = o.stride ?? 1;
-    const useAa = !!o.aaLayer && stride > 1;
-    this.conv = this.addModule('conv', createConv(inChs, outChs, kernelSize, {
-      stride: useAa ? 1 : stride, dilation: o.dilation, groups: o.groups, padding: o.padding,
-    }));
-    this.bn = this.addModule('bn', createNormAct(o.normLayer, outChs, o.act, o.applyAct ?? true));
-    this.aa = this.addModule('aa', createAa(o.aaLayer, outChs, stride, useAa));
-  }
-  override forward(x: tf.Tensor): tf.Tensor {
-    return this.aa.forward(convNorm(x, this.conv, this.bn));
   }
 }
 
@@ -302,7 +280,7 @@ export class UniversalInvertedResidual extends EfficientBlock {
   }) {
     super();
     this.hasSkip = a.inChs === a.outChs && a.stride === 1 && !a.noskip;
-    const common = { padding: a.padType, act: a.actLayer, normLayer: a.normLayer } as const;
+    const common = { padding: a.padType, actLayer: a.actLayer, normLayer: a.normLayer } as const;
     if (a.dwKernelSizeStart) {
       this.dwStart = this.addModule('dw_start', new ConvNormAct(a.inChs, a.inChs, a.dwKernelSizeStart, {
         ...common, stride: a.dwKernelSizeMid ? 1 : a.stride, dilation: a.dilation,

@@ -1,12 +1,12 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import {
-  type ActName, applyAct, BatchNorm2d, BatchNormAct2d, FeatureInfo, type FeatureInfoEntry, FeatureModel,
-  type ForwardIntermediatesOptions, Identity, type IntermediatesResult, type Module, type OutIndices, resolveAct,
-  Sequential, VisionModel, createNormAct, type NormLayer,
+  type ActName, applyAct, BatchNorm2d, BatchNormAct2d, convNormAct, createConv2d, createNormAct, FeatureInfo,
+  type FeatureInfoEntry, FeatureModel, type ForwardIntermediatesOptions, Identity, type IntermediatesResult,
+  type Module, type NormLayer, type OutIndices, resolveAct, Sequential, VisionModel,
 } from '@zoo/core';
 import type { EfficientBlock } from './blocks.js';
 import { type BlockArgs, EfficientNetBuilder, roundChannels, type SeLayer } from './builder.js';
-import { type AaLayer, convNorm, createConv } from './layers.js';
+import type { AaLayer } from './layers.js';
 import { runStages, runStem, truncateTrunk, trunkIntermediates } from './trunk.js';
 
 export interface EfficientNetArgs {
@@ -64,7 +64,7 @@ export class EfficientNet extends VisionModel {
     this.dropRate = dropRate;
     const stem = fixStem ? stemSize : roundChsFn(stemSize);
     this.stemChs = stem;
-    this.addModule('conv_stem', createConv(inChans, stem, stemKernelSize, { stride: 2, padding: padType }));
+    this.addModule('conv_stem', createConv2d(inChans, stem, stemKernelSize, { stride: 2, padding: padType }));
     this.addModule('bn1', createNormAct(normLayer, stem, act));
     const builder = new EfficientNetBuilder({
       outputStride, padType, roundChsFn, actLayer: act, normLayer, aaLayer, seLayer, dropPathRate, featureLocation,
@@ -75,7 +75,7 @@ export class EfficientNet extends VisionModel {
     this.stageEnds = builder.features.map((f) => f.stage!);
     const headChs = builder.inChs;
     if (numFeatures > 0) {
-      this.addModule('conv_head', createConv(headChs, numFeatures, 1, { padding: padType }));
+      this.addModule('conv_head', createConv2d(headChs, numFeatures, 1, { padding: padType }));
       this.addModule('bn2', createNormAct(normLayer, numFeatures, act));
       this.numFeatures = this.headHiddenSize = numFeatures;
     } else {
@@ -89,7 +89,7 @@ export class EfficientNet extends VisionModel {
   private head(x: tf.Tensor): tf.Tensor {
     const convHead = this.getChild('conv_head')!;
     if (convHead instanceof Identity) return this.getChild('bn2')!.forward(x);
-    return convNorm(x, convHead, this.getChild('bn2')!);
+    return convNormAct(x, convHead, this.getChild('bn2')!);
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {
@@ -161,7 +161,7 @@ export class EfficientNetFeatures extends FeatureModel {
           this.captured.set('bn1', pre);
           x = applyAct(bn1.act, pre);
         } else {
-          x = convNorm(x, conv, bn1);
+          x = convNormAct(x, conv, bn1);
           this.captured.set('bn1', x);
         }
         runStages(this.getChild('blocks')!, x);
@@ -170,7 +170,7 @@ export class EfficientNetFeatures extends FeatureModel {
         this.captured = null;
       }
     }
-    x = convNorm(x, conv, bn1);
+    x = convNormAct(x, conv, bn1);
     const features: tf.Tensor[] = [];
     if (this.stageOutIdx.has(0)) features.push(x);
     runStages(this.getChild('blocks')!, x, undefined, (i, y) => {

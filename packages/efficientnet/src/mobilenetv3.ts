@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  Activation, type ActName, Conv2d, type FeatureInfoEntry, type ForwardIntermediatesOptions, Identity,
-  type IntermediatesResult, Linear, type Module, type OutIndices, resolveAct, SelectAdaptivePool2d, Sequential, VisionModel, createNormAct, type NormLayer,
+  Activation, type ActName, Conv2d, convNormAct, createConv2d, createNormAct, type FeatureInfoEntry,
+  type ForwardIntermediatesOptions, Identity, type IntermediatesResult, Linear, type Module, type NormLayer,
+  type OutIndices, resolveAct, SelectAdaptivePool2d, Sequential, VisionModel,
 } from '@zoo/core';
 import { type BlockArgs, EfficientNetBuilder, roundChannels, type SeLayer } from './builder.js';
-import { type AaLayer, convNorm, createConv } from './layers.js';
+import type { AaLayer } from './layers.js';
 import { runStages, runStem, truncateTrunk, trunkIntermediates } from './trunk.js';
 
 export interface MobileNetV3Args {
@@ -66,7 +67,7 @@ export class MobileNetV3 extends VisionModel {
     this.inChans = inChans;
     this.dropRate = dropRate;
     const stem = fixStem ? stemSize : roundChsFn(stemSize);
-    this.addModule('conv_stem', createConv(inChans, stem, 3, { stride: 2, padding: padType }));
+    this.addModule('conv_stem', createConv2d(inChans, stem, 3, { stride: 2, padding: padType }));
     this.addModule('bn1', createNormAct(normLayer, stem, act));
     const builder = new EfficientNetBuilder({
       outputStride: 32, padType, roundChsFn, seFromExp, actLayer: act, normLayer, aaLayer, seLayer, dropPathRate,
@@ -81,11 +82,11 @@ export class MobileNetV3 extends VisionModel {
     const pool = this.addModule('global_pool', new SelectAdaptivePool2d({ poolType: globalPool }));
     const pooledChs = this.numFeatures * pool.featMult();
     if (headNorm) {
-      this.addModule('conv_head', createConv(pooledChs, numFeatures, 1, { padding: padType, bias: false }));
+      this.addModule('conv_head', createConv2d(pooledChs, numFeatures, 1, { padding: padType, bias: false }));
       this.addModule('norm_head', createNormAct(normLayer, numFeatures, act));
       this.addModule('act2', new Identity());
     } else {
-      this.addModule('conv_head', createConv(pooledChs, numFeatures, 1, { padding: padType, bias: headBias }));
+      this.addModule('conv_head', createConv2d(pooledChs, numFeatures, 1, { padding: padType, bias: headBias }));
       this.addModule('norm_head', new Identity());
       this.addModule('act2', new Activation(act));
     }
@@ -103,7 +104,7 @@ export class MobileNetV3 extends VisionModel {
     const convHead = this.getChild('conv_head')!;
     const normHead = this.getChild('norm_head')!;
     if (convHead instanceof Conv2d) {
-      x = normHead instanceof Identity ? convHead.forwardAct(x, this.act) : convNorm(x, convHead, normHead);
+      x = normHead instanceof Identity ? convHead.forwardAct(x, this.act) : convNormAct(x, convHead, normHead);
     } else {
       x = this.getChild('act2')!.forward(normHead.forward(convHead.forward(x)));
     }

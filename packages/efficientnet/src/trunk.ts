@@ -3,8 +3,10 @@
  * forward_intermediates and cutting the trunk for prune_intermediate_layers. Internal to the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type ForwardIntermediatesOptions, featureTakeIndices, type IntermediatesResult, type Module, type OutIndices, Sequential } from '@zoo/core';
-import { convNorm } from './layers.js';
+import {
+  convNormAct, featureTakeIndices, type ForwardIntermediatesOptions, type IntermediatesResult, type Module,
+  type OutIndices, Sequential,
+} from '@zoo/core';
 
 /** A model with timm's trunk layout: `conv_stem`, `bn1`, `blocks` (a Sequential of stage Sequentials). */
 export interface Trunk {
@@ -29,7 +31,7 @@ export function runStem(model: Trunk, x: tf.Tensor): tf.Tensor {
   const conv = model.getChild('conv_stem')!;
   const bn1 = model.getChild('bn1')!;
   // One fused op, unless a feature hook sits on conv_stem or bn1 (core then runs them unfused, so the hook fires).
-  return convNorm(x, conv, bn1);
+  return convNormAct(x, conv, bn1);
 }
 
 /**

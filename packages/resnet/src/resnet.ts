@@ -53,7 +53,7 @@ function makeAttn(attn: AttnLayer | undefined, chs: number): Module | null {
 }
 
 function makeAa(aa: AaLayer, channels: number, stride: number, enable: boolean): Module {
-  return createAa(aa, channels, stride, enable) ?? new Identity();
+  return createAa(aa, channels, stride, enable, 'identity');
 }
 
 interface BlockArgs {

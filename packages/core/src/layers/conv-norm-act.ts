@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { Module, Sequential } from '../module.js';
+import { Identity, Module, Sequential } from '../module.js';
 import { type ActName, applyAct, resolveAct } from './activations.js';
 import { Conv2d, type PaddingArg } from './conv.js';
+import { createNormAct, type NormLayer } from './create-norm.js';
 import { convNormAct } from './fuse.js';
 import { BatchNormAct2d } from './norm.js';
 import { AvgPool2d, BlurPool2d } from './pool.js';
@@ -12,9 +13,14 @@ import { AvgPool2d, BlurPool2d } from './pool.js';
  */
 export type AaLayerName = 'avg' | 'avgpool' | 'blur' | 'blurpool' | 'blurpc' | (string & {});
 
-/** timm's `create_aa`: the anti-aliasing module for `channels` at `stride`, or null when off. */
-export function createAa(aaLayer: AaLayerName | null | undefined, channels: number, stride = 2, enable = true): Module | null {
-  if (!aaLayer || !enable) return null;
+/**
+ * timm's `create_aa`: the anti-aliasing module for `channels` at `stride`; when off, null, or an Identity with
+ * `noop: 'identity'` (timm's `noop=nn.Identity`, for models whose state dicts hold an `aa` slot either way).
+ */
+export function createAa(aaLayer: AaLayerName | null | undefined, channels: number, stride?: number, enable?: boolean): Module | null;
+export function createAa(aaLayer: AaLayerName | null | undefined, channels: number, stride: number, enable: boolean, noop: 'identity'): Module;
+export function createAa(aaLayer: AaLayerName | null | undefined, channels: number, stride = 2, enable = true, noop: 'identity' | null = null): Module | null {
+  if (!aaLayer || !enable) return noop === 'identity' ? new Identity() : null;
   switch (aaLayer.toLowerCase().replace(/[_-]/g, '')) {
     case 'avg':
     case 'avgpool':
@@ -43,12 +49,15 @@ export interface ConvNormActOptions {
   actLayer?: string | null;
   /** BatchNorm epsilon (default 1e-5). */
   eps?: number;
+  /** The norm (timm's `norm_layer`; default BatchNorm with `eps`), made with its activation by `createNormAct`. */
+  normLayer?: NormLayer;
   /** Anti-aliasing after the norm for strided convs (the conv then runs at stride 1). */
   aaLayer?: AaLayerName | null;
 }
 
 /**
- * timm's ConvNormAct (ConvBnAct): conv → BatchNormAct2d (→ anti-aliasing when strided). Keys: conv.weight,
+ * timm's ConvNormAct (ConvBnAct): conv → norm + act (BatchNormAct2d unless `normLayer` says otherwise) (→ anti-aliasing
+ * when strided). Keys: conv.weight,
  * bn.{weight,bias,running_mean,running_var}. The norm and a fusable activation are folded into one conv op.
  */
 export class ConvNormAct extends Module {
@@ -65,7 +74,7 @@ export class ConvNormAct extends Module {
     }));
     const act = options.actLayer === undefined ? 'relu' : options.actLayer;
     this.bn = this.addModule('bn', (options.applyNorm ?? true)
-      ? new BatchNormAct2d(outChannels, { eps: options.eps, act, applyAct: options.applyAct ?? true })
+      ? createNormAct(options.normLayer ?? { type: 'batchnorm', eps: options.eps }, outChannels, act, options.applyAct ?? true)
       : new Sequential());
     this.aa = this.addModule('aa', createAa(options.aaLayer, outChannels, stride, useAa));
   }

@@ -236,16 +236,6 @@ function explicitPads(pad: TfPad, h: number, w: number, kh: number, kw: number, 
   return [pad[1][0], pad[1][1], pad[2][0], pad[2][1]];
 }
 
-export interface CreateConv2dOptions extends Conv2dOptions {
-  depthwise?: boolean;
-}
-
-/** timm's `create_conv2d`: bias off by default, `depthwise` sets groups to the input channels. */
-export function createConv2d(inChannels: number, outChannels: number, kernelSize: number, options: CreateConv2dOptions = {}): Conv2d {
-  const groups = options.depthwise ? inChannels : (options.groups ?? 1);
-  return new Conv2d(inChannels, outChannels, kernelSize, { ...options, groups, bias: options.bias ?? false });
-}
-
 /**
  * conv output → `bn` → `act` when a feature hook sits on `bn`: `bn.forward` runs (so the hook sees what timm's hook
  * sees, the norm's own activation included) and the result is `act(normalize(c))`, as the fused path computes it.

@@ -5,11 +5,13 @@ import { Conv2d } from './conv.js';
 import { BatchNorm2d, BatchNormAct2d } from './norm.js';
 
 /**
- * conv → norm → activation, as fast as tfjs allows: a BatchNorm (or BatchNormAct) is folded into the conv and a
+ * conv → norm → activation, as fast as tfjs allows: a BatchNorm (or BatchNormAct) is folded into a Conv2d and a
  * fusable activation runs inside the conv op; any other norm runs as its own op. `act` is applied after the norm's
  * own activation (if it has one).
  */
-export function convNormAct(x: tf.Tensor, conv: Conv2d, norm: Module | null | undefined, act: ActName = 'identity'): tf.Tensor {
+export function convNormAct(x: tf.Tensor, conv: Module, norm: Module | null | undefined, act: ActName = 'identity'): tf.Tensor {
+  // Only a plain Conv2d folds (a mixed or conditional conv runs as its own op, then the norm).
+  if (!(conv instanceof Conv2d)) return applyAct(act, norm && !(norm instanceof Identity) ? norm.forward(conv.forward(x)) : conv.forward(x));
   if (norm instanceof BatchNormAct2d) {
     const y = conv.forwardBn(x, norm, norm.act);
     return act === 'identity' ? y : applyAct(act, y);

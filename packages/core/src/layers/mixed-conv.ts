@@ -49,16 +49,19 @@ export class MixedConv2d extends Module {
   }
 }
 
-export interface CreateConv2dAnyOptions extends Conv2dOptions {
+export interface CreateConv2dOptions extends Conv2dOptions {
+  /** Groups = input channels. */
   depthwise?: boolean;
 }
 
 /**
- * timm's `create_conv2d` in full: a list of kernel sizes gives a MixedConv2d, otherwise a Conv2d (bias off by
- * default, `depthwise` sets groups to the input channels).
+ * timm's `create_conv2d`: a Conv2d with bias off by default (`depthwise` sets groups to the input channels), or, for
+ * a list of kernel sizes, a MixedConv2d (channels split across the kernel sizes).
  */
-export function createConv2dMixed(
-  inChannels: number, outChannels: number, kernelSize: number | number[], options: CreateConv2dAnyOptions = {},
+export function createConv2d(inChannels: number, outChannels: number, kernelSize: number, options?: CreateConv2dOptions): Conv2d;
+export function createConv2d(inChannels: number, outChannels: number, kernelSize: number | number[], options?: CreateConv2dOptions): Conv2d | MixedConv2d;
+export function createConv2d(
+  inChannels: number, outChannels: number, kernelSize: number | number[], options: CreateConv2dOptions = {},
 ): Conv2d | MixedConv2d {
   if (Array.isArray(kernelSize)) {
     let depthwise = options.depthwise ?? false;
@@ -70,6 +73,7 @@ export function createConv2dMixed(
       stride: options.stride, padding: options.padding, dilation: options.dilation, depthwise, bias: options.bias,
     });
   }
-  const groups = options.depthwise ? inChannels : (options.groups ?? 1);
-  return new Conv2d(inChannels, outChannels, kernelSize, { ...options, groups, bias: options.bias ?? false });
+  const { depthwise, ...rest } = options;
+  const groups = depthwise ? inChannels : (options.groups ?? 1);
+  return new Conv2d(inChannels, outChannels, kernelSize, { ...rest, groups, bias: options.bias ?? false });
 }
