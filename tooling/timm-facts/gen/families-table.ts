@@ -36,7 +36,7 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   hgnet: { pkg: '@zoo/hgnet' },
   repvit: { pkg: '@zoo/repvit' },
   dla: { pkg: '@zoo/dla' },
-  hrnet: { pkg: '@zoo/hrnet', planned: true },
+  hrnet: { pkg: '@zoo/hrnet' },
   vgg: { pkg: '@zoo/vgg' },
   inception_v3: { pkg: '@zoo/inception' },
   rexnet: { pkg: '@zoo/rexnet' },

@@ -33,3 +33,5 @@ export * from './slice.js';
 export * from './portable.js';
 export * from './rounding.js';
 export * from './create-norm.js';
+export * from './upsample.js';
+export * from './resnet-blocks.js';

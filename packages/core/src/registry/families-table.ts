@@ -15,7 +15,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   ghostnet: { pkg: '@zoo/ghostnet' },
   hgnet: { pkg: '@zoo/hgnet' },
   hiera: { pkg: '@zoo/hiera', planned: true },
-  hrnet: { pkg: '@zoo/hrnet', planned: true },
+  hrnet: { pkg: '@zoo/hrnet' },
   inception_v3: { pkg: '@zoo/inception' },
   levit: { pkg: '@zoo/levit', planned: true },
   maxxvit: { pkg: '@zoo/maxxvit', planned: true },

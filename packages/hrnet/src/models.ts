@@ -1,0 +1,2 @@
+/** The HRNet classes with no registration side effect. */
+export * from './hrnet.js';
