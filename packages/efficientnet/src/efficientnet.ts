@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import {
-  type ActName, applyAct, BatchNorm2d, BatchNormAct2d, FeatureInfo, type FeatureInfoEntry, FeatureModel,
-  type ForwardIntermediatesOptions, Identity, type IntermediatesResult, type Module, type OutIndices, resolveAct,
+import {type ActName, applyAct, BatchNorm2d, BatchNormAct2d, FeatureInfo, type FeatureInfoEntry, FeatureModel,
+  type ForwardIntermediatesOptions, 
+  type GroupMatcher, Identity, type IntermediatesResult, MATCH_PREV_GROUP, type Module, type OutIndices, resolveAct,
   Sequential, VisionModel,
 } from '@zoo/core';
 import type { EfficientBlock } from './blocks.js';
@@ -90,6 +90,17 @@ export class EfficientNet extends VisionModel {
     const convHead = this.getChild('conv_head')!;
     if (convHead instanceof Identity) return this.getChild('bn2')!.forward(x);
     return convNorm(x, convHead, this.getChild('bn2')!);
+  }
+
+  /** timm's `EfficientNet.group_matcher`: layer groups for layer-wise lr decay. */
+  override groupMatcher(coarse = false): GroupMatcher {
+    return {
+      stem: '^conv_stem|bn1',
+      blocks: [
+        [coarse ? String.raw`^blocks\.(\d+)` : String.raw`^blocks\.(\d+)\.(\d+)`, null],
+        ['conv_head|bn2', [MATCH_PREV_GROUP]],
+      ],
+    };
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  Activation, type ActName, Conv2d, type FeatureInfoEntry, type ForwardIntermediatesOptions, Identity,
+import {Activation, type ActName, Conv2d, type FeatureInfoEntry, type ForwardIntermediatesOptions, 
+  type GroupMatcher, Identity,
   type IntermediatesResult, Linear, type Module, type OutIndices, resolveAct, SelectAdaptivePool2d, Sequential, VisionModel,
 } from '@zoo/core';
 import { type BlockArgs, EfficientNetBuilder, roundChannels, type SeLayer } from './builder.js';
@@ -90,6 +90,11 @@ export class MobileNetV3 extends VisionModel {
       this.addModule('act2', new Activation(act));
     }
     this.addModule('classifier', numClasses > 0 ? new Linear(numFeatures, numClasses) : new Identity());
+  }
+
+  /** timm's `MobileNetV3.group_matcher`: layer groups for layer-wise lr decay. */
+  override groupMatcher(coarse = false): GroupMatcher {
+    return { stem: '^conv_stem|bn1', blocks: coarse ? String.raw`^blocks\.(\d+)` : String.raw`^blocks\.(\d+)\.(\d+)` };
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {
