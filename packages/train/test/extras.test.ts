@@ -17,6 +17,8 @@ import {
   ModelEma,
   ModelEmaError,
   type ModelEmaOptions,
+  softTargetCrossEntropy,
+  trainStep,
   Optimizer,
   OptimizerError,
   type OptName,
@@ -305,6 +307,33 @@ describe("ModelEma (timm's ModelEmaV3) on a zoo model", () => {
       }
     });
   }
+
+  it('Mixup targets train a zoo model through trainStep with the soft loss, and the EMA follows', async () => {
+    const model = await createModel('test_resnet', { numClasses: 4 });
+    const copy = await createModel('test_resnet', { numClasses: 4 });
+    built.push(model, copy);
+    model.train();
+    const ema = new ModelEma(model, copy, { decay: 0.5 });
+    const x = tf.randomUniform([2, 32, 32, 3], 0, 1, 'float32', 5);
+    const mixed = new Mixup({ mixupAlpha: 1, numClasses: 4, seed: 3 }).apply(x, [1, 3]);
+    const loss = createLoss({ soft: true });
+    // The loss trainStep reports is the soft-target loss of this forward (train-mode BN, same batch statistics).
+    const logits = model.forward(mixed.x) as tf.Tensor;
+    const expected = softTargetCrossEntropy()(logits, mixed.target);
+    const fcBefore = model.getParam('fc.weight') ?? model.namedParams().find(([n]) => n === 'fc.weight')![1];
+    const w0 = Float32Array.from(fcBefore.value.dataSync());
+    const opt = createOptimizer(model, { opt: 'lamb', lr: 0.01, weightDecay: 0.05, layerDecay: 0.8 });
+    const { loss: value } = await trainStep(model, opt, mixed.x, mixed.target, loss);
+    expect(value).toBeCloseTo(expected.dataSync()[0]!, 5);
+    const w1 = fcBefore.value.dataSync();
+    expect(w1.some((v, i) => v !== w0[i])).toBe(true);
+    ema.update(model, 2);
+    const e = copy.namedParams().find(([n]) => n === 'fc.weight')![1].value.dataSync();
+    // decay 0.5: the average is halfway between the old and the new weights.
+    expectClose(e, Array.from(w1, (v, i) => 0.5 * v + 0.5 * w0[i]!), 1e-7, 1e-6, 'ema fc.weight');
+    tf.dispose([x, mixed.x, mixed.target, logits, expected]);
+    opt.dispose();
+  });
 
   it('the EMA copy stays in eval mode, validates as a model, and must match the architecture', async () => {
     const model = await createModel('test_resnet', { numClasses: 4 });
