@@ -320,7 +320,7 @@ describe("ModelEma (timm's ModelEmaV3) on a zoo model", () => {
     // The loss trainStep reports is the soft-target loss of this forward (train-mode BN, same batch statistics).
     const logits = model.forward(mixed.x) as tf.Tensor;
     const expected = softTargetCrossEntropy()(logits, mixed.target);
-    const fcBefore = model.getParam('fc.weight') ?? model.namedParams().find(([n]) => n === 'fc.weight')![1];
+    const fcBefore = model.namedParams().find(([n]) => n === 'fc.weight')![1];
     const w0 = Float32Array.from(fcBefore.value.dataSync());
     const opt = createOptimizer(model, { opt: 'lamb', lr: 0.01, weightDecay: 0.05, layerDecay: 0.8 });
     const { loss: value } = await trainStep(model, opt, mixed.x, mixed.target, loss);
