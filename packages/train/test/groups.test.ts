@@ -9,6 +9,7 @@ import '@zoo/dla';
 import '@zoo/efficientnet';
 import '@zoo/ghostnet';
 import '@zoo/hgnet';
+import '@zoo/inception';
 import '@zoo/regnet';
 import '@zoo/repvit';
 import '@zoo/resnet';
