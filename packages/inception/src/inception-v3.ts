@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  AvgPool2d, BatchNormAct2d, type GroupMatcher, Conv2d, convNormAct, MaxPool2d, Module, type Pair, VisionModel,
+  AvgPool2d, BatchNormAct2d, Conv2d, convNormAct, type GroupMatcher, MaxPool2d, Module, type Pair, VisionModel,
 } from '@zoo/core';
 
 /** Conv options of one branch conv: stride and PyTorch padding (timm's default padding here is 0). */
