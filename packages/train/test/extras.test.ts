@@ -17,8 +17,6 @@ import {
   ModelEma,
   ModelEmaError,
   type ModelEmaOptions,
-  softTargetCrossEntropy,
-  trainStep,
   Optimizer,
   OptimizerError,
   type OptName,
@@ -26,6 +24,8 @@ import {
   type PlateauOptions,
   registerGradients,
   SchedulerError,
+  softTargetCrossEntropy,
+  trainStep,
 } from '../src/index.js';
 
 /**
