@@ -1,9 +1,9 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
-import {
-  type ActName, Activation, AvgPool2d, ClassifierHead, Conv2d, createConv2d, 
-  type ForwardIntermediatesOptions, Identity, type IntermediatesResult, LayerNorm, makeDivisible, Mlp, Module,
-  type NormFactory, NormMlpClassifierHead, type OutIndices, type Param, PointwiseMlp, resolveAct, RmsNorm, Sequential,
+import {Activation, type ActName, AvgPool2d, ClassifierHead, Conv2d, createConv2d, 
+  type ForwardIntermediatesOptions, 
+  type GroupMatcher, Identity, type IntermediatesResult, LayerNorm, MATCH_PREV_GROUP, Mlp, Module,makeDivisible, 
+  type NormFactory, NormMlpClassifierHead, type OutIndices, type Param, PointwiseMlp, RmsNorm, resolveAct, Sequential,
   SimpleNorm, type StateDict, VisionModel,
 } from '@zoo/core';
 
@@ -237,6 +237,20 @@ export class ConvNeXt extends VisionModel {
       this.head = this.setClassifierHead('head', head, numClasses);
       this.headHiddenSize = head.numFeatures;
     }
+  }
+
+  /** timm's `ConvNeXt.group_matcher`: layer groups for layer-wise lr decay. */
+  override groupMatcher(coarse = false): GroupMatcher {
+    return {
+      stem: '^stem',
+      blocks: coarse
+        ? String.raw`^stages\.(\d+)`
+        : [
+            [String.raw`^stages\.(\d+)\.downsample`, [0]],
+            [String.raw`^stages\.(\d+)\.blocks\.(\d+)`, null],
+            ['^norm_pre', [MATCH_PREV_GROUP]],
+          ],
+    };
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {

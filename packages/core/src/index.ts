@@ -14,6 +14,7 @@ export * from './factory/prune.js';
 export * from './features/feature-info.js';
 export * from './features/wrappers.js';
 export * from './freeze.js';
+export * from './group-matcher.js';
 export * from './hub/index.js';
 export * from './hub/save.js';
 export * from './layers/index.js';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { PretrainedCfg } from './config/pretrained.js';
 import { NotImplementedError } from './errors.js';
 import { type FeatureInfoEntry, featureTakeIndices, type OutIndices } from './features/feature-info.js';
+import type { GroupMatcher } from './group-matcher.js';
 import { createClassifier } from './layers/pool.js';
 import { setModelSteps } from './model-steps.js';
 import { Module } from './module.js';
@@ -114,6 +115,15 @@ export abstract class VisionModel extends Module {
    */
   noWeightDecay(): string[] {
     return [];
+  }
+
+  /**
+   * timm's `group_matcher(coarse)`: how parameters group into layers, stem first, then blocks (per block, or per stage
+   * when `coarse`), the head last — what layer-wise lr decay (`@zoo/train`'s `layerDecay`) and {@link groupParameters}
+   * number. `null` (the default) for a model without one; `@zoo/train` then groups as timm's `auto_group_layers`.
+   */
+  groupMatcher(_coarse = false): GroupMatcher | null {
+    return null;
   }
   /** Model name as registered (set by the builder). */
   modelName = '';

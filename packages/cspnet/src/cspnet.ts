@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
-import {
-  type AaLayerName, type ActName, applyAct, AvgPool2d, ClassifierHead, ConvNormAct, createAa, Identity, MaxPool2d,
+import {type AaLayerName, type ActName, AvgPool2d, applyAct, ClassifierHead, ConvNormAct, createAa, 
+  type GroupMatcher, Identity, MATCH_PREV_GROUP, MaxPool2d,
   Module, type PaddingArg, resolveAct, SEModule, type SEOptions, Sequential, spatialMax, spatialMean, splitTensor, VisionModel,
 } from '@zoo/core';
 
@@ -390,6 +390,18 @@ export class CspNet extends VisionModel {
     this.stages = this.addModule('stages', stages);
     this.numFeatures = this.headHiddenSize = prevChs;
     this.head = this.setClassifierHead('head', new ClassifierHead(prevChs, numClasses, { poolType: globalPool, dropRate }), numClasses);
+  }
+
+  /** timm's `CspNet.group_matcher`: layer groups for layer-wise lr decay. */
+  override groupMatcher(coarse = false): GroupMatcher {
+    if (coarse) return { stem: '^stem', blocks: String.raw`^stages\.(\d+)` };
+    // Blocks by (stage, block); a stage's transition joins its last block, the rest of a stage goes first.
+    const blocks: [string, number[] | null][] = [
+      [String.raw`^stages\.(\d+)\.blocks\.(\d+)`, null],
+      [String.raw`^stages\.(\d+)\..*transition`, [MATCH_PREV_GROUP]],
+      [String.raw`^stages\.(\d+)`, [0]],
+    ];
+    return { stem: '^stem', blocks };
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
 import {
+  type GroupMatcher, MATCH_PREV_GROUP,
   AvgPool2d, BlurPool2d, Conv2d, convNormAct, createNormAct, Identity, MaxPool2d, Module,
   resolveAct, runFused, Sequential, type StateDict, VisionModel,
 } from '@zoo/core';
@@ -172,6 +173,19 @@ export class DenseNet extends VisionModel {
     this.addModule('global_pool', new Identity());
     this.addModule('head_drop', new Identity());
     this.setPoolClassifier('classifier', numClasses, globalPool);
+  }
+
+  /** timm's `DenseNet.group_matcher`: layer groups for layer-wise lr decay. */
+  override groupMatcher(coarse = false): GroupMatcher {
+    return {
+      stem: String.raw`^features\.conv[012]|features\.norm[012]|features\.pool[012]`,
+      blocks: coarse
+        ? String.raw`^features\.(?:denseblock|transition)(\d+)`
+        : [
+            [String.raw`^features\.denseblock(\d+)\.denselayer(\d+)`, null],
+            [String.raw`^features\.transition(\d+)`, [MATCH_PREV_GROUP]],
+          ],
+    };
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {

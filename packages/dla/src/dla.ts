@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  Activation, AvgPool2d, BatchNorm2d, Conv2d, convNormAct, createClassifier, Dropout, Identity, MaxPool2d, Module,
+import {Activation, AvgPool2d, BatchNorm2d, Conv2d, convNormAct, createClassifier, Dropout, 
+  type GroupMatcher, Identity, MaxPool2d, Module,
   runFused, Sequential, splitTensor, VisionModel,
 } from '@zoo/core';
 
@@ -280,6 +280,20 @@ export class DLA extends VisionModel {
 
   private flat(x: tf.Tensor): tf.Tensor {
     return this.flatten && x.rank === 4 ? tf.reshape(x, [x.shape[0]!, -1]) : x;
+  }
+
+  /** timm's `DLA.group_matcher`: layer groups for layer-wise lr decay. */
+  override groupMatcher(coarse = false): GroupMatcher {
+    return {
+      stem: '^base_layer',
+      blocks: coarse
+        ? String.raw`^level(\d+)`
+        : [
+            [String.raw`^level(\d+)\.tree(\d+)`, null],
+            [String.raw`^level(\d+)\.root`, [2]],
+            [String.raw`^level(\d+)`, [1]],
+          ],
+    };
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {

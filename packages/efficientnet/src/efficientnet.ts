@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import {
+  type GroupMatcher, MATCH_PREV_GROUP,
   type ActName, applyAct, BatchNorm2d, BatchNormAct2d, convNormAct, createConv2d, createNormAct, FeatureInfo,
   type FeatureInfoEntry, FeatureModel, type ForwardIntermediatesOptions, Identity, type IntermediatesResult,
   type Module, type NormLayer, type OutIndices, resolveAct, Sequential, VisionModel,
@@ -90,6 +91,17 @@ export class EfficientNet extends VisionModel {
     const convHead = this.getChild('conv_head')!;
     if (convHead instanceof Identity) return this.getChild('bn2')!.forward(x);
     return convNormAct(x, convHead, this.getChild('bn2')!);
+  }
+
+  /** timm's `EfficientNet.group_matcher`: layer groups for layer-wise lr decay. */
+  override groupMatcher(coarse = false): GroupMatcher {
+    return {
+      stem: '^conv_stem|bn1',
+      blocks: [
+        [coarse ? String.raw`^blocks\.(\d+)` : String.raw`^blocks\.(\d+)\.(\d+)`, null],
+        ['conv_head|bn2', [MATCH_PREV_GROUP]],
+      ],
+    };
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  type GroupMatcher,
   Activation, type ActName, Conv2d, convNormAct, createConv2d, createNormAct, type FeatureInfoEntry,
   type ForwardIntermediatesOptions, Identity, type IntermediatesResult, Linear, type Module, type NormLayer,
   type OutIndices, resolveAct, SelectAdaptivePool2d, Sequential, VisionModel,
@@ -91,6 +92,11 @@ export class MobileNetV3 extends VisionModel {
       this.addModule('act2', new Activation(act));
     }
     this.addModule('classifier', numClasses > 0 ? new Linear(numFeatures, numClasses) : new Identity());
+  }
+
+  /** timm's `MobileNetV3.group_matcher`: layer groups for layer-wise lr decay. */
+  override groupMatcher(coarse = false): GroupMatcher {
+    return { stem: '^conv_stem|bn1', blocks: coarse ? String.raw`^blocks\.(\d+)` : String.raw`^blocks\.(\d+)\.(\d+)` };
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {

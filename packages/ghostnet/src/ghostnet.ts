@@ -7,8 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {Activation, 
-  type ActName, BatchNorm2d, Conv2d, convNormAct, type ForwardIntermediatesOptions, Identity,
-  type IntermediatesResult, Linear, Module, makeDivisible, type OutIndices, resolveAct, SelectAdaptivePool2d,
+  type ActName, BatchNorm2d, Conv2d, convNormAct, type ForwardIntermediatesOptions, type GroupMatcher, Identity,
+  type IntermediatesResult, Linear, MATCH_PREV_GROUP, Module, makeDivisible, type OutIndices, resolveAct, SelectAdaptivePool2d,
   Sequential, sliceTensor, spatialMean, VisionModel,
 } from '@zoo/core';
 
@@ -293,6 +293,17 @@ export class GhostNet extends VisionModel {
 
   private stem(x: tf.Tensor): tf.Tensor {
     return convBn(x, this.getChild('conv_stem')!, this.getChild('bn1')!, 'relu');
+  }
+
+  /** timm's `GhostNet.group_matcher`: layer groups for layer-wise lr decay. */
+  override groupMatcher(coarse = false): GroupMatcher {
+    return {
+      stem: '^conv_stem|bn1',
+      blocks: [
+        [coarse ? String.raw`^blocks\.(\d+)` : String.raw`^blocks\.(\d+)\.(\d+)`, null],
+        ['conv_head', [MATCH_PREV_GROUP]],
+      ],
+    };
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {

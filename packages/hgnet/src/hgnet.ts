@@ -6,8 +6,8 @@
  * head.last_conv.0, head.fc.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  Activation, BatchNorm2d, Conv2d, type ForwardIntermediatesOptions, Identity, type IntermediatesResult, Linear, MaxPool2d, Module,
+import {Activation, BatchNorm2d, Conv2d, type ForwardIntermediatesOptions, 
+  type GroupMatcher, Identity, type IntermediatesResult, Linear, MaxPool2d, Module,
   type OutIndices, type Param, SelectAdaptivePool2d, Sequential, spatialMean, VisionModel,
 } from '@zoo/core';
 
@@ -249,6 +249,11 @@ export class HighPerfGpuNet extends VisionModel {
     this.numFeatures = numFeatures;
     this.head = this.addModule('head', new HgClassifierHead(numFeatures, numClasses, globalPool, headHiddenSize, useLab));
     this.headHiddenSize = this.head.numFeatures;
+  }
+
+  /** timm's `HighPerfGpuNet.group_matcher`: layer groups for layer-wise lr decay. */
+  override groupMatcher(coarse = false): GroupMatcher {
+    return { stem: '^stem', blocks: coarse ? String.raw`^stages\.(\d+)` : String.raw`^stages\.(\d+).blocks\.(\d+)` };
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  AvgPool2d, BatchNormAct2d, Conv2d, convNormAct, MaxPool2d, Module, type Pair, VisionModel,
+  AvgPool2d, BatchNormAct2d, Conv2d, convNormAct, type GroupMatcher, MaxPool2d, Module, type Pair, VisionModel,
 } from '@zoo/core';
 
 /** Conv options of one branch conv: stride and PyTorch padding (timm's default padding here is 0). */
@@ -232,6 +232,22 @@ export class InceptionV3 extends VisionModel {
       { numChs: 2048, reduction: 32, module: 'Mixed_7c' },
     ];
     this.setPoolClassifier('fc', numClasses, globalPool);
+  }
+
+  /**
+   * timm's `InceptionV3.group_matcher` (a function, both granularities): the `Conv2d_1*` / `Conv2d_2*` stem convs
+   * are layer 0, `Conv2d_3*` / `Conv2d_4*` layer 1, then each top-level module in order; the classifier last.
+   */
+  override groupMatcher(_coarse = false): GroupMatcher {
+    const order = this.namedChildren()
+      .map(([n]) => n)
+      .filter((n) => n !== 'fc');
+    return (name: string) => {
+      if (name.startsWith('Conv2d_1') || name.startsWith('Conv2d_2')) return 0;
+      if (name.startsWith('Conv2d_3') || name.startsWith('Conv2d_4')) return 1;
+      const i = order.indexOf(name.split('.')[0]!);
+      return i >= 0 ? i : Number.POSITIVE_INFINITY;
+    };
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  Activation, AvgPool2d, BatchNormAct2d, ClassifierHead, Conv2d, ConvNormAct, convNormAct, type ForwardIntermediatesOptions,
+import {Activation, AvgPool2d, BatchNormAct2d, ClassifierHead, Conv2d, ConvNormAct, convNormAct, type ForwardIntermediatesOptions,
+  type GroupMatcher, 
   GroupNormAct, Identity, type IntermediatesResult, Module, makeDivisible, type OutIndices, resolveAct, roundHalfEven, SEModule,
   Sequential, type StateDict, VisionModel,
 } from '@zoo/core';
@@ -283,6 +283,11 @@ export class RegNet extends VisionModel {
 
   private level(i: number): Module {
     return this.getChild(i === 0 ? 'stem' : STAGES[i - 1]!)!;
+  }
+
+  /** timm's `RegNet.group_matcher`: layer groups for layer-wise lr decay. */
+  override groupMatcher(coarse = false): GroupMatcher {
+    return { stem: '^stem', blocks: coarse ? String.raw`^s(\d+)` : String.raw`^s(\d+)\.b(\d+)` };
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {

@@ -6,9 +6,9 @@
  * head.head.l, head.head_dist.*.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  type ActName, applyAct, BatchNorm2d, Conv2d, type ForwardIntermediatesOptions, Identity, type IntermediatesResult,
-  Linear, Module, type OutIndices, resolveAct, SEModule, Sequential, spatialMean, VisionModel,
+import {type ActName, applyAct, BatchNorm2d, Conv2d, type ForwardIntermediatesOptions, 
+  type GroupMatcher, Identity, type IntermediatesResult,
+  Linear, MATCH_PREV_GROUP, Module, type OutIndices, resolveAct, SEModule, Sequential, spatialMean, VisionModel,
 } from '@zoo/core';
 
 /** timm's ConvNorm: conv (no bias) → BatchNorm, run as one conv with the norm folded in. Keys: c, bn. */
@@ -207,6 +207,17 @@ export class RepVit extends VisionModel {
     this.stages = this.addModule('stages', new Sequential(stages));
     this.numFeatures = this.headHiddenSize = embedDim[embedDim.length - 1]!;
     this.addModule('head', new RepVitClassifier(this.numFeatures, numClasses, distillation));
+  }
+
+  /** timm's `RepVit.group_matcher`: layer groups for layer-wise lr decay. */
+  override groupMatcher(_coarse = false): GroupMatcher {
+    return {
+      stem: '^stem',
+      blocks: [
+        [String.raw`^blocks\.(\d+)`, null],
+        ['^norm', [MATCH_PREV_GROUP]],
+      ],
+    };
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
 import {
+  type GroupMatcher,
   Activation, type ActName, AvgPool2d, BlurPool2d, Conv2d, convNormAct, createAa, createAttn, createNorm, DropPath,
   type ForwardIntermediatesOptions, getPadding, Identity, type IntermediatesResult,
   MaxPool2d, Module, type NormLayer, type OutIndices, resolveAct, runFused, Sequential, VisionModel,
@@ -327,6 +328,11 @@ export class ResNet extends VisionModel {
   private maxpoolForward(x: tf.Tensor): tf.Tensor {
     const mp = this.getChild('maxpool')!;
     return mp instanceof Sequential ? runFused(x, mp.namedChildren().map(([, m]) => m)) : mp.forward(x);
+  }
+
+  /** timm's `ResNet.group_matcher`: layer groups for layer-wise lr decay. */
+  override groupMatcher(coarse = false): GroupMatcher {
+    return { stem: '^conv1|bn1|maxpool', blocks: coarse ? String.raw`^layer(\d+)` : String.raw`^layer(\d+)\.(\d+)` };
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  Activation, ClassifierHead, ConvNormAct, type ForwardIntermediatesOptions, type IntermediatesResult, 
+import {Activation, ClassifierHead, ConvNormAct, type ForwardIntermediatesOptions, 
+  type GroupMatcher, type IntermediatesResult, 
   Module, makeDivisible,type OutIndices, resolveAct, roundHalfEven, SEModule, Sequential, sliceTensor, VisionModel,
 } from '@zoo/core';
 
@@ -142,6 +142,11 @@ export class RexNet extends VisionModel {
     this.features = this.addModule('features', features);
     this.numFeatures = this.headHiddenSize = penChs;
     this.setClassifierHead('head', new ClassifierHead(penChs, numClasses, { poolType: globalPool, dropRate }), numClasses);
+  }
+
+  /** timm's `RexNet.group_matcher`: layer groups for layer-wise lr decay. */
+  override groupMatcher(_coarse = false): GroupMatcher {
+    return { stem: '^stem', blocks: String.raw`^features\.(\d+)` };
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {

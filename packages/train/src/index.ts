@@ -3,8 +3,10 @@
  * `trainStep`, whose loss, gradients and updates equal timm + PyTorch's.
  */
 
+export * from './ema.js';
 export { registerGradients } from './gradients.js';
 export * from './loss.js';
+export * from './mixup.js';
 export * from './optim.js';
 export * from './scheduler.js';
 export * from './step.js';

@@ -125,7 +125,7 @@ describe('createOptimizer', () => {
   it('rejects unknown names and bad values, naming them', () => {
     const lin = new Linear(2, 2);
     expect(() => createOptimizer(lin, { opt: 'adagrad' as never, lr: 0.1 })).toThrow(OptimizerError);
-    expect(() => createOptimizer(lin, { opt: 'adagrad' as never, lr: 0.1 })).toThrow(/'adagrad'.*sgd, nesterov, momentum, adam, adamw, rmsproptf/);
+    expect(() => createOptimizer(lin, { opt: 'adagrad' as never, lr: 0.1 })).toThrow(/'adagrad'.*sgd, nesterov, momentum, adam, adamw, lamb, lambc, rmsproptf/);
     expect(() => createOptimizer(lin, { opt: 'sgd', lr: Number.NaN })).toThrow(/lr must be/);
     expect(() => createOptimizer(lin, { opt: 'adamw', lr: 0.1, betas: [0.9, 1] })).toThrow(/betas/);
     lin.dispose();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  Activation, BatchNorm2d, ClassifierHead, Conv2d, Dropout, MaxPool2d, Module, runFused, Sequential, 
+import {Activation, BatchNorm2d, ClassifierHead, Conv2d, Dropout, 
+  type GroupMatcher, MaxPool2d, Module, runFused, Sequential, 
   type StateDict, sliceTensor,VisionModel,
 } from '@zoo/core';
 
@@ -124,6 +124,11 @@ export class VGG extends VisionModel {
     this.headHiddenSize = 4096;
     this.preLogits = this.addModule('pre_logits', new ConvMlp(prev, this.headHiddenSize, 7, mlpRatio, dropRate, actLayer));
     this.setClassifierHead('head', new ClassifierHead(this.headHiddenSize, numClasses, { poolType: globalPool, dropRate }), numClasses);
+  }
+
+  /** timm's `VGG.group_matcher`: layer groups for layer-wise lr decay. */
+  override groupMatcher(_coarse = false): GroupMatcher {
+    return { stem: String.raw`^features\.0`, blocks: String.raw`^features\.(\d+)` };
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  type ActName, Attention, AttentionPoolLatent, applyAct, batchMatMul, DiffAttention, type ForwardIntermediatesOptions,GluMlp, type IntermediatesResult, LayerNorm, LayerScale, Linear, Mlp, Module, type NormFactory,
+import {type ActName, Attention, AttentionPoolLatent, applyAct, batchMatMul, DiffAttention, type ForwardIntermediatesOptions,GluMlp, 
+  type GroupMatcher, type IntermediatesResult, LayerNorm, LayerScale, Linear, MATCH_PREV_GROUP, Mlp, Module, type NormFactory,
   type OutIndices, type Pair, type Param, PatchEmbed, RmsNorm, resampleAbsPosEmbed, resampleAbsPosEmbedTensor,
   resamplePatchEmbed, resolveAct, type StateDict, SwiGLU, sliceTensor, softmaxAttention, splitTensor, VisionModel,
 } from '@zoo/core';
@@ -449,6 +449,17 @@ export class VisionTransformer extends VisionModel {
     const grid = this.patchEmbed.dynamicFeatSize([H, W]);
     x = this.addPosEmbed(this.patchEmbed.forward(x), grid);
     return this.normPre ? this.normPre.forward(x) : x;
+  }
+
+  /** timm's `VisionTransformer.group_matcher`: layer groups for layer-wise lr decay. */
+  override groupMatcher(_coarse = false): GroupMatcher {
+    return {
+      stem: '^cls_token|reg_token|pos_embed|patch_embed',
+      blocks: [
+        [String.raw`^blocks\.(\d+)`, null],
+        ['^norm', [MATCH_PREV_GROUP]],
+      ],
+    };
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
-import {
-  type ActName, Activation, BatchNormAct2d, ClassifierHead, Conv2d, ConvNormAct, convNormAct, DropPath, Identity,
+import {Activation, type ActName, BatchNormAct2d, ClassifierHead, Conv2d, ConvNormAct, convNormAct, DropPath, 
+  type GroupMatcher, Identity,
   Module, resolveAct, Sequential, VisionModel,
 } from '@zoo/core';
 
@@ -210,6 +210,11 @@ export class XceptionAligned extends VisionModel {
     this.finalAct = this.addModule('act', preact ? new Activation(act) : new Identity());
     this.numFeatures = this.headHiddenSize = numFeatures;
     this.setClassifierHead('head', new ClassifierHead(numFeatures, numClasses, { poolType: globalPool }), numClasses);
+  }
+
+  /** timm's `XceptionAligned.group_matcher`: layer groups for layer-wise lr decay. */
+  override groupMatcher(_coarse = false): GroupMatcher {
+    return { stem: '^stem', blocks: String.raw`^blocks\.(\d+)` };
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
-import {
-  Activation, BatchNorm2d, Conv2d, convNormAct, MaxPool2d, Module, Sequential, VisionModel,
+import {Activation, BatchNorm2d, Conv2d, convNormAct, 
+  type GroupMatcher, MaxPool2d, Module, Sequential, VisionModel,
 } from '@zoo/core';
 
 /** The original (Cadene-port) Xception's SeparableConv2d: depthwise conv → 1×1 conv, no norm between. */
@@ -133,6 +133,17 @@ export class LegacyXception extends VisionModel {
 
   private child(name: string): Module {
     return this.getChild(name)!;
+  }
+
+  /** timm's `LegacyXception.group_matcher`: layer groups for layer-wise lr decay. */
+  override groupMatcher(_coarse = false): GroupMatcher {
+    return {
+      stem: '^conv[12]|bn[12]',
+      blocks: [
+        [String.raw`^block(\d+)`, null],
+        ['^conv[34]|bn[34]', [99]],
+      ],
+    };
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {
