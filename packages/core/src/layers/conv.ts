@@ -166,8 +166,11 @@ export class Conv2d extends Module {
     return applyAct(act, y);
   }
 
-  /** `w` and `b` are the parameters themselves or derived from `deps` under `key` (a grouped conv keeps their per-group parts under the same key). */
-  private run(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null, act: ActName, key: string, deps: Param[]): tf.Tensor {
+  /**
+   * `w` and `b` are the parameters themselves or derived from `deps` under `key` (a grouped conv keeps their per-group
+   * parts under the same key). Subclasses that derive their kernel (weight-standardised convs) run it through here.
+   */
+  protected run(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null, act: ActName, key: string, deps: Param[]): tf.Tensor {
     const x4 = x as tf.Tensor4D;
     if (recordingGradients()) {
       const [, h, wd] = x4.shape;
