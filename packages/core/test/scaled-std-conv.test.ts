@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AvgPool2dSame, Conv2d, GammaAct, NONLIN_GAMMA, nonlinGamma, ScaledStdConv2d, ScaledStdConv2dSame, setBackend, type StateDict } from '../src/index.js';
+import { AvgPool2dSame, Conv2d, GammaAct, NONLIN_GAMMA, nonlinGamma, ScaledStdConv2d, ScaledStdConv2dSame, type StateDict, setBackend } from '../src/index.js';
 
 beforeAll(async () => {
   await setBackend('wasm');
