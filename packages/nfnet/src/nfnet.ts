@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  Activation, AvgPool2d, AvgPool2dSame, ClassifierHead, createAttn, GammaAct, Identity, MaxPool2d, Module, makeDivisible,
+  Activation, AvgPool2d, AvgPool2dSame, ClassifierHead, createAttn, DropPath, GammaAct, Identity, MaxPool2d, Module, makeDivisible,
   nonlinGamma, type Param, resolveAct, ScaledStdConv2d, ScaledStdConv2dSame, type SEOptions, Sequential, VisionModel,
 } from '@zoo/core';
 
@@ -106,6 +106,8 @@ interface BlockArgs {
   attnGain: number;
   act: ActFactory;
   conv: ConvFactory;
+  /** Stochastic depth of the residual branch (training only). */
+  dropPathRate: number;
 }
 
 /**
@@ -125,6 +127,7 @@ export class NormFreeBlock extends Module {
   readonly act1: Module;
   readonly act3: Module;
   readonly conv3: ScaledStdConv2d;
+  readonly dropPath: DropPath;
 
   constructor(inChs: number, outChs: number, a: BlockArgs) {
     super();
@@ -151,6 +154,7 @@ export class NormFreeBlock extends Module {
     this.act3 = this.addModule('act3', a.act());
     this.conv3 = this.addModule('conv3', a.conv(mid, outChs, 1, { gainInit: a.skipinit ? 1 : 0 }));
     this.attnLast = !a.reg && a.attn ? this.addModule('attn_last', a.attn(outChs)) : null;
+    this.dropPath = this.addModule('drop_path', new DropPath(a.dropPathRate));
   }
 
   override forward(x: tf.Tensor): tf.Tensor {
@@ -161,7 +165,7 @@ export class NormFreeBlock extends Module {
     if (this.attn) out = tf.mul(this.attn.forward(out), this.attnGain);
     out = this.conv3.forward(this.act3.forward(out));
     if (this.attnLast) out = tf.mul(this.attnLast.forward(out), this.attnGain);
-    // drop_path is the identity at inference.
+    out = this.dropPath.forward(out);
     if (this.skipinitGain) out = tf.mul(out, this.skipinitGain.value);
     return tf.add(tf.mul(out, this.alpha), shortcut);
   }
@@ -221,7 +225,7 @@ export class NormFreeNet extends VisionModel {
 
   constructor(args: NormFreeNetArgs) {
     super();
-    const { cfg: base, numClasses = 1000, inChans = 3, globalPool = 'avg', outputStride = 32, dropRate = 0, dropPathRate: _dpr, ...overlay } = args;
+    const { cfg: base, numClasses = 1000, inChans = 3, globalPool = 'avg', outputStride = 32, dropRate = 0, dropPathRate = 0, ...overlay } = args;
     if (![8, 16, 32].includes(outputStride)) throw new Error(`NormFreeNet: outputStride must be 8, 16 or 32, got ${outputStride}`);
     // timm's `replace(cfg, **kwargs)`: model kwargs overlay the architecture's cfg.
     const cfg = { ...CFG_DEFAULTS, ...base } as Required<NfCfg>;
@@ -253,6 +257,9 @@ export class NormFreeNet extends VisionModel {
     let netStride = stemStride;
     let dilation = 1;
     let expectedVar = 1.0;
+    // timm's calculate_drop_path_rates: 0 … dropPathRate linearly over all blocks.
+    const totalBlocks = cfg.depths.reduce((a, b) => a + b, 0);
+    let blockIdx = 0;
     cfg.depths.forEach((depth, si) => {
       let stride = si === 0 && stemStride > 2 ? 1 : 2;
       if (netStride >= outputStride && stride > 1) {
@@ -268,6 +275,7 @@ export class NormFreeNet extends VisionModel {
           stride: bi === 0 ? stride : 1, dilation, firstDilation, alpha: cfg.alpha, beta: 1 / Math.sqrt(expectedVar),
           bottleRatio: cfg.reg && si === 0 && bi === 0 ? 1 : cfg.bottleRatio, groupSize: cfg.groupSize, chDiv: cfg.chDiv,
           reg: cfg.reg, extraConv: cfg.extraConv, skipinit: cfg.skipinit, attn, attnGain: cfg.attnGain, act, conv,
+          dropPathRate: totalBlocks > 1 ? (dropPathRate * blockIdx++) / (totalBlocks - 1) : 0,
         }));
         // The expected variance resets after each stage's first block, and grows by alpha² with every block.
         if (bi === 0) expectedVar = 1;

@@ -52,6 +52,24 @@ describe('NFNet beyond the parity cases', () => {
     m.dispose();
   });
 
+  it("drops residual branches in training only, at timm's linear rates over the blocks", async () => {
+    const m = (await createModel('test_nfnet', { dropPathRate: 0.3 })) as NormFreeNet;
+    const rates = m.namedModules().filter(([n]) => n.endsWith('drop_path')).map(([, d]) => (d as unknown as { dropProb: number }).dropProb);
+    expect(rates.map((r) => +r.toFixed(6))).toEqual([0, 0.1, 0.2, 0.3]);
+    // timm initialises each block's last gain to 0 (the branch starts silent): open the branches.
+    for (const [name, p] of m.namedParams()) {
+      if (name.endsWith('conv3.gain')) p.assign({ dtype: 'float32', shape: p.shape, data: new Float32Array(p.shape[0]!).fill(1) });
+    }
+    const x = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 4);
+    const [a, b] = [m.forwardFeatures(x), m.forwardFeatures(x)];
+    expect(maxDiff(a, b)).toBe(0);
+    m.train();
+    const outs = Array.from({ length: 4 }, () => m.forwardFeatures(x));
+    expect(Math.max(...outs.map((o) => maxDiff(o, a)))).toBeGreaterThan(0);
+    tf.dispose([x, a, b, ...outs]);
+    m.dispose();
+  });
+
   it("has no forwardIntermediates (timm's nfnet has none)", async () => {
     const m = (await createModel('test_nfnet')) as VisionModel;
     const x = tf.zeros([1, 32, 32, 3]);
