@@ -7,6 +7,7 @@ import '@zoo/convnext';
 import '@zoo/cspnet';
 import '@zoo/densenet';
 import '@zoo/efficientnet';
+import '@zoo/nfnet';
 import '@zoo/resnet';
 import '@zoo/vit';
 import '@zoo/xception';
@@ -19,7 +20,7 @@ import { compareAll, fixtureInputNchw, fixtureModel, fixtureRecords } from './he
  * out and listed (`ZOO_ONNX_MAX_PARAMS`, default 30M, keeps the suite to a few minutes of CI);
  * cases that cannot export are listed in CANNOT_EXPORT with the reason, and must fail with an OnnxExportError.
  */
-const FAMILIES = ['convnext', 'cspnet', 'densenet', 'efficientnet', 'resnet', 'vit', 'xception'];
+const FAMILIES = ['convnext', 'cspnet', 'densenet', 'efficientnet', 'nfnet', 'resnet', 'vit', 'xception'];
 const MAX_PARAMS = Number(process.env.ZOO_ONNX_MAX_PARAMS ?? 30e6);
 
 /** Fixture id → why it cannot export (checked: the export must throw OnnxExportError). */

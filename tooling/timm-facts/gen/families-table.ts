@@ -32,7 +32,7 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   regnet: { pkg: '@zoo/regnet' },
   byobnet: { pkg: '@zoo/byobnet', planned: true },
   resnetv2: { pkg: '@zoo/resnetv2', planned: true },
-  nfnet: { pkg: '@zoo/nfnet', planned: true },
+  nfnet: { pkg: '@zoo/nfnet' },
   hgnet: { pkg: '@zoo/hgnet' },
   repvit: { pkg: '@zoo/repvit' },
   dla: { pkg: '@zoo/dla' },

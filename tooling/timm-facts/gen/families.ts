@@ -132,6 +132,24 @@ export const FAMILIES: FamilyGen[] = [
     },
   },
   {
+    dir: 'packages/nfnet',
+    modules: ['nfnet'],
+    archs: {
+      argsType: 'NormFreeNetArgs',
+      argsFrom: './nfnet.js',
+      modelClasses: ['timm.models.nfnet.NormFreeNet'],
+      modelCfgArg: 'cfg',
+      types: {
+        // NfCfg's fields as our camelCase cfg; its attention kwargs (SE's rd_ratio, rd_divisor) camelCased too.
+        'timm.models.nfnet.NfCfg': (t) => {
+          const cfg = camelArgs(t);
+          if (cfg.attnKwargs) cfg.attnKwargs = camelArgs({ $type: 'attn_kwargs', args: cfg.attnKwargs as Record<string, unknown> });
+          return cfg;
+        },
+      },
+    },
+  },
+  {
     dir: 'packages/rexnet',
     modules: ['rexnet'],
     archs: { argsType: 'RexNetArgs', argsFrom: './rexnet.js', modelClasses: ['timm.models.rexnet.RexNet'] },

@@ -99,16 +99,32 @@ export class FeatureListNet extends FeatureModel {
   protected collect(x: tf.Tensor): FeatureOutput {
     const out: Record<string, tf.Tensor> = {};
     const list: tf.Tensor[] = [];
+    let lastKey: string | undefined;
     for (const [name, m] of this.layers) {
       x = m.forward(x);
       const key = this.returnLayers.get(name);
       if (key !== undefined) {
         out[key] = x;
         list.push(x);
+      } else if (lastKey !== undefined && isInplace(m)) {
+        // An in-place PyTorch activation right after a returned layer rewrites the map timm already holds.
+        out[lastKey] = x;
+        list[list.length - 1] = x;
+        continue;
       }
+      lastKey = key;
     }
     return this.asDict ? out : list;
   }
+}
+
+/**
+ * A module that stands for a PyTorch in-place op (`nn.SiLU(inplace=True)`): it declares `inplace: true`. In timm's
+ * FeatureListNet such a module right after a returned layer modifies the returned tensor itself, so the map timm
+ * returns is the activated one (NFNet's deep stems return `stem.conv3` after `act4`); {@link FeatureListNet} does the same.
+ */
+export function isInplace(m: Module): boolean {
+  return (m as Module & { inplace?: unknown }).inplace === true;
 }
 
 /** Frees the model's parameters that a rewritten wrapper did not take (the head, later stages). */

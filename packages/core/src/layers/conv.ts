@@ -97,16 +97,20 @@ export class Conv2d extends Module {
   }
 
   override forward(x: tf.Tensor): tf.Tensor {
-    return this.runPlain(x, 'identity');
+    return this.convolve(x, 'identity');
   }
 
   /** conv → (bias) → activation, with the activation fused into the conv where tfjs can (not when this conv is hooked). */
   forwardAct(x: tf.Tensor, act: ActName): tf.Tensor {
     if (hasForwardHooks(this)) return applyAct(act, this.forward(x));
-    return this.runPlain(x, act);
+    return this.convolve(x, act);
   }
 
-  private runPlain(x: tf.Tensor, act: ActName): tf.Tensor {
+  /**
+   * The convolution itself, + bias + activation (fused where tfjs can): what `forward` and `forwardAct` run. A
+   * subclass that transforms its kernel (weight standardisation…) overrides this, so hooks and fusion stay here.
+   */
+  protected convolve(x: tf.Tensor, act: ActName): tf.Tensor {
     const deps = this.bias ? [this.weight, this.bias] : [this.weight];
     return this.run(x, this.weight.value, this.bias?.value ?? null, act, 'plain', deps);
   }
@@ -173,8 +177,11 @@ export class Conv2d extends Module {
     return applyAct(act, y);
   }
 
-  /** `w` and `b` are the parameters themselves or derived from `deps` under `key` (a grouped conv keeps their per-group parts under the same key). */
-  private run(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null, act: ActName, key: string, deps: Param[]): tf.Tensor {
+  /**
+   * `w` and `b` are the parameters themselves or derived from `deps` under `key` (a grouped conv keeps their per-group
+   * parts under the same key). Subclasses that derive their kernel (weight-standardised convs) run it through here.
+   */
+  protected run(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null, act: ActName, key: string, deps: Param[]): tf.Tensor {
     const x4 = x as tf.Tensor4D;
     if (recordingGradients()) {
       const [, h, wd] = x4.shape;

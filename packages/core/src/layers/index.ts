@@ -35,3 +35,5 @@ export * from './rounding.js';
 export * from './create-norm.js';
 export * from './upsample.js';
 export * from './resnet-blocks.js';
+export * from './scaled-std-conv.js';
+export * from './avg-pool-same.js';

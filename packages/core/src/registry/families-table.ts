@@ -23,7 +23,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   mlp_mixer: { pkg: '@zoo/mlp-mixer', planned: true },
   mobilenetv3: { pkg: '@zoo/efficientnet' },
   mobilevit: { pkg: '@zoo/mobilevit', planned: true },
-  nfnet: { pkg: '@zoo/nfnet', planned: true },
+  nfnet: { pkg: '@zoo/nfnet' },
   pvt_v2: { pkg: '@zoo/pvt', planned: true },
   regnet: { pkg: '@zoo/regnet' },
   repvit: { pkg: '@zoo/repvit' },

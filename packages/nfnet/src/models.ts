@@ -1,0 +1,2 @@
+/** The NFNet classes with no registration side effect. */
+export * from './nfnet.js';
