@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
 import {
   type GroupMatcher,
-  Activation, type ActName, AvgPool2d, BlurPool2d, Conv2d, convNormAct, createAa, createAttn, createNorm, DropPath,
+  Activation, type ActName, AvgPool2d, AvgPool2dSame, BlurPool2d, Conv2d, convNormAct, createAa, createAttn, createNorm, DropPath,
   type ForwardIntermediatesOptions, getPadding, Identity, type IntermediatesResult,
   MaxPool2d, Module, type NormLayer, type OutIndices, resolveAct, runFused, Sequential, VisionModel,
 } from '@zoo/core';
@@ -180,22 +180,12 @@ function downsampleConv(inC: number, outC: number, kernel: number, stride: numbe
   return new Sequential([new Conv2d(inC, outC, k, { stride, padding: p, dilation: fd }), makeNorm(norm, outC)]);
 }
 
-/**
- * The shortcut pool of a dilated stage (timm's `AvgPool2dSame(2, stride=1)`): one zero row and column are padded at
- * the bottom and right so the map keeps its size, and those zeros count in the 2×2 mean (they are real padding, not
- * the pool's own).
- */
-class AvgPool2x2Same extends Module {
-  override forward(x: tf.Tensor): tf.Tensor {
-    return tfc.avgPool(tfc.pad(x as tf.Tensor4D, [[0, 0], [0, 1], [0, 1], [0, 0]]), 2, 1, 'valid');
-  }
-}
-
 function downsampleAvg(inC: number, outC: number, stride: number, dilation: number, norm: NormLayer): Module {
   // Strided stages pool 2×2 with stride 2 (ceil mode, pads left out); dilated ones (output_stride < 32) keep the size.
   let pool: Module;
   if (stride === 1 && dilation === 1) pool = new Identity();
-  else if (dilation > 1) pool = new AvgPool2x2Same();
+  // timm's AvgPool2dSame(2, stride=1): the padded zero row and column count in the mean.
+  else if (dilation > 1) pool = new AvgPool2dSame(2, { stride: 1, ceilMode: true });
   else pool = new AvgPool2d(2, { stride, ceilMode: true, countIncludePad: false });
   return new Sequential([pool, new Conv2d(inC, outC, 1, { padding: 0 }), makeNorm(norm, outC)]);
 }
