@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type BatchNorm2d, type Conv2d, type Module, makeResLayer, ResBasicBlock, ResBottleneck, resDownsample, setBackend, Upsample, upsampleNearest } from '../src/index.js';
+import { type BatchNorm2d, type Conv2d, type Module, makeResLayer, BasicBlock, Bottleneck, resDownsample, setBackend, Upsample, upsampleNearest } from '../src/index.js';
 
 beforeAll(async () => {
   await setBackend('wasm');
@@ -24,7 +24,7 @@ function randomize(m: Module, seed: number): void {
   m.loadStateDict(sd, { strict: false });
 }
 
-const convBn = (x: tf.Tensor, conv: Conv2d, bn: BatchNorm2d) => bn.forward(conv.forward(x));
+const convBn = (x: tf.Tensor, conv: Conv2d, bn: Module) => bn.forward(conv.forward(x));
 /** max |a - b| relative to max(1, max |b|): folding BN into the conv reorders float32 rounding. */
 const relDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]! / Math.max(1, tf.max(tf.abs(b)).dataSync()[0]!));
 
@@ -66,21 +66,21 @@ describe("nearest upsampling by an integer factor (torch's nn.Upsample(mode='nea
 describe("ResNet's default BasicBlock and Bottleneck as core layers", () => {
   it("have timm's keys, with a 1×1 conv + BN shortcut only where the stride or width changes", () => {
     const keys = (m: Module) => m.namedParams().map(([k]) => k).filter((k) => !k.includes('running') && !k.includes('num_batches'));
-    const basic = makeResLayer(ResBasicBlock, 16, 16, 2);
+    const basic = makeResLayer(BasicBlock, 16, 16, 2);
     expect(keys(basic)).toEqual(['0.conv1.weight', '0.bn1.weight', '0.bn1.bias', '0.conv2.weight', '0.bn2.weight', '0.bn2.bias', '1.conv1.weight', '1.bn1.weight', '1.bn1.bias', '1.conv2.weight', '1.bn2.weight', '1.bn2.bias']);
-    const bottle = makeResLayer(ResBottleneck, 64, 32, 2);
+    const bottle = makeResLayer(Bottleneck, 64, 32, 2);
     expect(keys(bottle).filter((k) => k.startsWith('0.'))).toEqual([
       '0.conv1.weight', '0.bn1.weight', '0.bn1.bias', '0.conv2.weight', '0.bn2.weight', '0.bn2.bias', '0.conv3.weight', '0.bn3.weight', '0.bn3.bias',
       '0.downsample.0.weight', '0.downsample.1.weight', '0.downsample.1.bias',
     ]);
     expect(bottle.namedParams().find(([k]) => k === '1.conv1.weight')![1].shape).toEqual([32, 128, 1, 1]);
-    expect(keys(makeResLayer(ResBasicBlock, 16, 16, 1, 2)).some((k) => k.includes('downsample'))).toBe(true);
+    expect(keys(makeResLayer(BasicBlock, 16, 16, 1, 2)).some((k) => k.includes('downsample'))).toBe(true);
     for (const m of [basic, bottle]) m.dispose();
   });
 
   it('compute conv → BN → ReLU … + shortcut, ReLU exactly as the unfused layers do', () => {
     const x = tf.randomNormal([2, 8, 8, 16], 0, 1, 'float32', 3);
-    const basic = new ResBasicBlock(16, 24, 2, resDownsample(16, 24, 2));
+    const basic = new BasicBlock({ inplanes: 16, planes: 24, stride: 2, downsample: resDownsample(16, 24, 2) });
     randomize(basic, 1);
     const bRef = tf.tidy(() => {
       const y = convBn(tf.relu(convBn(x, basic.conv1, basic.bn1)), basic.conv2, basic.bn2);
@@ -91,7 +91,7 @@ describe("ResNet's default BasicBlock and Bottleneck as core layers", () => {
     expect(bOut.shape).toEqual([2, 4, 4, 24]);
     expect(relDiff(bOut, bRef)).toBeLessThan(1e-6);
 
-    const bottle = new ResBottleneck(16, 4);
+    const bottle = new Bottleneck({ inplanes: 16, planes: 4 });
     randomize(bottle, 2);
     const nRef = tf.tidy(() => {
       let y = tf.relu(convBn(x, bottle.conv1, bottle.bn1));

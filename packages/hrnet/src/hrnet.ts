@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   Activation, BatchNorm2d, Conv2d, convNormAct, createClassifier, Dropout, FeatureInfo, FeatureModel, Identity, Module, makeResLayer,
-  type OutIndices, ResBasicBlock, type ResBlockClass, ResBottleneck, runFused, Sequential, Upsample, VisionModel,
+  type OutIndices, BasicBlock, type ResBlockClass, Bottleneck, runFused, Sequential, Upsample, VisionModel,
 } from '@zoo/core';
 
 /** timm's `block_types_dict` keys: ResNet's BasicBlock and Bottleneck. */
@@ -59,7 +59,7 @@ export interface HighResolutionNetArgs extends Partial<HrnetCfg> {
   head?: HrnetHead;
 }
 
-const BLOCKS: Record<HrnetBlockType, ResBlockClass> = { BASIC: ResBasicBlock, BOTTLENECK: ResBottleneck };
+const BLOCKS: Record<HrnetBlockType, ResBlockClass> = { BASIC: BasicBlock, BOTTLENECK: Bottleneck };
 /** Widths the head's incre modules raise the four branches to (× the bottleneck's 4). */
 const HEAD_CHANNELS = [32, 64, 128, 256];
 
@@ -252,7 +252,7 @@ export class HighResolutionNet extends VisionModel {
     if (head === 'classification' || head === 'incre') {
       this.numFeatures = this.headHiddenSize = 2048;
       this.headChannels = HEAD_CHANNELS.slice();
-      this.increModules = this.addModule('incre_modules', new Sequential(pre.map((c, i) => makeResLayer(ResBottleneck, c, HEAD_CHANNELS[i]!, 1))));
+      this.increModules = this.addModule('incre_modules', new Sequential(pre.map((c, i) => makeResLayer(Bottleneck, c, HEAD_CHANNELS[i]!, 1))));
     } else {
       this.numFeatures = this.headHiddenSize = 256;
       this.headChannels = null;

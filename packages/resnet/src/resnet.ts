@@ -1,10 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import * as tfc from '@tensorflow/tfjs-core';
 import {
-  type GroupMatcher,
-  Activation, type ActName, AvgPool2d, AvgPool2dSame, BlurPool2d, Conv2d, convNormAct, createAa, createAttn, createNorm, DropPath,
-  type ForwardIntermediatesOptions, getPadding, Identity, type IntermediatesResult,
-  MaxPool2d, Module, type NormLayer, type OutIndices, resolveAct, runFused, Sequential, VisionModel,
+  Activation, type ActName, AvgPool2d, AvgPool2dSame, BasicBlock, BlurPool2d, Bottleneck, Conv2d, convNormAct, createAa, createNorm,
+  type ForwardIntermediatesOptions, getPadding, type GroupMatcher, Identity, type IntermediatesResult, MaxPool2d, type Module,
+  type NormLayer, type OutIndices, type ResBlockArgs, resolveAct, runFused, Sequential, VisionModel,
 } from '@zoo/core';
 
 export type BlockType = 'basic' | 'bottleneck';
@@ -45,132 +43,6 @@ const EXPANSION: Record<BlockType, number> = { basic: 1, bottleneck: 4 };
 /** timm's `get_norm_layer(norm_layer)(chs)`. */
 function makeNorm(kind: NormLayer, chs: number): Module {
   return createNorm(kind, chs);
-}
-
-function makeAttn(attn: AttnLayer | undefined, chs: number): Module | null {
-  if (!attn) return null;
-  if (typeof attn === 'object') return createAttn(attn.type, chs, { rdRatio: attn.rdRatio });
-  return createAttn(attn, chs);
-}
-
-function makeAa(aa: AaLayer, channels: number, stride: number, enable: boolean): Module {
-  return createAa(aa, channels, stride, enable, 'identity');
-}
-
-interface BlockArgs {
-  inplanes: number;
-  planes: number;
-  stride: number;
-  downsample: Module | null;
-  cardinality: number;
-  baseWidth: number;
-  reduceFirst: number;
-  dilation: number;
-  firstDilation: number;
-  act: ActName;
-  norm: NormLayer;
-  attn: AttnLayer | undefined;
-  aa: AaLayer;
-  dropPath: number;
-}
-
-/** Applies the block's shortcut and the residual add + activation. */
-function residual(x: tf.Tensor, shortcut: tf.Tensor, downsample: Module | null, act: ActName, drop: Module | null): tf.Tensor {
-  if (drop) x = drop.forward(x);
-  const sc = downsample ? runFused(shortcut, (downsample as Sequential).namedChildren().map(([, m]) => m)) : shortcut;
-  const sum = tfc.add(x, sc);
-  return act === 'relu' ? tfc.relu(sum) : new Activation(act).forward(sum);
-}
-
-/** timm's BasicBlock: two 3×3 convs. */
-export class BasicBlock extends Module {
-  static readonly expansion = 1;
-  readonly conv1: Conv2d;
-  readonly bn1: Module;
-  readonly aa: Module;
-  readonly conv2: Conv2d;
-  readonly bn2: Module;
-  readonly se: Module | null;
-  readonly downsample: Module | null;
-  readonly dropPath: Module | null;
-  readonly act: ActName;
-  constructor(a: BlockArgs) {
-    super();
-    if (a.cardinality !== 1) throw new Error('BasicBlock only supports cardinality of 1');
-    if (a.baseWidth !== 64) throw new Error('BasicBlock does not support changing base width');
-    const firstPlanes = Math.floor(a.planes / a.reduceFirst);
-    const outplanes = a.planes;
-    const useAa = !!a.aa && (a.stride === 2 || a.firstDilation !== a.dilation);
-    this.act = a.act;
-    this.conv1 = this.addModule('conv1', new Conv2d(a.inplanes, firstPlanes, 3, { stride: useAa ? 1 : a.stride, padding: a.firstDilation, dilation: a.firstDilation }));
-    this.bn1 = this.addModule('bn1', makeNorm(a.norm, firstPlanes));
-    this.addModule('drop_block', new Identity());
-    this.addModule('act1', new Activation(a.act));
-    this.aa = this.addModule('aa', makeAa(a.aa, firstPlanes, a.stride, useAa));
-    this.conv2 = this.addModule('conv2', new Conv2d(firstPlanes, outplanes, 3, { padding: a.dilation, dilation: a.dilation }));
-    this.bn2 = this.addModule('bn2', makeNorm(a.norm, outplanes));
-    this.se = this.addModule('se', makeAttn(a.attn, outplanes));
-    this.addModule('act2', new Activation(a.act));
-    this.downsample = this.addModule('downsample', a.downsample);
-    this.dropPath = this.addModule('drop_path', a.dropPath > 0 ? new DropPath(a.dropPath) : null);
-  }
-  override forward(x: tf.Tensor): tf.Tensor {
-    const shortcut = x;
-    let y = convNormAct(x, this.conv1, this.bn1, this.act);
-    y = this.aa.forward(y);
-    y = convNormAct(y, this.conv2, this.bn2);
-    if (this.se) y = this.se.forward(y);
-    return residual(y, shortcut, this.downsample, this.act, this.dropPath);
-  }
-}
-
-/** timm's Bottleneck: 1×1 → 3×3 (grouped for ResNeXt) → 1×1 with expansion 4. */
-export class Bottleneck extends Module {
-  static readonly expansion = 4;
-  readonly conv1: Conv2d;
-  readonly bn1: Module;
-  readonly conv2: Conv2d;
-  readonly bn2: Module;
-  readonly aa: Module;
-  readonly conv3: Conv2d;
-  readonly bn3: Module;
-  readonly se: Module | null;
-  readonly downsample: Module | null;
-  readonly dropPath: Module | null;
-  readonly act: ActName;
-  constructor(a: BlockArgs) {
-    super();
-    const width = Math.floor(a.planes * (a.baseWidth / 64)) * a.cardinality;
-    const firstPlanes = Math.floor(width / a.reduceFirst);
-    const outplanes = a.planes * 4;
-    const useAa = !!a.aa && (a.stride === 2 || a.firstDilation !== a.dilation);
-    this.act = a.act;
-    this.conv1 = this.addModule('conv1', new Conv2d(a.inplanes, firstPlanes, 1));
-    this.bn1 = this.addModule('bn1', makeNorm(a.norm, firstPlanes));
-    this.addModule('act1', new Activation(a.act));
-    this.conv2 = this.addModule('conv2', new Conv2d(firstPlanes, width, 3, {
-      stride: useAa ? 1 : a.stride, padding: a.firstDilation, dilation: a.firstDilation, groups: a.cardinality,
-    }));
-    this.bn2 = this.addModule('bn2', makeNorm(a.norm, width));
-    this.addModule('drop_block', new Identity());
-    this.addModule('act2', new Activation(a.act));
-    this.aa = this.addModule('aa', makeAa(a.aa, width, a.stride, useAa));
-    this.conv3 = this.addModule('conv3', new Conv2d(width, outplanes, 1));
-    this.bn3 = this.addModule('bn3', makeNorm(a.norm, outplanes));
-    this.se = this.addModule('se', makeAttn(a.attn, outplanes));
-    this.addModule('act3', new Activation(a.act));
-    this.downsample = this.addModule('downsample', a.downsample);
-    this.dropPath = this.addModule('drop_path', a.dropPath > 0 ? new DropPath(a.dropPath) : null);
-  }
-  override forward(x: tf.Tensor): tf.Tensor {
-    const shortcut = x;
-    let y = convNormAct(x, this.conv1, this.bn1, this.act);
-    y = convNormAct(y, this.conv2, this.bn2, this.act);
-    y = this.aa.forward(y);
-    y = convNormAct(y, this.conv3, this.bn3);
-    if (this.se) y = this.se.forward(y);
-    return residual(y, shortcut, this.downsample, this.act, this.dropPath);
-  }
 }
 
 function downsampleConv(inC: number, outC: number, kernel: number, stride: number, dilation: number, firstDilation: number, norm: NormLayer): Module {
@@ -252,7 +124,7 @@ export class ResNet extends VisionModel {
     if (replaceStemPool) {
       maxpool = new Sequential([
         new Conv2d(inplanes, inplanes, 3, { stride: aaLayer ? 1 : 2, padding: 1 }),
-        ...(aaLayer ? [makeAa(aaLayer, inplanes, 2, true)] : []),
+        ...(aaLayer ? [createAa(aaLayer, inplanes, 2, true, 'identity')] : []),
         makeNorm(normLayer, inplanes),
         new Activation(act),
       ]);
@@ -289,10 +161,10 @@ export class ResNet extends VisionModel {
       const blocks: Module[] = [];
       for (let bi = 0; bi < layers[stageIdx]!; bi++) {
         const dpr = netNumBlocks > 1 ? (dropPathRate * netBlockIdx) / (netNumBlocks - 1) : 0;
-        const a: BlockArgs = {
+        const a: ResBlockArgs = {
           inplanes, planes, stride: bi === 0 ? stride : 1, downsample: bi === 0 ? downsample : null, cardinality,
-          baseWidth, reduceFirst: blockReduceFirst, dilation, firstDilation: prevDilation, act, norm: normLayer,
-          attn: blockArgs.attnLayer, aa: aaLayer, dropPath: dpr,
+          baseWidth, reduceFirst: blockReduceFirst, dilation, firstDilation: prevDilation, actLayer: act, normLayer,
+          attnLayer: blockArgs.attnLayer, aaLayer, dropPath: dpr,
         };
         blocks.push(bt === 'basic' ? new BasicBlock(a) : new Bottleneck(a));
         prevDilation = dilation;

@@ -1,19 +1,155 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, Sequential } from '../module.js';
+import { Identity, Module, Sequential } from '../module.js';
+import { Activation, type ActName } from './activations.js';
+import { createAttn } from './attention-gates.js';
 import { Conv2d } from './conv.js';
+import { type AaLayerName, createAa } from './conv-norm-act.js';
+import { createNorm, type NormLayer } from './create-norm.js';
 import { convNormAct, runFused } from './fuse.js';
+import { DropPath } from './misc.js';
 import { BatchNorm2d } from './norm.js';
 
+/** A block attention layer as timm's ResNet `attn_layer` takes it: a `createAttn` name, or one with its reduction ratio. */
+export type ResAttnLayer = string | { type: string; rdRatio?: number } | null;
+
 /**
- * timm resnet.py's `BasicBlock` and `Bottleneck` with their default arguments (BatchNorm, ReLU, no attention, no
- * anti-aliasing, no drop path, cardinality 1, base width 64): the blocks other timm modules borrow from ResNet as they
- * are (HRNet's branches and heads). Keys as timm's: conv1, bn1, conv2, bn2[, conv3, bn3], downsample.0 (1×1 conv),
- * downsample.1 (BatchNorm). Each conv runs with its BatchNorm (and ReLU) folded in.
+ * The arguments of timm resnet.py's `BasicBlock` / `Bottleneck`. Only `inplanes` and `planes` are required; the rest
+ * default as timm's (stride 1, no downsample, cardinality 1, base width 64, ReLU, BatchNorm, no attention, no
+ * anti-aliasing, no drop path).
  */
+export interface ResBlockArgs {
+  inplanes: number;
+  planes: number;
+  stride?: number;
+  downsample?: Module | null;
+  cardinality?: number;
+  baseWidth?: number;
+  reduceFirst?: number;
+  dilation?: number;
+  firstDilation?: number;
+  actLayer?: ActName;
+  normLayer?: NormLayer;
+  attnLayer?: ResAttnLayer;
+  aaLayer?: AaLayerName | null;
+  dropPath?: number;
+}
+
+/** A ResNet block class: what `makeResLayer` (and timm's `_make_layer`) builds stages from. */
 export interface ResBlockClass {
   /** Output channels per `planes` (1 for the basic block, 4 for the bottleneck). */
   readonly expansion: number;
-  new (inplanes: number, planes: number, stride?: number, downsample?: Module | null): Module;
+  new (args: ResBlockArgs): Module;
+}
+
+function makeAttn(attn: ResAttnLayer | undefined, chs: number): Module | null {
+  if (!attn) return null;
+  if (typeof attn === 'object') return createAttn(attn.type, chs, { rdRatio: attn.rdRatio });
+  return createAttn(attn, chs);
+}
+
+/** Drop path on the branch, the shortcut (through the fused downsample when there is one), add, activation. */
+function residual(x: tf.Tensor, shortcut: tf.Tensor, downsample: Module | null, act: ActName, drop: Module | null): tf.Tensor {
+  if (drop) x = drop.forward(x);
+  const sc = downsample ? runFused(shortcut, downsample.namedChildren().map(([, m]) => m)) : shortcut;
+  const sum = tf.add(x, sc);
+  return act === 'relu' ? tf.relu(sum) : new Activation(act).forward(sum);
+}
+
+/**
+ * timm resnet.py's BasicBlock: 3×3 conv (stride) → norm → act → (aa) → 3×3 conv → norm → (attention), + shortcut,
+ * act. Keys: conv1, bn1, conv2, bn2[, se.*][, downsample.*]. Each conv runs with its BatchNorm (and act) folded in.
+ */
+export class BasicBlock extends Module {
+  static readonly expansion = 1;
+  readonly conv1: Conv2d;
+  readonly bn1: Module;
+  readonly aa: Module;
+  readonly conv2: Conv2d;
+  readonly bn2: Module;
+  readonly se: Module | null;
+  readonly downsample: Module | null;
+  readonly dropPath: Module | null;
+  readonly act: ActName;
+  constructor(a: ResBlockArgs) {
+    super();
+    const { stride = 1, reduceFirst = 1, dilation = 1, firstDilation = dilation, normLayer = 'batchnorm' } = a;
+    if ((a.cardinality ?? 1) !== 1) throw new Error('BasicBlock only supports cardinality of 1');
+    if ((a.baseWidth ?? 64) !== 64) throw new Error('BasicBlock does not support changing base width');
+    const firstPlanes = Math.floor(a.planes / reduceFirst);
+    const outplanes = a.planes;
+    const useAa = !!a.aaLayer && (stride === 2 || firstDilation !== dilation);
+    this.act = a.actLayer ?? 'relu';
+    this.conv1 = this.addModule('conv1', new Conv2d(a.inplanes, firstPlanes, 3, { stride: useAa ? 1 : stride, padding: firstDilation, dilation: firstDilation }));
+    this.bn1 = this.addModule('bn1', createNorm(normLayer, firstPlanes));
+    this.addModule('drop_block', new Identity());
+    this.addModule('act1', new Activation(this.act));
+    this.aa = this.addModule('aa', createAa(a.aaLayer, firstPlanes, stride, useAa, 'identity'));
+    this.conv2 = this.addModule('conv2', new Conv2d(firstPlanes, outplanes, 3, { padding: dilation, dilation }));
+    this.bn2 = this.addModule('bn2', createNorm(normLayer, outplanes));
+    this.se = this.addModule('se', makeAttn(a.attnLayer, outplanes));
+    this.addModule('act2', new Activation(this.act));
+    this.downsample = this.addModule('downsample', a.downsample ?? null);
+    this.dropPath = this.addModule('drop_path', (a.dropPath ?? 0) > 0 ? new DropPath(a.dropPath!) : null);
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    let y = convNormAct(x, this.conv1, this.bn1, this.act);
+    y = this.aa.forward(y);
+    y = convNormAct(y, this.conv2, this.bn2);
+    if (this.se) y = this.se.forward(y);
+    return residual(y, x, this.downsample, this.act, this.dropPath);
+  }
+}
+
+/**
+ * timm resnet.py's Bottleneck: 1×1 → 3×3 (stride; grouped for ResNeXt) → (aa) → 1×1 to `planes × 4`, each with
+ * norm (+ act), (attention), + shortcut, act. Keys: conv1, bn1, conv2, bn2, conv3, bn3[, se.*][, downsample.*].
+ */
+export class Bottleneck extends Module {
+  static readonly expansion = 4;
+  readonly conv1: Conv2d;
+  readonly bn1: Module;
+  readonly conv2: Conv2d;
+  readonly bn2: Module;
+  readonly aa: Module;
+  readonly conv3: Conv2d;
+  readonly bn3: Module;
+  readonly se: Module | null;
+  readonly downsample: Module | null;
+  readonly dropPath: Module | null;
+  readonly act: ActName;
+  constructor(a: ResBlockArgs) {
+    super();
+    const { stride = 1, cardinality = 1, baseWidth = 64, reduceFirst = 1, dilation = 1, firstDilation = dilation, normLayer = 'batchnorm' } = a;
+    const width = Math.floor(a.planes * (baseWidth / 64)) * cardinality;
+    const firstPlanes = Math.floor(width / reduceFirst);
+    const outplanes = a.planes * 4;
+    const useAa = !!a.aaLayer && (stride === 2 || firstDilation !== dilation);
+    this.act = a.actLayer ?? 'relu';
+    this.conv1 = this.addModule('conv1', new Conv2d(a.inplanes, firstPlanes, 1));
+    this.bn1 = this.addModule('bn1', createNorm(normLayer, firstPlanes));
+    this.addModule('act1', new Activation(this.act));
+    this.conv2 = this.addModule('conv2', new Conv2d(firstPlanes, width, 3, {
+      stride: useAa ? 1 : stride, padding: firstDilation, dilation: firstDilation, groups: cardinality,
+    }));
+    this.bn2 = this.addModule('bn2', createNorm(normLayer, width));
+    this.addModule('drop_block', new Identity());
+    this.addModule('act2', new Activation(this.act));
+    this.aa = this.addModule('aa', createAa(a.aaLayer, width, stride, useAa, 'identity'));
+    this.conv3 = this.addModule('conv3', new Conv2d(width, outplanes, 1));
+    this.bn3 = this.addModule('bn3', createNorm(normLayer, outplanes));
+    this.se = this.addModule('se', makeAttn(a.attnLayer, outplanes));
+    this.addModule('act3', new Activation(this.act));
+    this.downsample = this.addModule('downsample', a.downsample ?? null);
+    this.dropPath = this.addModule('drop_path', (a.dropPath ?? 0) > 0 ? new DropPath(a.dropPath!) : null);
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    let y = convNormAct(x, this.conv1, this.bn1, this.act);
+    y = convNormAct(y, this.conv2, this.bn2, this.act);
+    y = this.aa.forward(y);
+    y = convNormAct(y, this.conv3, this.bn3);
+    if (this.se) y = this.se.forward(y);
+    return residual(y, x, this.downsample, this.act, this.dropPath);
+  }
 }
 
 /** timm's ResNet projection shortcut: 1×1 conv (stride `stride`, no bias) → BatchNorm, as `nn.Sequential`. */
@@ -21,71 +157,14 @@ export function resDownsample(inChs: number, outChs: number, stride = 1): Sequen
   return new Sequential([new Conv2d(inChs, outChs, 1, { stride, bias: false }), new BatchNorm2d(outChs)]);
 }
 
-/** `relu(y + shortcut)`, the shortcut through the (fused) downsample when there is one. */
-function addShortcut(y: tf.Tensor, x: tf.Tensor, downsample: Module | null): tf.Tensor {
-  const sc = downsample ? runFused(x, downsample.namedChildren().map(([, m]) => m)) : x;
-  return tf.relu(tf.add(y, sc));
-}
-
-/** timm's ResNet `BasicBlock` (defaults): 3×3 conv (stride) → BN → ReLU → 3×3 conv → BN, + shortcut, ReLU. */
-export class ResBasicBlock extends Module {
-  static readonly expansion = 1;
-  readonly conv1: Conv2d;
-  readonly bn1: BatchNorm2d;
-  readonly conv2: Conv2d;
-  readonly bn2: BatchNorm2d;
-  readonly downsample: Module | null;
-  constructor(inplanes: number, planes: number, stride = 1, downsample: Module | null = null) {
-    super();
-    this.conv1 = this.addModule('conv1', new Conv2d(inplanes, planes, 3, { stride, padding: 1, bias: false }));
-    this.bn1 = this.addModule('bn1', new BatchNorm2d(planes));
-    this.conv2 = this.addModule('conv2', new Conv2d(planes, planes, 3, { padding: 1, bias: false }));
-    this.bn2 = this.addModule('bn2', new BatchNorm2d(planes));
-    this.downsample = this.addModule('downsample', downsample);
-  }
-  override forward(x: tf.Tensor): tf.Tensor {
-    const y = convNormAct(convNormAct(x, this.conv1, this.bn1, 'relu'), this.conv2, this.bn2);
-    return addShortcut(y, x, this.downsample);
-  }
-}
-
-/** timm's ResNet `Bottleneck` (defaults): 1×1 → 3×3 (stride) → 1×1 to `planes × 4`, each with BN, + shortcut, ReLU. */
-export class ResBottleneck extends Module {
-  static readonly expansion = 4;
-  readonly conv1: Conv2d;
-  readonly bn1: BatchNorm2d;
-  readonly conv2: Conv2d;
-  readonly bn2: BatchNorm2d;
-  readonly conv3: Conv2d;
-  readonly bn3: BatchNorm2d;
-  readonly downsample: Module | null;
-  constructor(inplanes: number, planes: number, stride = 1, downsample: Module | null = null) {
-    super();
-    const out = planes * ResBottleneck.expansion;
-    this.conv1 = this.addModule('conv1', new Conv2d(inplanes, planes, 1, { bias: false }));
-    this.bn1 = this.addModule('bn1', new BatchNorm2d(planes));
-    this.conv2 = this.addModule('conv2', new Conv2d(planes, planes, 3, { stride, padding: 1, bias: false }));
-    this.bn2 = this.addModule('bn2', new BatchNorm2d(planes));
-    this.conv3 = this.addModule('conv3', new Conv2d(planes, out, 1, { bias: false }));
-    this.bn3 = this.addModule('bn3', new BatchNorm2d(out));
-    this.downsample = this.addModule('downsample', downsample);
-  }
-  override forward(x: tf.Tensor): tf.Tensor {
-    let y = convNormAct(x, this.conv1, this.bn1, 'relu');
-    y = convNormAct(y, this.conv2, this.bn2, 'relu');
-    y = convNormAct(y, this.conv3, this.bn3);
-    return addShortcut(y, x, this.downsample);
-  }
-}
-
 /**
- * timm's `_make_layer` for these blocks: `blocks` blocks in an `nn.Sequential`, the first taking `inplanes` at
- * `stride` with a projection shortcut when the stride or the width changes.
+ * timm's `_make_layer` for these blocks at their defaults (as HRNet builds its branches): `blocks` blocks in an
+ * `nn.Sequential`, the first taking `inplanes` at `stride` with a projection shortcut when the stride or width changes.
  */
 export function makeResLayer(block: ResBlockClass, inplanes: number, planes: number, blocks: number, stride = 1): Sequential {
   const out = planes * block.expansion;
   const downsample = stride !== 1 || inplanes !== out ? resDownsample(inplanes, out, stride) : null;
-  const layers: Module[] = [new block(inplanes, planes, stride, downsample)];
-  for (let i = 1; i < blocks; i++) layers.push(new block(out, planes));
+  const layers: Module[] = [new block({ inplanes, planes, stride, downsample })];
+  for (let i = 1; i < blocks; i++) layers.push(new block({ inplanes: out, planes }));
   return new Sequential(layers);
 }
