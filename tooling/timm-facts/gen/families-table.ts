@@ -47,7 +47,7 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   mobilevit: { pkg: '@zoo/mobilevit', planned: true },
   hiera: { pkg: '@zoo/hiera', planned: true },
   metaformer: { pkg: '@zoo/metaformer', planned: true },
-  mlp_mixer: { pkg: '@zoo/mlp-mixer', planned: true },
+  mlp_mixer: { pkg: '@zoo/mlp-mixer' },
   levit: { pkg: '@zoo/levit', planned: true },
   tiny_vit: { pkg: '@zoo/tiny-vit', planned: true },
   pvt_v2: { pkg: '@zoo/pvt', planned: true },

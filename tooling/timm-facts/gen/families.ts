@@ -142,6 +142,23 @@ export const FAMILIES: FamilyGen[] = [
       types: { 'torch.nn.modules.batchnorm.BatchNorm2d': name('batchnorm') },
     },
   },
+  {
+    dir: 'packages/mlp-mixer',
+    modules: ['mlp_mixer'],
+    archs: {
+      argsType: 'MlpMixerArgs',
+      argsFrom: './mlp-mixer.js',
+      modelClasses: ['timm.models.mlp_mixer.MlpMixer'],
+      types: {
+        'timm.models.mlp_mixer.ResBlock': (t) => (t.args?.init_values === undefined ? 'res' : { type: 'res', initValues: t.args.init_values }),
+        'timm.models.mlp_mixer.SpatialGatingBlock': name('spatial_gating'),
+        'timm.models.mlp_mixer.Affine': name('affine'),
+        'timm.layers.mlp.GluMlp': name('glu'),
+        'timm.layers.mlp.GatedMlp': name('gated'),
+        'torch.nn.modules.activation.SiLU': name('silu'),
+      },
+    },
+  },
   { dir: 'packages/efficientnet', modules: ['efficientnet', 'mobilenetv3'], pruned: true },
   { dir: 'packages/vit', modules: ['vision_transformer', 'deit'] },
   { dir: 'packages/xception', modules: ['xception_aligned', 'xception'] },

@@ -20,7 +20,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   levit: { pkg: '@zoo/levit', planned: true },
   maxxvit: { pkg: '@zoo/maxxvit', planned: true },
   metaformer: { pkg: '@zoo/metaformer', planned: true },
-  mlp_mixer: { pkg: '@zoo/mlp-mixer', planned: true },
+  mlp_mixer: { pkg: '@zoo/mlp-mixer' },
   mobilenetv3: { pkg: '@zoo/efficientnet' },
   mobilevit: { pkg: '@zoo/mobilevit', planned: true },
   nfnet: { pkg: '@zoo/nfnet', planned: true },
