@@ -238,7 +238,7 @@ export function checkpointFilterFn(sd: StateDict): StateDict {
   if (!('patch_embed.proj.weight' in sd)) return sd;
   const out: StateDict = {};
   for (const [key, v] of Object.entries(sd)) {
-    const k = key.replace('patch_embed.', 'stem.').replace('attn.', 'linear_tokens.').replace('mlp.', 'mlp_channels.').replace('gamma_', 'ls');
+    const k = key.replaceAll('patch_embed.', 'stem.').replaceAll('attn.', 'linear_tokens.').replaceAll('mlp.', 'mlp_channels.').replaceAll('gamma_', 'ls');
     out[k] = k.endsWith('.alpha') || k.endsWith('.beta') ? { ...v, shape: [1, 1, v.shape.reduce((a, b) => a * b, 1)] } : v;
   }
   return out;

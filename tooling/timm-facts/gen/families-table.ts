@@ -46,7 +46,7 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   efficientvit_mit: { pkg: '@zoo/efficientvit', planned: true },
   mobilevit: { pkg: '@zoo/mobilevit', planned: true },
   hiera: { pkg: '@zoo/hiera', planned: true },
-  metaformer: { pkg: '@zoo/metaformer', planned: true },
+  metaformer: { pkg: '@zoo/metaformer' },
   mlp_mixer: { pkg: '@zoo/mlp-mixer' },
   levit: { pkg: '@zoo/levit', planned: true },
   tiny_vit: { pkg: '@zoo/tiny-vit', planned: true },

@@ -34,3 +34,7 @@ export * from './portable.js';
 export * from './rounding.js';
 export * from './affine.js';
 export * from './gated-mlp.js';
+export * from './star-relu.js';
+export * from './scale.js';
+export * from './group-norm1.js';
+export * from './token-mixers.js';

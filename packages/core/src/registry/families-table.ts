@@ -19,7 +19,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   inception_v3: { pkg: '@zoo/inception' },
   levit: { pkg: '@zoo/levit', planned: true },
   maxxvit: { pkg: '@zoo/maxxvit', planned: true },
-  metaformer: { pkg: '@zoo/metaformer', planned: true },
+  metaformer: { pkg: '@zoo/metaformer' },
   mlp_mixer: { pkg: '@zoo/mlp-mixer' },
   mobilenetv3: { pkg: '@zoo/efficientnet' },
   mobilevit: { pkg: '@zoo/mobilevit', planned: true },
