@@ -34,6 +34,12 @@ describe('zoo list', () => {
     expect(r.map((o) => o.stdout.trim())).toEqual(names);
   });
 
+  it('registers the optional MLP-Mixer and MetaFormer families when present', async () => {
+    const names = ['resmlp_12_224', 'gmlp_s16_224', 'poolformer_s12', 'caformer_s18'];
+    const r = await Promise.all(names.map((m) => zoo(['list', m])));
+    expect(r.map((o) => o.stdout.trim())).toEqual(names);
+  });
+
   it('--pretrained lists tagged names', async () => {
     const r = await zoo(['list', 'resnet18*', '--pretrained']);
     expect(r.code).toBe(0);

@@ -1,0 +1,2 @@
+/** The MetaFormer classes with no registration side effect. */
+export * from './metaformer.js';

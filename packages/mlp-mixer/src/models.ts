@@ -1,0 +1,2 @@
+/** The MLP-Mixer classes with no registration side effect. */
+export * from './mlp-mixer.js';
