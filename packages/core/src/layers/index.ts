@@ -32,3 +32,6 @@ export * from './matmul.js';
 export * from './slice.js';
 export * from './portable.js';
 export * from './rounding.js';
+export * from './attention-pool2d.js';
+export * from './byob/index.js';
+export * from './non-local-attn.js';
