@@ -124,7 +124,7 @@ export function resolveGroupSize(gs: ByoGroupSize | undefined, outChs: number, b
 export function repVggBlocks(d: readonly number[] = [4, 6, 16, 1], wf: readonly number[] = [1, 1, 1, 1], groups = 0): ByoBlockCfg[] {
   const c = [64, 128, 256, 512];
   const gs: ByoGroupSize = groups > 0 ? { type: 'alternate', groups } : 0;
-  return d.map((depth, i) => ({ type: 'rep', d: depth, c: c[i]! * wf[i]!, gs }));
+  return d.map((depth, i) => ({ type: 'rep', d: depth, c: c[i]! * wf[i]!, s: 2, gs, br: 1 }));
 }
 
 /** timm's `_mobileone_bcfg`: MobileOne stages of depthwise + pointwise 'one' block pairs (SE on the last `se` pairs). */
@@ -137,8 +137,8 @@ export function mobileOneBlocks(d: readonly number[] = [2, 8, 10, 1], wf: readon
     for (let i = 0; i < depth; i++) {
       const out = c[s]! * wf[s]!;
       const attn = i >= depth - se ? { attnLayer: 'se' } : {};
-      stage.push({ type: 'one', d: 1, c: prev, gs: 1, blockKwargs: { numConvBranches }, ...attn });
-      stage.push({ type: 'one', d: 1, c: out, gs: 0, blockKwargs: { kernelSize: 1, numConvBranches }, ...attn });
+      stage.push({ type: 'one', d: 1, c: prev, s: 2, gs: 1, br: 1, blockKwargs: { numConvBranches }, ...attn });
+      stage.push({ type: 'one', d: 1, c: out, s: 2, gs: 0, br: 1, blockKwargs: { kernelSize: 1, numConvBranches }, ...attn });
       prev = out;
     }
     return stage;
