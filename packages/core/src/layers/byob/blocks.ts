@@ -36,14 +36,27 @@ export interface ByoBlockArgs {
   inferenceMode?: boolean;
 }
 
-/** timm's DownsampleAvg: a 2×2 average pool (for strided shortcuts) then a 1×1 ConvNormAct. Keys pool, conv. */
+/**
+ * timm's AvgPool2dSame as DownsampleAvg uses it in dilated stages: a 2×2 average at stride 1 over the map padded with
+ * one row and column of zeros after it (TF 'SAME' padding, the zeros counted).
+ */
+class AvgPool2x2Same extends Module {
+  override forward(x: tf.Tensor): tf.Tensor {
+    return tf.avgPool(tf.pad(x as tf.Tensor4D, [[0, 0], [0, 1], [0, 1], [0, 0]]), 2, 1, 'valid');
+  }
+}
+
+/** timm's DownsampleAvg: a 2×2 average pool (for strided or dilated shortcuts) then a 1×1 ConvNormAct. Keys pool, conv. */
 export class DownsampleAvg extends Module {
   readonly pool: Module;
   readonly conv: Module;
   constructor(inChs: number, outChs: number, stride: number, dilation: number, layers: ByoLayers) {
     super();
-    if (dilation > 1) throw new Error("ByobNet: the 'avg' shortcut of a dilated stage (outputStride < 32) is not supported");
-    this.pool = this.addModule('pool', stride > 1 ? new AvgPool2d(2, { stride, ceilMode: true, countIncludePad: false }) : new Identity());
+    const avgStride = dilation === 1 ? stride : 1;
+    let pool: Module = new Identity();
+    if (avgStride === 1 && dilation > 1) pool = new AvgPool2x2Same();
+    else if (stride > 1 || dilation > 1) pool = new AvgPool2d(2, { stride: avgStride, ceilMode: true, countIncludePad: false });
+    this.pool = this.addModule('pool', pool);
     this.conv = this.addModule('conv', layers.convNormAct(inChs, outChs, 1, { applyAct: false }));
   }
   override forward(x: tf.Tensor): tf.Tensor {
