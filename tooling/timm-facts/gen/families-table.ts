@@ -30,7 +30,7 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   vision_transformer_relpos: { pkg: '@zoo/vit-relpos', planned: true },
   // planned: CNN families
   regnet: { pkg: '@zoo/regnet' },
-  byobnet: { pkg: '@zoo/byobnet', planned: true },
+  byobnet: { pkg: '@zoo/byobnet' },
   resnetv2: { pkg: '@zoo/resnetv2', planned: true },
   nfnet: { pkg: '@zoo/nfnet' },
   hgnet: { pkg: '@zoo/hgnet' },

@@ -24,7 +24,7 @@ export interface FamilyGen {
     /** timm model classes the module's entrypoints build (anything else is an error). */
     modelClasses: string[];
     /** timm's qualified name → our argument value. */
-    types?: Record<string, (t: TypeRef) => unknown>;
+    types?: Record<string, (t: TypeRef, map: (v: unknown) => unknown) => unknown>;
     /** The argument that takes timm's `model_cfg` (what `_create_*` hands `build_model_with_cfg` besides kwargs). */
     modelCfgArg?: string;
   };
@@ -34,6 +34,10 @@ export interface FamilyGen {
 
 const name = (value: string) => () => value;
 const camelArgs = (t: TypeRef) => Object.fromEntries(Object.entries(t.args ?? {}).map(([k, v]) => [k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), v]));
+
+/** A byobnet dataclass as our cfg: its fields mapped (camelCase, nested cfgs too); a block's null fields ("the model's") dropped. */
+const byoCfg = (dropNull: boolean) => (t: TypeRef, map: (v: unknown) => unknown) =>
+  Object.fromEntries(Object.entries(map(t.args ?? {}) as Record<string, unknown>).filter(([, v]) => !dropNull || v !== null));
 
 export const FAMILIES: FamilyGen[] = [
   {
@@ -197,6 +201,24 @@ export const FAMILIES: FamilyGen[] = [
         'timm.models.metaformer.GroupNorm1NoBias': name('groupnorm1_nobias'),
         'timm.layers.norm.GroupNorm1': name('groupnorm1'),
         'torch.nn.modules.activation.GELU': name('gelu'),
+      },
+    },
+  },
+  {
+    dir: 'packages/byobnet',
+    modules: ['byobnet'],
+    archs: {
+      argsType: 'ByobNetArgs',
+      argsFrom: './byobnet.js',
+      modelClasses: ['timm.models.byobnet.ByobNet'],
+      modelCfgArg: 'cfg',
+      types: {
+        // ByoModelCfg / ByoBlockCfg as core's camelCase cfg data; unset fields (null) left out, kwargs dicts camelCased.
+        'timm.models.byobnet.ByoModelCfg': byoCfg(false),
+        'timm.models.byobnet.ByoBlockCfg': byoCfg(true),
+        // RepVGG's alternating group size (`_rep_vgg_bcfg`'s lambda over `groups`).
+        'timm.models.byobnet._rep_vgg_bcfg.<locals>.<lambda>': (t) => ({ type: 'alternate', groups: t.args?.groups }),
+        'timm.layers.evo_norm.EvoNorm2dS0a': (t) => ({ type: 'evonorms0a', ...camelArgs(t) }),
       },
     },
   },

@@ -140,7 +140,7 @@ function mapValue(fam: FamilyGen, v: unknown, where: string): unknown {
     if (typeof o.$type === 'string') {
       const map = fam.archs!.types?.[o.$type];
       if (!map) throw new Error(`${where}: no mapping for timm's ${o.$type} in tooling/timm-facts/gen/families.ts (${fam.dir})`);
-      return map(o as unknown as TypeRef);
+      return map(o as unknown as TypeRef, (x) => mapValue(fam, x, `${where}.${o.$type}`));
     }
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [camel(k), mapValue(fam, x, `${where}.${k}`)]));
   }

@@ -48,6 +48,9 @@ def encode(v):
         return {"$type": qualified(v.func), "args": args}
     if dataclasses.is_dataclass(v) and not isinstance(v, type):
         return {"$type": qualified(type(v)), "args": {f.name: encode(getattr(v, f.name)) for f in dataclasses.fields(v)}}
+    if inspect.isfunction(v) and v.__closure__:
+        # a closure (timm's per-block lambdas): its captured values are its arguments
+        return {"$type": qualified(v), "args": {n: encode(c.cell_contents) for n, c in zip(v.__code__.co_freevars, v.__closure__)}}
     if inspect.isclass(v) or inspect.isfunction(v) or inspect.isbuiltin(v):
         return {"$type": qualified(v)}
     if isinstance(v, torch.nn.Module):

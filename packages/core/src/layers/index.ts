@@ -43,3 +43,6 @@ export * from './star-relu.js';
 export * from './scale.js';
 export * from './group-norm1.js';
 export * from './token-mixers.js';
+export * from './attention-pool2d.js';
+export * from './byob/index.js';
+export * from './non-local-attn.js';

@@ -2,7 +2,7 @@
 /** timm module → the package that registers it; `planned` ones are not built yet. */
 export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; readonly planned?: true }>> = {
   beit: { pkg: '@zoo/beit', planned: true },
-  byobnet: { pkg: '@zoo/byobnet', planned: true },
+  byobnet: { pkg: '@zoo/byobnet' },
   convnext: { pkg: '@zoo/convnext' },
   cspnet: { pkg: '@zoo/cspnet' },
   deit: { pkg: '@zoo/vit' },

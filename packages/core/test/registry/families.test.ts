@@ -12,7 +12,7 @@ describe('modelPackage', () => {
     expect(modelPackage('mobilenetv3_large_100')).toMatchObject({ pkg: '@zoo/efficientnet' });
     expect(modelPackage('xception41')).toMatchObject({ pkg: '@zoo/xception' });
     // resnet50_clip is byobnet's, not resnet's: prefixes are split where timm's names part
-    expect(modelPackage('resnet50_clip')).toMatchObject({ module: 'byobnet', pkg: '@zoo/byobnet', planned: true });
+    expect(modelPackage('resnet50_clip')).toMatchObject({ module: 'byobnet', pkg: '@zoo/byobnet', planned: false });
     expect(modelPackage('swin_tiny_patch4_window7_224')).toMatchObject({ pkg: '@zoo/swin', planned: true });
     expect(modelPackage('swinv2_tiny_window8_256')).toMatchObject({ pkg: '@zoo/swin', planned: true });
     expect(modelPackage('not_a_model')).toBeUndefined();

@@ -1,0 +1,2 @@
+/** The ByobNet class with no registration side effect. */
+export * from './byobnet.js';
