@@ -161,7 +161,7 @@ describe('ByobNet checkpoints and bad input', () => {
     expect(() => new ByobNet({ cfg: { blocks: [{ type: 'self_attn', d: 1, c: 32 }] } })).toThrow(/'self_attn' block needs a selfAttnLayer/);
     expect(() => new ByobNet({ cfg: { blocks, headType: 'attn_abs' } })).toThrow(/'attn_abs' head needs imgSize/);
     expect(() => new ByobNet({ cfg: { blocks, headType: 'attn_rot' }, imgSize: 224 })).toThrow(/rotary attention pool is not implemented/);
-    expect(() => new ByobNet({ cfg: { blocks: [{ type: 'bottle', d: 1, c: 48, gs: 7 }] } })).toThrow(/48 channels are not divisible by group size 7/);
+    expect(() => new ByobNet({ cfg: { blocks: [{ type: 'bottle', d: 1, c: 48, gs: 7 }] } })).toThrow(/channels \(48\) must be divisible by group size \(7\)/);
   });
 
   it('takes ByoModelCfg fields as options (timm overlays kwargs onto the cfg)', async () => {

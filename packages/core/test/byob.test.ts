@@ -78,7 +78,7 @@ describe('stages', () => {
     expect(expandBlocksCfg([{ type: 'one', d: 2, c: 8 }, { type: 'rep', d: 1, c: 16 }]).map((b) => [b.type, b.d])).toEqual([['one', 1], ['one', 1], ['rep', 1]]);
     expect(numGroups(0, 64)).toBe(1);
     expect(numGroups(1, 64)).toBe(64);
-    expect(() => numGroups(6, 64)).toThrow(/64 channels are not divisible by group size 6/);
+    expect(() => numGroups(6, 64)).toThrow(/channels \(64\) must be divisible by group size \(6\)/);
     expect([0, 1, 2, 3].map((i) => resolveGroupSize({ type: 'alternate', groups: 4 }, 128, i))).toEqual([0, 32, 0, 32]);
     const dpr = stageDropPathRates(0.3, [1, 2, 1]);
     expect(dpr.map((s) => s.length)).toEqual([1, 2, 1]);

@@ -3,10 +3,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type ActName, CondConv2d, Conv2d, ConvNormAct, convNormAct, createAa, createConv2d, createNorm, createNormAct, DropPath,
-  Identity, LayerScale, Linear, makeDivisible, Module, MultiQueryAttention2d, type NormLayer, resolveAct,
+  Identity, LayerScale, Linear, makeDivisible, Module, MultiQueryAttention2d, type NormLayer, numGroups, resolveAct,
   spatialMean,
 } from '@zoo/core';
-import { type AaLayer, type AnyConv, numGroups, pyRound } from './layers.js';
+import { type AaLayer, type AnyConv, pyRound } from './layers.js';
 
 /** What a block reports for feature extraction at a location ('bottleneck' → block output, 'expansion' → hook). */
 export interface BlockFeatureInfo {

@@ -7,13 +7,6 @@ export type AaLayer = AaLayerName | null | undefined;
 
 export type AnyConv = Conv2d | MixedConv2d;
 
-/** timm's `num_groups(group_size, channels)`. */
-export function numGroups(groupSize: number | null | undefined, channels: number): number {
-  if (!groupSize) return 1;
-  if (channels % groupSize) throw new Error(`channels (${channels}) must be divisible by group_size (${groupSize})`);
-  return channels / groupSize;
-}
-
 /** Python's round(): half to even. */
 export function pyRound(x: number): number {
   const r = Math.round(x);

@@ -90,8 +90,9 @@ export class ConvNormAct extends Module {
   }
   override forward(x: tf.Tensor): tf.Tensor {
     const bn = this.bn instanceof BatchNormAct2d ? this.bn : null;
-    // tfjs' fused 'leakyrelu' defaults to slope 0.2, torch's LeakyReLU to 0.01: run that one unfused.
-    const y = bn?.act === 'leaky_relu' ? applyAct('leaky_relu', this.conv.forwardBn(x, bn, 'identity')) : convNormAct(x, this.conv, bn);
+    // tfjs' fused 'leakyrelu' defaults to slope 0.2, torch's LeakyReLU to 0.01: run that one unfused. Any other norm
+    // (GroupNorm, EvoNorm…; an empty Sequential when off) runs as its own op after the conv.
+    const y = bn?.act === 'leaky_relu' ? applyAct('leaky_relu', this.conv.forwardBn(x, bn, 'identity')) : convNormAct(x, this.conv, this.bn);
     return this.aa ? this.aa.forward(y) : y;
   }
 }

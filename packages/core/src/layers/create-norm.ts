@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Module } from '../module.js';
 import { type ActName, applyAct, resolveAct } from './activations.js';
-import { EvoNorm2dS0 } from './evo-norm.js';
+import { EvoNorm2dS0, EvoNorm2dS0a } from './evo-norm.js';
 import { BatchNorm2d, BatchNormAct2d, GroupNorm, GroupNormAct, LayerNorm2d } from './norm.js';
 
 /** timm's LayerNormAct2d: LayerNorm over channels (keys `weight`, `bias`) then an activation (default ReLU). */
@@ -17,7 +17,7 @@ export class LayerNormAct2d extends LayerNorm2d {
 }
 
 /** Norm layer names as timm's `get_norm_layer` / `get_norm_act_layer` take them (case, `_` and `-` ignored). */
-export type NormLayerName = 'batchnorm' | 'batchnorm2d' | 'groupnorm' | 'layernorm' | 'layernorm2d' | 'evonorms0' | (string & {});
+export type NormLayerName = 'batchnorm' | 'batchnorm2d' | 'groupnorm' | 'layernorm' | 'layernorm2d' | 'evonorms0' | 'evonorms0a' | (string & {});
 
 /**
  * A norm layer as timm's builders take it: a name, or a name with the arguments timm's `functools.partial`s bind
@@ -28,12 +28,12 @@ export type NormLayer =
   | { type: 'batchnorm' | 'batchnorm2d'; eps?: number }
   | { type: 'groupnorm'; groupSize?: number; numGroups?: number; eps?: number }
   | { type: 'layernorm' | 'layernorm2d'; eps?: number }
-  | { type: 'evonorms0'; groupSize?: number; groups?: number; eps?: number };
+  | { type: 'evonorms0' | 'evonorms0a'; groupSize?: number; groups?: number; eps?: number };
 
-type Spec = { kind: 'batchnorm' | 'groupnorm' | 'layernorm' | 'evonorms0'; eps?: number; groupSize?: number; numGroups?: number; groups?: number };
+type Spec = { kind: 'batchnorm' | 'groupnorm' | 'layernorm' | 'evonorms0' | 'evonorms0a'; eps?: number; groupSize?: number; numGroups?: number; groups?: number };
 
 const KINDS: Record<string, Spec['kind']> = {
-  batchnorm: 'batchnorm', batchnorm2d: 'batchnorm', groupnorm: 'groupnorm', layernorm: 'layernorm', layernorm2d: 'layernorm', evonorms0: 'evonorms0',
+  batchnorm: 'batchnorm', batchnorm2d: 'batchnorm', groupnorm: 'groupnorm', layernorm: 'layernorm', layernorm2d: 'layernorm', evonorms0: 'evonorms0', evonorms0a: 'evonorms0a',
 };
 
 function resolveNorm(norm: NormLayer | null | undefined): Spec {
@@ -51,7 +51,7 @@ function groupCount(s: Spec, chs: number): number {
 
 /**
  * timm's `get_norm_act_layer(norm_layer, act_layer)(chs, apply_act=…)`: the norm with its activation fused in
- * (BatchNormAct2d, GroupNormAct, LayerNormAct2d; EvoNorm is its own activation). Keys are the plain norm's, so
+ * (BatchNormAct2d, GroupNormAct, LayerNormAct2d; EvoNorm S0 / S0a is its own activation). Keys are the plain norm's, so
  * checkpoints load either way; a BatchNorm is folded into the conv before it where the model runs them together.
  */
 export function createNormAct(norm: NormLayer | null | undefined, chs: number, act: string | null = 'relu', applyAct = true): Module {
@@ -65,6 +65,8 @@ export function createNormAct(norm: NormLayer | null | undefined, chs: number, a
       return new LayerNormAct2d(chs, { eps: s.eps, act, applyAct });
     case 'evonorms0':
       return new EvoNorm2dS0(chs, { groupSize: s.groupSize, groups: s.groups, eps: s.eps, applyAct });
+    case 'evonorms0a':
+      return new EvoNorm2dS0a(chs, { groupSize: s.groupSize, groups: s.groups, eps: s.eps, applyAct });
   }
 }
 

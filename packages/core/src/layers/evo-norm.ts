@@ -36,3 +36,20 @@ export class EvoNorm2dS0 extends Module {
     return tf.add(tf.mul(x, this.weight.value), this.bias.value);
   }
 }
+
+/**
+ * timm's EvoNorm2dS0a: `x * sigmoid(v * x)` (with its activation), then divided by the group std of the input in
+ * either case, then the affine weight and bias (eps 1e-3). Keys: weight, bias, v (with the activation).
+ */
+export class EvoNorm2dS0a extends EvoNorm2dS0 {
+  constructor(numFeatures: number, o: { groups?: number; groupSize?: number; applyAct?: boolean; eps?: number } = {}) {
+    super(numFeatures, { ...o, eps: o.eps ?? 1e-3 });
+  }
+  override forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const d = groupStd(x, this.groups, this.eps);
+      const y = this.v ? tf.mul(x, tf.sigmoid(tf.mul(x, this.v.value))) : x;
+      return tf.add(tf.mul(tf.div(y, d), this.weight.value), this.bias.value);
+    });
+  }
+}

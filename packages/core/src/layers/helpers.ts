@@ -21,3 +21,10 @@ export function getPadding(kernel: number, stride = 1, dilation = 1): number {
 export function isStaticPad(kernel: number, stride = 1, dilation = 1): boolean {
   return stride === 1 && (dilation * (kernel - 1)) % 2 === 0;
 }
+
+/** timm's `num_groups(group_size, channels)`: 1 for no group size, else `channels / groupSize` (1: depthwise). */
+export function numGroups(groupSize: number | null | undefined, channels: number): number {
+  if (!groupSize) return 1;
+  if (channels % groupSize) throw new Error(`channels (${channels}) must be divisible by group size (${groupSize})`);
+  return channels / groupSize;
+}

@@ -8,7 +8,7 @@ import { makeDivisible } from '../helpers.js';
 import { DropPath } from '../misc.js';
 import { BatchNorm2d } from '../norm.js';
 import { AvgPool2d } from '../pool.js';
-import { numGroups } from './cfg.js';
+import { numGroups } from '../helpers.js';
 import type { ByoLayers } from './layers.js';
 
 /** What every ByobNet block is built from (timm's `create_byob_stages` block kwargs), plus its type's own options. */

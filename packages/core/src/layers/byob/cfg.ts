@@ -106,13 +106,6 @@ export function expandBlocksCfg(stage: ByoBlockCfg | readonly ByoBlockCfg[]): By
   return cfgs.flatMap((c) => Array.from({ length: c.d }, () => ({ ...c, d: 1 })));
 }
 
-/** timm's `num_groups`: 1 for no group size, else `channels / groupSize` (1: depthwise). */
-export function numGroups(groupSize: number | null | undefined, channels: number): number {
-  if (!groupSize) return 1;
-  if (channels % groupSize) throw new Error(`ByobNet: ${channels} channels are not divisible by group size ${groupSize}`);
-  return channels / groupSize;
-}
-
 /** A block's group size from its stage's `gs` (RepVGG's alternating groups resolved for block `blockIdx`). */
 export function resolveGroupSize(gs: ByoGroupSize | undefined, outChs: number, blockIdx: number): number | null {
   if (gs === undefined || gs === null || typeof gs === 'number') return gs ?? null;

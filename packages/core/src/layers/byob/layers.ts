@@ -1,54 +1,17 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { Module } from '../../module.js';
 import { type ActName, resolveAct } from '../activations.js';
 import { EcaModule, SEModule, type SEOptions } from '../attention-gates.js';
 import { ConvNormAct, createAa } from '../conv-norm-act.js';
-import { EvoNorm2dS0, groupStd } from '../evo-norm.js';
+import { createNormAct } from '../create-norm.js';
 import { GlobalContext, type GlobalContextOptions } from '../global-context.js';
-import { BatchNormAct2d } from '../norm.js';
 import { BatNonLocalAttn, type BatNonLocalAttnOptions } from '../non-local-attn.js';
 import type { ByoKwargs, ByoNormLayer, ResolvedByoModelCfg } from './cfg.js';
-
-/**
- * timm's EvoNorm2dS0a: `x * sigmoid(v * x)` (with its activation), then divided by the group std of the input in
- * either case, then the affine weight and bias (eps 1e-3). Keys: weight, bias, v (with the activation).
- */
-export class EvoNorm2dS0a extends EvoNorm2dS0 {
-  constructor(numFeatures: number, o: { groups?: number; groupSize?: number; applyAct?: boolean; eps?: number } = {}) {
-    super(numFeatures, { ...o, eps: o.eps ?? 1e-3 });
-  }
-  override forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const d = groupStd(x, this.groups, this.eps);
-      const y = this.v ? tf.mul(x, tf.sigmoid(tf.mul(x, this.v.value))) : x;
-      return tf.add(tf.mul(tf.div(y, d), this.weight.value), this.bias.value);
-    });
-  }
-}
 
 export interface ByoConvOptions {
   stride?: number;
   dilation?: number;
   groups?: number;
   applyAct?: boolean;
-}
-
-/** timm's ConvNormAct with a norm-act layer other than BatchNorm (EvoNorm): `conv`, `bn` (, `aa`). */
-export class ConvNormActAny extends ConvNormAct {
-  constructor(inChs: number, outChs: number, kernel: number, norm: Module, o: ByoConvOptions & { aaLayer?: string | null } = {}) {
-    super(inChs, outChs, kernel, { ...o, applyNorm: false });
-    this.replaceNorm(norm);
-  }
-  private replaceNorm(norm: Module): void {
-    // Keep timm's key order (conv, bn, aa): re-add aa after the norm.
-    const aa = this.aa;
-    (this as { bn: Module }).bn = this.addModule('bn', norm);
-    this.addModule('aa', aa);
-  }
-  override forward(x: tf.Tensor): tf.Tensor {
-    const y = this.bn.forward(this.conv.forward(x));
-    return this.aa ? this.aa.forward(y) : y;
-  }
 }
 
 /** A channel-attention layer factory: the module for `channels`. */
@@ -95,15 +58,6 @@ export interface ByoLayers {
   normLayer: ByoNormLayer;
 }
 
-/** A norm-act layer of `normLayer` over `chs` channels. */
-export function byoNormAct(normLayer: ByoNormLayer, chs: number, act: ActName, applyAct = true): Module {
-  if (normLayer === 'batchnorm') return new BatchNormAct2d(chs, { act, applyAct });
-  if (typeof normLayer === 'object' && normLayer.type === 'evonorms0a') {
-    return new EvoNorm2dS0a(chs, { groupSize: normLayer.groupSize, groups: normLayer.groups, applyAct });
-  }
-  throw new Error(`ByobNet: normLayer must be 'batchnorm' or { type: 'evonorms0a', groupSize }, got ${JSON.stringify(normLayer)}`);
-}
-
 /** An attention factory for `name` with `kwargs`, or null when `name` is empty. */
 export function byoAttnFactory(name: string | null | undefined, kwargs: ByoKwargs = {}): ((chs: number) => Module) | null {
   if (!name) return null;
@@ -124,10 +78,8 @@ export function byoLayerFns(cfg: ResolvedByoModelCfg, allowAa = true): ByoLayers
   const aaLayer = cfg.aaLayer && allowAa ? cfg.aaLayer : null;
   if (aaLayer) createAa(aaLayer, 1); // an unknown name fails here, at construction
   return {
-    convNormAct: (inChs, outChs, kernel, o = {}) => normLayer === 'batchnorm'
-      ? new ConvNormAct(inChs, outChs, kernel, { ...o, actLayer: act, aaLayer })
-      : new ConvNormActAny(inChs, outChs, kernel, byoNormAct(normLayer, outChs, act, o.applyAct ?? true), { ...o, aaLayer }),
-    normAct: (chs, apply = true) => byoNormAct(normLayer, chs, act, apply),
+    convNormAct: (inChs, outChs, kernel, o = {}) => new ConvNormAct(inChs, outChs, kernel, { ...o, actLayer: act, aaLayer, normLayer }),
+    normAct: (chs, apply = true) => createNormAct(normLayer, chs, act, apply),
     act,
     attn: byoAttnFactory(cfg.attnLayer, cfg.attnKwargs),
     selfAttn: byoSelfAttnFactory(cfg.selfAttnLayer, cfg.selfAttnKwargs),
