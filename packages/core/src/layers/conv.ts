@@ -167,7 +167,7 @@ export class Conv2d extends Module {
   }
 
   /** `w` and `b` are the parameters themselves or derived from `deps` under `key` (a grouped conv keeps their per-group parts under the same key). */
-  private run(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null, act: ActName, key: string, deps: Param[]): tf.Tensor {
+  protected run(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null, act: ActName, key: string, deps: Param[]): tf.Tensor {
     const x4 = x as tf.Tensor4D;
     if (recordingGradients()) {
       const [, h, wd] = x4.shape;

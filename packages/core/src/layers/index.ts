@@ -32,3 +32,5 @@ export * from './matmul.js';
 export * from './slice.js';
 export * from './portable.js';
 export * from './rounding.js';
+export * from './std-conv.js';
+export * from './filter-response-norm.js';
