@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ClassifierHead, Conv2d, FilterResponseNormAct2d, FilterResponseNormTlu2d, GroupNorm, setBackend, StdConv2d, StdConv2dSame,
 } from '../src/index.js';
-import type { TensorData } from '../src/weights/types.js';
 
 beforeAll(async () => {
   await setBackend('wasm');
@@ -11,8 +10,11 @@ beforeAll(async () => {
 
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
 
+/** A float32 state-dict entry. */
+type F32 = { dtype: 'float32'; shape: number[]; data: Float32Array };
+
 /** A PyTorch-layout kernel `[out, in/groups, kh, kw]` with a per-filter offset, so standardising it changes it. */
-function kernel(shape: number[], seed: number): TensorData {
+function kernel(shape: number[], seed: number): F32 {
   const n = shape.reduce((a, b) => a * b, 1);
   const per = n / shape[0]!;
   const data = Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 1.7) * 0.2 + 0.05 * Math.floor(i / per));
@@ -20,7 +22,7 @@ function kernel(shape: number[], seed: number): TensorData {
 }
 
 /** timm's weight standardisation in float64 on a PyTorch-layout kernel: per output filter, biased variance. */
-function standardizeRef(w: TensorData, eps: number): TensorData {
+function standardizeRef(w: F32, eps: number): F32 {
   const per = w.data.length / w.shape[0]!;
   const out = new Float32Array(w.data.length);
   for (let o = 0; o < w.shape[0]!; o++) {
@@ -46,7 +48,7 @@ describe("StdConv2d: timm's weight-standardised conv", () => {
       const x = tf.randomNormal([2, 9, 9, inC], 0, 1, 'float32', 3);
       expect(maxDiff(std.forward(x), ref.forward(x)), `groups ${groups}`).toBeLessThan(1e-5);
       // The state dict keeps the raw weight: timm's keys and values.
-      expect(Array.from(std.stateDict().weight!.data)).toEqual(Array.from(w.data));
+      expect(Array.from(std.stateDict().weight!.data as Float32Array)).toEqual(Array.from(w.data));
       tf.dispose(x);
       std.dispose();
       ref.dispose();
