@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  ClassifierHead, Conv2d, FilterResponseNormAct2d, FilterResponseNormTlu2d, GroupNorm, setBackend, StdConv2d, StdConv2dSame,
+  ClassifierHead, Conv2d, FilterResponseNormAct2d, FilterResponseNormTlu2d, GroupNorm, StdConv2d, StdConv2dSame, setBackend,
 } from '../src/index.js';
 
 beforeAll(async () => {

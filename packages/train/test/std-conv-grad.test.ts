@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { setBackend, StdConv2d } from '@zoo/core';
+import { StdConv2d, setBackend } from '@zoo/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerGradients } from '../src/index.js';
 
