@@ -80,6 +80,14 @@ describe('ResNetV2 beyond the parity cases', () => {
       tf.dispose([x, y]);
       m.dispose();
     }
+    // The stem-only hybrids (timm's `layers=()`): the stem alone, its map at a quarter of the input size.
+    const stemOnly = (await createModel('resnetv2_50x1_bit', { ...hybrid, layers: [] })) as ResNetV2;
+    expect(Object.keys(stemOnly.stateDict())).toEqual(['stem.conv.weight', 'stem.norm.weight', 'stem.norm.bias']);
+    const xs = tf.zeros([1, 64, 64, 3]);
+    const ys = stemOnly.forward(xs);
+    expect(ys.shape).toEqual([1, 16, 16, 64]);
+    tf.dispose([xs, ys]);
+    stemOnly.dispose();
     // ViT hybrids take the backbone's first levels as features too.
     const fm = (await createModel('resnetv2_50x1_bit', { ...hybrid, layers: [3, 4, 9], featuresOnly: true, outIndices: [1, 2, 3] })) as FeatureModel;
     expect(fm.featureInfo.channels()).toEqual([256, 512, 1024]);
