@@ -31,7 +31,7 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   // planned: CNN families
   regnet: { pkg: '@zoo/regnet' },
   byobnet: { pkg: '@zoo/byobnet' },
-  resnetv2: { pkg: '@zoo/resnetv2', planned: true },
+  resnetv2: { pkg: '@zoo/resnetv2' },
   nfnet: { pkg: '@zoo/nfnet' },
   hgnet: { pkg: '@zoo/hgnet' },
   repvit: { pkg: '@zoo/repvit' },

@@ -154,6 +154,25 @@ export const FAMILIES: FamilyGen[] = [
     },
   },
   {
+    dir: 'packages/resnetv2',
+    modules: ['resnetv2'],
+    archs: {
+      argsType: 'ResNetV2Args',
+      argsFrom: './resnetv2.js',
+      modelClasses: ['timm.models.resnetv2.ResNetV2'],
+      types: {
+        // Conv layers by name; a weight-standardised one keeps timm's eps (BiT binds 1e-8).
+        'timm.layers.create_conv2d.create_conv2d': name('conv2d'),
+        'timm.layers.std_conv.StdConv2d': (t) => (t.args?.eps === undefined ? 'stdconv' : { type: 'stdconv', eps: t.args.eps }),
+        'timm.layers.std_conv.StdConv2dSame': (t) => (t.args?.eps === undefined ? 'stdconv_same' : { type: 'stdconv_same', eps: t.args.eps }),
+        'timm.layers.norm_act.BatchNormAct2d': name('batchnorm'),
+        'timm.layers.norm_act.GroupNormAct': name('groupnorm'),
+        'timm.layers.evo_norm.EvoNorm2dS0': name('evonorms0'),
+        'timm.layers.filter_response_norm.FilterResponseNormTlu2d': name('frntlu'),
+      },
+    },
+  },
+  {
     dir: 'packages/rexnet',
     modules: ['rexnet'],
     archs: { argsType: 'RexNetArgs', argsFrom: './rexnet.js', modelClasses: ['timm.models.rexnet.RexNet'] },

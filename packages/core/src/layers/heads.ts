@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { Identity, Module } from '../module.js';
 import { type ActName, resolveAct } from './activations.js';
 import { Conv2d } from './conv.js';
@@ -9,7 +9,8 @@ import { createClassifier, type PoolType, SelectAdaptivePool2d } from './pool.js
 
 /**
  * timm's `ClassifierHead`: global pool → (dropout, identity at inference) → fc. Keys: fc. With pool type `''` the
- * NHWC map passes through (then numClasses must be 0, or `useConv` for a 1×1 conv classifier).
+ * NHWC map passes through (then numClasses must be 0, or `useConv` for a 1×1 conv classifier). With `useConv` and a
+ * pool, the logits and pre-logits are flattened to `[B, C]` as timm's are.
  */
 export class ClassifierHead extends Module {
   readonly inFeatures: number;
@@ -43,7 +44,9 @@ export class ClassifierHead extends Module {
 
   forwardHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
     x = this.globalPool.forward(x);
-    return preLogits ? x : this.fc.forward(x);
+    if (!preLogits) x = this.fc.forward(x);
+    // timm flattens after a conv classifier (its pool kept the 1×1 map for it), unless there is no pool.
+    return this.useConv && this.poolType && x.rank === 4 ? tf.reshape(x, [x.shape[0]!, -1]) : x;
   }
 }
 

@@ -46,3 +46,5 @@ export * from './token-mixers.js';
 export * from './attention-pool2d.js';
 export * from './byob/index.js';
 export * from './non-local-attn.js';
+export * from './std-conv.js';
+export * from './filter-response-norm.js';

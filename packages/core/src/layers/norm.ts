@@ -139,6 +139,16 @@ export class RmsNorm extends Module {
   }
 }
 
+/**
+ * `x` minus its mean over `axes`, the mean taken twice: tfjs-wasm sums a reduction one element after another in
+ * float32, so over a large map (a group of 56×56×8 values) the first mean is off by a part that grows with the
+ * values' offset; the mean of what is left corrects it (PyTorch's pairwise sums are that accurate in one pass).
+ */
+export function centeredGroups(x: tf.Tensor, axes: number[]): tf.Tensor {
+  const first = tf.sub(x, tf.mean(x, axes, true));
+  return tf.sub(first, tf.mean(first, axes, true));
+}
+
 /** nn.GroupNorm on NHWC input. Keys: weight, bias. */
 export class GroupNorm extends Module {
   readonly eps: number;
@@ -155,9 +165,9 @@ export class GroupNorm extends Module {
   override forward(x: tf.Tensor): tf.Tensor {
     const [b, h, w, c] = x.shape as [number, number, number, number];
     const g = this.numGroups;
-    const xg = tf.reshape(x, [b, h * w, g, c / g]);
-    const { mean, variance } = tf.moments(xg, [1, 3], true);
-    let y = tf.reshape(tf.mul(tf.sub(xg, mean), tf.rsqrt(tf.add(variance, this.eps))), [b, h, w, c]);
+    const centered = centeredGroups(tf.reshape(x, [b, h * w, g, c / g]), [1, 3]);
+    const variance = tf.mean(tf.square(centered), [1, 3], true);
+    let y = tf.reshape(tf.mul(centered, tf.rsqrt(tf.add(variance, this.eps))), [b, h, w, c]);
     if (this.weight) y = tf.mul(y, this.weight.value);
     if (this.bias) y = tf.add(y, this.bias.value);
     return y;

@@ -28,7 +28,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   regnet: { pkg: '@zoo/regnet' },
   repvit: { pkg: '@zoo/repvit' },
   resnet: { pkg: '@zoo/resnet' },
-  resnetv2: { pkg: '@zoo/resnetv2', planned: true },
+  resnetv2: { pkg: '@zoo/resnetv2' },
   rexnet: { pkg: '@zoo/rexnet' },
   swin_transformer: { pkg: '@zoo/swin', planned: true },
   swin_transformer_v2: { pkg: '@zoo/swin', planned: true },
