@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {Activation, AvgPool2d, BatchNormAct2d, ClassifierHead, Conv2d, ConvNormAct, convNormAct, type ForwardIntermediatesOptions,
+import {Activation, AvgPool2d, AvgPool2dSame, BatchNormAct2d, ClassifierHead, Conv2d, ConvNormAct, convNormAct, type ForwardIntermediatesOptions,
   type GroupMatcher, 
   GroupNormAct, Identity, type IntermediatesResult, Module, makeDivisible, type OutIndices, resolveAct, roundHalfEven, SEModule,
   Sequential, type StateDict, VisionModel,
@@ -118,8 +118,10 @@ function createShortcut(type: RegNetCfg['downsample'], inChs: number, outChs: nu
   if (!type) return null;
   const conv = (s: number) => (preact ? new Conv2d(inChs, outChs, 1, { stride: s }) : cna(inChs, outChs, 1, { stride: s, act: 'identity', applyAct: false, normLayer }));
   if (type === 'avg') {
-    if (dilation[0] > 1 && stride === 1) throw new Error("RegNet: the 'avg' shortcut of a dilated stage (outputStride < 32) is not supported");
-    const pool = stride > 1 ? new AvgPool2d(2, { stride, ceilMode: true, countIncludePad: false }) : new Identity();
+    // timm's downsample_avg: a strided 2×2 mean, or in a dilated stage a stride-1 2×2 mean over TF-SAME zero padding.
+    let pool: Module = new Identity();
+    if (dilation[0] > 1) pool = new AvgPool2dSame(2, { stride: 1, ceilMode: true });
+    else if (stride > 1) pool = new AvgPool2d(2, { stride, ceilMode: true, countIncludePad: false });
     return new Sequential([pool, conv(1)]);
   }
   if (type !== 'conv1x1') throw new Error(`RegNet: downsample must be 'conv1x1', 'avg' or null, got '${type}'`);
