@@ -42,6 +42,19 @@ const ALL: ModelSpec[] = [
   { name: 'cspresnet50', pkg: '@zoo/cspnet', size: 256 },
   { name: 'xception41', pkg: '@zoo/xception', size: 299 },
   { name: 'repvgg_a0', pkg: '@zoo/byobnet', size: 224 },
+  { name: 'regnety_016', pkg: '@zoo/regnet', size: 224 },
+  { name: 'resnetv2_50x1_bit', pkg: '@zoo/resnetv2', size: 224 },
+  { name: 'eca_nfnet_l0', pkg: '@zoo/nfnet', size: 224 },
+  { name: 'hgnetv2_b0', pkg: '@zoo/hgnet', size: 224 },
+  { name: 'repvit_m1_1', pkg: '@zoo/repvit', size: 224 },
+  { name: 'dla34', pkg: '@zoo/dla', size: 224 },
+  { name: 'hrnet_w18_small', pkg: '@zoo/hrnet', size: 224 },
+  { name: 'vgg16', pkg: '@zoo/vgg', size: 224 },
+  { name: 'inception_v3', pkg: '@zoo/inception', size: 299 },
+  { name: 'rexnet_100', pkg: '@zoo/rexnet', size: 224 },
+  { name: 'ghostnet_100', pkg: '@zoo/ghostnet', size: 224 },
+  { name: 'mixer_b16_224', pkg: '@zoo/mlp-mixer', size: 224 },
+  { name: 'convformer_s18', pkg: '@zoo/metaformer', size: 224 },
 ];
 
 function flag(name: string): string | undefined {
