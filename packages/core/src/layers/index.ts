@@ -32,3 +32,6 @@ export * from './matmul.js';
 export * from './slice.js';
 export * from './portable.js';
 export * from './rounding.js';
+export * from './window.js';
+export * from './window-attention.js';
+export * from './patch-merging.js';
