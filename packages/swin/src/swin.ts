@@ -100,8 +100,12 @@ interface BlockArgs {
  * (V2, "res-post-norm"). Keys (timm's order): V1 norm1, attn, norm2, mlp; V2 attn, norm1, mlp, norm2.
  */
 export class SwinBlock extends Module {
-  readonly windowSize: Pair;
-  readonly shiftSize: Pair;
+  windowSize: Pair;
+  shiftSize: Pair;
+  /** The map size the block was built for (timm's `input_resolution`). */
+  resolution: Pair;
+  alwaysPartition: boolean;
+  private readonly shifted: boolean;
   readonly attn: WindowAttention | CosineWindowAttention;
   readonly norm1: Module;
   readonly norm2: Module;
@@ -110,8 +114,10 @@ export class SwinBlock extends Module {
   readonly dropPath2: DropPath;
   constructor(a: BlockArgs, readonly postNorm: boolean) {
     super();
-    const target: Pair = a.shifted ? [Math.floor(a.window[0] / 2), Math.floor(a.window[1] / 2)] : [0, 0];
-    [this.windowSize, this.shiftSize] = windowAndShift(a.resolution, a.window, target, a.alwaysPartition);
+    this.resolution = a.resolution;
+    this.alwaysPartition = a.alwaysPartition;
+    this.shifted = a.shifted;
+    [this.windowSize, this.shiftSize] = this.windowShift(a.window);
     const mlp = () => new Mlp(a.dim, { hiddenFeatures: Math.trunc(a.dim * a.mlpRatio), actLayer: a.actLayer });
     if (postNorm) {
       this.attn = this.addModule('attn', new CosineWindowAttention(a.dim, {
@@ -130,10 +136,25 @@ export class SwinBlock extends Module {
     this.dropPath2 = new DropPath(a.dropPath);
   }
 
+  /** timm's `_calc_window_shift` for a target window: odd blocks shift by half of it. */
+  private windowShift(window: Pair): [Pair, Pair] {
+    const target: Pair = this.shifted ? [Math.floor(window[0] / 2), Math.floor(window[1] / 2)] : [0, 0];
+    return windowAndShift(this.resolution, window, target, this.alwaysPartition);
+  }
+
+  /** timm's `set_input_size`: a new map size and target window; the attention's window (and bias table) follow. */
+  setInputSize(featSize: Pair, window: Pair, alwaysPartition?: boolean): void {
+    this.resolution = featSize;
+    if (alwaysPartition !== undefined) this.alwaysPartition = alwaysPartition;
+    [this.windowSize, this.shiftSize] = this.windowShift(window);
+    this.attn.setWindowSize(this.windowSize);
+    this.onLoadSelf();
+  }
+
   /** The shifted-window mask for an `H × W` map (made once per size; none without a shift). */
   private mask(H: number, W: number): tf.Tensor | null {
     if (!this.shiftSize[0] && !this.shiftSize[1]) return null;
-    return this.derived(`attn_mask:${H}x${W}`, [], () => {
+    return this.derived(`attn_mask:${H}x${W}:${this.windowSize}:${this.shiftSize}`, [], () => {
       const m = shiftedWindowMask(H, W, this.windowSize, this.shiftSize)!;
       return [tf.tensor3d(m.data, m.shape)];
     })[0]!;
@@ -179,6 +200,24 @@ export class SwinStage extends Module {
   override forward(x: tf.Tensor): tf.Tensor {
     return this.blocks.forward(this.downsample.forward(x));
   }
+
+  /** timm's stage `set_input_size`: the blocks get the stage's new output resolution and the window. */
+  setInputSize(featSize: Pair, window: Pair, alwaysPartition?: boolean): void {
+    const out: Pair = this.downsample instanceof PatchMerging ? [Math.floor(featSize[0] / 2), Math.floor(featSize[1] / 2)] : featSize;
+    for (const [, b] of this.blocks.namedChildren()) (b as SwinBlock).setInputSize(out, window, alwaysPartition);
+  }
+}
+
+/** Options of `setInputSize` (timm's `set_input_size`). */
+export interface SwinSetInputSizeOptions {
+  /** New input size; default the current one. */
+  imgSize?: number | readonly number[];
+  /** New window size for every stage; default the patch grid / `windowRatio`. */
+  windowSize?: number | readonly number[];
+  /** Divisor of the patch grid giving the window when `windowSize` is not given (timm: 8). */
+  windowRatio?: number;
+  /** Change `alwaysPartition` when given. */
+  alwaysPartition?: boolean;
 }
 
 interface TrunkSpec {
@@ -251,6 +290,34 @@ abstract class SwinBase extends VisionModel {
     this.layers = this.addModule('layers', new Sequential(stages));
     this.norm = this.addModule('norm', norm(this.numFeatures));
     this.head = this.setClassifierHead('head', new ClassifierHead(this.numFeatures, numClasses, { poolType: globalPool, dropRate }), numClasses);
+  }
+
+  /**
+   * timm's `set_input_size`: another input size and / or window size after building (e.g. after loading weights
+   * trained at another size). Every block's window and shift follow as timm computes them; Swin V1's bias tables are
+   * resized from the current ones (timm's `resize_rel_pos_bias_table`), Swin-V2's coordinate tables rebuilt. Feature
+   * info is unchanged. With no `windowSize`, the window is the patch grid / `windowRatio` (8), as timm's.
+   */
+  setInputSize(options: SwinSetInputSizeOptions = {}): void {
+    const { imgSize, windowRatio = 8, alwaysPartition } = options;
+    const pe = this.patchEmbed;
+    // Everything is checked before anything changes.
+    let img = pe.imgSize;
+    if (imgSize !== undefined) {
+      img = toPair(typeof imgSize === 'number' ? imgSize : [imgSize[0]!, imgSize[1]!]);
+      if (!img.every((v) => Number.isInteger(v) && v >= pe.patchSize[0])) throw new RangeError(`setInputSize: imgSize must be integers ≥ the patch size ${pe.patchSize[0]}, got ${JSON.stringify(imgSize)}`);
+    }
+    const grid: Pair = [Math.floor(img![0] / pe.patchSize[0]), Math.floor(img![1] / pe.patchSize[1])];
+    const ws = options.windowSize;
+    const window: Pair = ws === undefined ? [Math.floor(grid[0] / windowRatio), Math.floor(grid[1] / windowRatio)] : toPair(typeof ws === 'number' ? ws : [ws[0]!, ws[1]!]);
+    if (!window.every((v) => Number.isInteger(v) && v >= 1)) throw new RangeError(`setInputSize: the window must be integers ≥ 1, got ${JSON.stringify(window)}`);
+    pe.imgSize = img;
+    pe.gridSize = grid;
+    pe.numPatches = grid[0] * grid[1];
+    this.layers.namedChildren().forEach(([, stage], i) => {
+      const scale = 2 ** Math.max(i - 1, 0);
+      (stage as SwinStage).setInputSize([Math.floor(grid[0] / scale), Math.floor(grid[1] / scale)], window, alwaysPartition);
+    });
   }
 
   /** timm's `no_weight_decay` entries beyond biases and 1-D parameters. */

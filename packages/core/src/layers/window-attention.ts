@@ -5,7 +5,7 @@ import { type Pair, toPair } from './helpers.js';
 import { Linear } from './linear.js';
 import { batchMatMul } from './matmul.js';
 import { unstackTensor } from './slice.js';
-import { relativeLogCoordsTable, relativePositionIndex, rollAxis, windowPartition, windowReverse } from './window.js';
+import { relativeLogCoordsTable, relativePositionIndex, resizeRelPosBiasTable, rollAxis, windowPartition, windowReverse } from './window.js';
 
 /** `[B_, N, 3·H·D]` qkv projections → q, k, v each `[B_, H, N, D]` (timm's `reshape(B_, N, 3, H, -1).permute(2, 0, 3, 1, 4)`). */
 export function splitHeadsQkv(qkv: tf.Tensor, numHeads: number): [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] {
@@ -88,8 +88,8 @@ export class WindowAttention extends Module {
   readonly numHeads: number;
   readonly headDim: number;
   readonly scale: number;
-  readonly windowSize: Pair;
-  readonly relativePositionBiasTable: Param;
+  windowSize: Pair;
+  relativePositionBiasTable: Param;
   readonly qkv: Linear;
   readonly proj: Linear;
   constructor(readonly dim: number, options: WindowAttentionOptions) {
@@ -105,6 +105,21 @@ export class WindowAttention extends Module {
     });
     this.qkv = this.addModule('qkv', new Linear(dim, attnDim * 3, { bias: options.qkvBias ?? true }));
     this.proj = this.addModule('proj', new Linear(attnDim, dim));
+  }
+
+  /**
+   * timm's `set_window_size`: another window, its bias table resized from the current one (timm's
+   * `resize_rel_pos_bias_table`).
+   */
+  setWindowSize(windowSize: number | Pair): void {
+    const ws = toPair(windowSize);
+    if (ws[0] === this.windowSize[0] && ws[1] === this.windowSize[1]) return;
+    const shape = [(2 * ws[0] - 1) * (2 * ws[1] - 1), this.numHeads];
+    const resized = resizeRelPosBiasTable(this.relativePositionBiasTable.toTorch(), ws, shape);
+    this.relativePositionBiasTable = this.addParam('relative_position_bias_table', shape, { init: { kind: 'truncnormal', std: 0.02 } });
+    this.relativePositionBiasTable.assign(resized);
+    this.windowSize = ws;
+    this.onLoadSelf();
   }
 
   /** The `[H, N, N]` bias of the window's token pairs, gathered from the table once per table value. */
@@ -144,7 +159,7 @@ export interface CosineWindowAttentionOptions {
  */
 export class CosineWindowAttention extends Module {
   readonly numHeads: number;
-  readonly windowSize: Pair;
+  windowSize: Pair;
   readonly pretrainedWindowSize: Pair;
   readonly logitScale: Param;
   readonly cpbMlp: Sequential;
@@ -165,6 +180,14 @@ export class CosineWindowAttention extends Module {
     this.qBias = qkvBias ? this.addParam('q_bias', [dim], { init: { kind: 'zeros' } }) : null;
     this.vBias = qkvBias ? this.addParam('v_bias', [dim], { init: { kind: 'zeros' } }) : null;
     this.proj = this.addModule('proj', new Linear(dim, dim));
+  }
+
+  /** timm's `set_window_size`: another window (its coordinates table is rebuilt; the MLP is size-free). */
+  setWindowSize(windowSize: number | Pair): void {
+    const ws = toPair(windowSize);
+    if (ws[0] === this.windowSize[0] && ws[1] === this.windowSize[1]) return;
+    this.windowSize = ws;
+    this.onLoadSelf();
   }
 
   /** `16·sigmoid(cpb_mlp(coords))` gathered to `[H, N, N]`, computed once per MLP weights. */
