@@ -41,6 +41,7 @@ const ALL: ModelSpec[] = [
   { name: 'densenet121', pkg: '@zoo/densenet', size: 224 },
   { name: 'cspresnet50', pkg: '@zoo/cspnet', size: 256 },
   { name: 'xception41', pkg: '@zoo/xception', size: 299 },
+  { name: 'swin_tiny_patch4_window7_224', pkg: '@zoo/swin', size: 224 },
 ];
 
 function flag(name: string): string | undefined {

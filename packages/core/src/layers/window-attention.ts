@@ -4,15 +4,16 @@ import { Activation } from './activations.js';
 import { type Pair, toPair } from './helpers.js';
 import { Linear } from './linear.js';
 import { batchMatMul } from './matmul.js';
-import { unstackTensor } from './slice.js';
+import { splitTensor } from './slice.js';
 import { relativeLogCoordsTable, relativePositionIndex, resizeRelPosBiasTable, rollAxis, windowPartition, windowReverse } from './window.js';
 
 /** `[B_, N, 3·H·D]` qkv projections → q, k, v each `[B_, H, N, D]` (timm's `reshape(B_, N, 3, H, -1).permute(2, 0, 3, 1, 4)`). */
 export function splitHeadsQkv(qkv: tf.Tensor, numHeads: number): [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] {
   const [B, N, C3] = qkv.shape as [number, number, number];
   const D = C3 / 3 / numHeads;
-  const t = tf.transpose(tf.reshape(qkv, [B, N, 3, numHeads, D]), [2, 0, 3, 1, 4]);
-  return unstackTensor(t, 0) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+  // One rank-4 transpose to [B_, 3·H, N, D], then three slices: tfjs-wasm transposes rank 5 several times slower.
+  const t = tf.transpose(tf.reshape(qkv, [B, N, 3 * numHeads, D]), [0, 2, 1, 3]);
+  return splitTensor(t, 3, 1) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
 }
 
 /**
@@ -26,9 +27,8 @@ export function windowAttend(attn: tf.Tensor, mask: tf.Tensor | null, v: tf.Tens
   if (mask) {
     const nW = mask.shape[0]!;
     if (B_ % nW) throw new Error(`windowAttend: ${B_} windows are not a whole number of ${nW}-window images`);
-    // [B, nW·H, N, N] + [nW·H, N, N]: each window's mask broadcast over its heads.
-    const m = tf.reshape(tf.broadcastTo(tf.expandDims(mask, 1), [nW, H, N, N]), [nW * H, N, N]);
-    attn = tf.reshape(tf.add(tf.reshape(attn, [B_ / nW, nW * H, N, N]), m), [B_, H, N, N]);
+    // [B, nW, H, N·N] + [nW, 1, N·N]: each window's mask broadcast over its heads.
+    attn = tf.reshape(tf.add(tf.reshape(attn, [B_ / nW, nW, H, N * N]), tf.reshape(mask, [nW, 1, N * N])), [B_, H, N, N]);
   }
   const p = tf.softmax(tf.reshape(attn, [B_ * H, N, N]), -1) as tf.Tensor3D;
   const o = batchMatMul(p, tf.reshape(v, [B_ * H, N, D]) as tf.Tensor3D);
