@@ -41,6 +41,8 @@ export interface OutputRecord {
   data_b64?: string;
   sample_idx?: number[];
   sample_b64?: string;
+  /** 'NHWC' where timm itself returns channels-last maps (Swin's `output_fmt`); rank-4 maps are NCHW otherwise. */
+  layout?: 'NHWC' | 'NCHW';
 }
 
 export interface ParityFixture {
@@ -124,9 +126,9 @@ export function compareData(name: string, shape: readonly number[], data: ArrayL
   return { name, ok, maxErr, bar, message };
 }
 
-/** A tensor of ours (NHWC maps) in timm's layout, read synchronously (CPU / wasm backends). */
-export function toTorchLayout(t: tf.Tensor): { shape: number[]; data: Float32Array } {
-  if (t.rank === 4) {
+/** A tensor of ours (NHWC maps) in timm's layout (NCHW maps unless `layout` says NHWC), read synchronously (CPU / wasm backends). */
+export function toTorchLayout(t: tf.Tensor, layout: 'NHWC' | 'NCHW' = 'NCHW'): { shape: number[]; data: Float32Array } {
+  if (t.rank === 4 && layout === 'NCHW') {
     const nchw = tf.transpose(t, [0, 3, 1, 2]);
     try {
       return { shape: nchw.shape, data: nchw.dataSync() as Float32Array };
@@ -137,9 +139,9 @@ export function toTorchLayout(t: tf.Tensor): { shape: number[]; data: Float32Arr
   return { shape: t.shape, data: t.dataSync() as Float32Array };
 }
 
-/** A tensor of ours (NHWC maps) in timm's layout, read back asynchronously (GPU backends). */
-export async function torchLayout(t: tf.Tensor): Promise<{ shape: number[]; data: Float32Array }> {
-  if (t.rank === 4) {
+/** A tensor of ours (NHWC maps) in timm's layout (NCHW maps unless `layout` says NHWC), read back asynchronously (GPU backends). */
+export async function torchLayout(t: tf.Tensor, layout: 'NHWC' | 'NCHW' = 'NCHW'): Promise<{ shape: number[]; data: Float32Array }> {
+  if (t.rank === 4 && layout === 'NCHW') {
     const nchw = tf.transpose(t, [0, 3, 1, 2]);
     try {
       return { shape: nchw.shape, data: (await nchw.data()) as Float32Array };
@@ -152,6 +154,6 @@ export async function torchLayout(t: tf.Tensor): Promise<{ shape: number[]; data
 
 /** Compares our output tensor with timm's record at the fixture bar (synchronous read-back). */
 export function compareOutput(name: string, ours: tf.Tensor, rec: OutputRecord, rel = 1e-4): CompareResult {
-  const { shape, data } = toTorchLayout(ours);
+  const { shape, data } = toTorchLayout(ours, rec.layout);
   return compareData(name, shape, data, rec, rel);
 }

@@ -55,6 +55,7 @@ const ALL: ModelSpec[] = [
   { name: 'ghostnet_100', pkg: '@zoo/ghostnet', size: 224 },
   { name: 'mixer_b16_224', pkg: '@zoo/mlp-mixer', size: 224 },
   { name: 'convformer_s18', pkg: '@zoo/metaformer', size: 224 },
+  { name: 'swin_tiny_patch4_window7_224', pkg: '@zoo/swin', size: 224 },
 ];
 
 function flag(name: string): string | undefined {

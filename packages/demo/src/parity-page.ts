@@ -33,7 +33,7 @@ async function run(fixtureUrl: string, backend: BackendName, rel = 1e-3): Promis
   const x = fixtureInput(f);
   const results: CompareResult[] = [];
   const check = async (name: string, out: tf.Tensor, rec: OutputRecord) => {
-    const { shape, data } = await torchLayout(out);
+    const { shape, data } = await torchLayout(out, rec.layout);
     results.push(compareData(name, shape, data, rec, rel));
   };
   // One pass per output (GPU backends compile their shaders on the first): the features, then the head on them.

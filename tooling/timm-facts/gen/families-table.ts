@@ -20,9 +20,9 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   cspnet: { pkg: '@zoo/cspnet' },
   xception: { pkg: '@zoo/xception' },
   xception_aligned: { pkg: '@zoo/xception' },
+  swin_transformer: { pkg: '@zoo/swin' },
+  swin_transformer_v2: { pkg: '@zoo/swin' },
   // planned: attention families
-  swin_transformer: { pkg: '@zoo/swin', planned: true },
-  swin_transformer_v2: { pkg: '@zoo/swin', planned: true },
   beit: { pkg: '@zoo/beit', planned: true },
   eva: { pkg: '@zoo/eva', planned: true },
   maxxvit: { pkg: '@zoo/maxxvit', planned: true },

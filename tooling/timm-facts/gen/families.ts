@@ -244,4 +244,13 @@ export const FAMILIES: FamilyGen[] = [
   { dir: 'packages/efficientnet', modules: ['efficientnet', 'mobilenetv3'], pruned: true },
   { dir: 'packages/vit', modules: ['vision_transformer', 'deit'] },
   { dir: 'packages/xception', modules: ['xception_aligned', 'xception'] },
+  {
+    dir: 'packages/swin',
+    modules: ['swin_transformer', 'swin_transformer_v2'],
+    archs: {
+      argsType: 'SwinArgs',
+      argsFrom: './swin.js',
+      modelClasses: ['timm.models.swin_transformer.SwinTransformer', 'timm.models.swin_transformer_v2.SwinTransformerV2'],
+    },
+  },
 ];

@@ -48,3 +48,6 @@ export * from './byob/index.js';
 export * from './non-local-attn.js';
 export * from './std-conv.js';
 export * from './filter-response-norm.js';
+export * from './window.js';
+export * from './window-attention.js';
+export * from './patch-merging.js';

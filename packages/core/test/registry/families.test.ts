@@ -13,8 +13,9 @@ describe('modelPackage', () => {
     expect(modelPackage('xception41')).toMatchObject({ pkg: '@zoo/xception' });
     // resnet50_clip is byobnet's, not resnet's: prefixes are split where timm's names part
     expect(modelPackage('resnet50_clip')).toMatchObject({ module: 'byobnet', pkg: '@zoo/byobnet', planned: false });
-    expect(modelPackage('swin_tiny_patch4_window7_224')).toMatchObject({ pkg: '@zoo/swin', planned: true });
-    expect(modelPackage('swinv2_tiny_window8_256')).toMatchObject({ pkg: '@zoo/swin', planned: true });
+    expect(modelPackage('swin_tiny_patch4_window7_224')).toMatchObject({ module: 'swin_transformer', pkg: '@zoo/swin', planned: false });
+    expect(modelPackage('swinv2_tiny_window8_256')).toMatchObject({ module: 'swin_transformer_v2', pkg: '@zoo/swin', planned: false });
+    expect(modelPackage('levit_128s')).toMatchObject({ module: 'levit', pkg: '@zoo/levit', planned: true });
     expect(modelPackage('not_a_model')).toBeUndefined();
     expect(modelPackage('resnet50zz')).toBeUndefined();
   });
@@ -31,7 +32,8 @@ describe('modelPackage', () => {
       .sort();
     expect(workspace).toContain('@zoo/resnet');
     expect(built).toEqual(workspace);
-    expect(fams.swin_transformer_v2).toEqual({ pkg: '@zoo/swin', planned: true });
+    expect(fams.swin_transformer_v2).toEqual({ pkg: '@zoo/swin', planned: false });
+    expect(fams.levit).toEqual({ pkg: '@zoo/levit', planned: true });
   });
 });
 
@@ -43,7 +45,7 @@ describe('UnknownModelError', () => {
       "Unknown model 'vit_small_patch16_224'. It is a model of timm's vision_transformer, registered by @zoo/vit, which is not loaded: install it (npm i @zoo/vit) and import it (import '@zoo/vit').",
     );
     expect(err.package.pkg).toBe('@zoo/vit');
-    await expect(createModel('swin_base_patch4_window7_224')).rejects.toThrow(/the planned package @zoo\/swin will register \(not built yet\)/);
+    await expect(createModel('levit_128s')).rejects.toThrow(/the planned package @zoo\/levit will register \(not built yet\)/);
 
     // once a module of @zoo/vit is registered, a missing vit name is a typo: suggestions, not an install hint
     expect(listModules()).not.toContain('deit');

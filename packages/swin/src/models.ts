@@ -1,0 +1,2 @@
+/** The Swin classes with no registration side effect. */
+export * from './swin.js';
