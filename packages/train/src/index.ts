@@ -3,8 +3,12 @@
  * `trainStep`, whose loss, gradients and updates equal timm + PyTorch's.
  */
 
+export * from './data/loader.js';
+export * from './data/random.js';
+export * from './fit.js';
 export { registerGradients } from './gradients.js';
 export * from './loss.js';
 export * from './optim.js';
 export * from './scheduler.js';
 export * from './step.js';
+export * from './transforms.js';
