@@ -69,7 +69,7 @@ export interface FitOptions {
 }
 
 export interface FitResult {
-  /** Per finished epoch: mean train loss, the lr it ended with, validation. */
+  /** Per finished epoch: mean train loss, the lr at its start (the lr of the whole epoch unless stepped per update), validation. */
   history: { epoch: number; trainLoss: number; lr: number; val?: ValidateResult }[];
   best?: { epoch: number; top1: number };
   optimizer: Optimizer;
@@ -240,7 +240,8 @@ export async function fit(model: VisionModel, options: FitOptions): Promise<FitR
   const lr = () => optimizer.groups[optimizer.groups.length - 1]?.lr ?? 0;
   for (let epoch = start; epoch < epochs; epoch++) {
     model.train();
-    emit({ type: 'epochStart', epoch, epochs, lr: lr(), steps: stepsPerEpoch });
+    const epochLr = lr();
+    emit({ type: 'epochStart', epoch, epochs, lr: epochLr, steps: stepsPerEpoch });
     const t0 = performance.now();
     let lossSum = 0;
     let seen = 0;
@@ -267,8 +268,8 @@ export async function fit(model: VisionModel, options: FitOptions): Promise<FitR
     const valResult = val ? await validate(model, val, { onBatch: (s, n) => emit({ type: 'validate', epoch, step: s, steps: n }) }) : undefined;
     scheduler?.step(epoch + 1);
     const trainLoss = lossSum / Math.max(1, seen);
-    history.push({ epoch, trainLoss, lr: lr(), val: valResult });
-    emit({ type: 'epochEnd', epoch, epochs, trainLoss, lr: lr(), seconds: (performance.now() - t0) / 1000, val: valResult });
+    history.push({ epoch, trainLoss, lr: epochLr, val: valResult });
+    emit({ type: 'epochEnd', epoch, epochs, trainLoss, lr: epochLr, seconds: (performance.now() - t0) / 1000, val: valResult });
     const improved = valResult !== undefined && (best === undefined || valResult.top1 > best.top1);
     if (improved) best = { epoch, top1: valResult.top1 };
     if (options.outDir) {
