@@ -54,6 +54,7 @@ OUT/last after each epoch and OUT/best when validation top-1 improves; load them
   --freeze <list>         freeze these submodules (comma separated, e.g. conv1,bn1,layer1)
   --head-only             train only the classifier (everything else frozen)
   --img-size N            square input size (default: the model's);  --in-chans N  1 or 3 (default 3)
+  --aa <spec>             RandAugment as timm's --aa, e.g. rand-m9-mstd0.5 (turns color jitter off, as timm)
   --no-aug                no augmentation (resize + center crop, as evaluation)
   --scale lo,hi           RandomResizedCrop scale, default 0.08,1;  --ratio lo,hi  default 0.75,1.3333
   --hflip P               default 0.5;  --color-jitter X  default 0.4
@@ -179,6 +180,7 @@ export async function cmdTrain(args: string[], io: Io, h: TrainHelpers): Promise
       'img-size': { type: 'string' },
       'in-chans': { type: 'string' },
       'no-aug': { type: 'boolean' },
+      aa: { type: 'string' },
       scale: { type: 'string' },
       ratio: { type: 'string' },
       hflip: { type: 'string' },
@@ -214,6 +216,7 @@ export async function cmdTrain(args: string[], io: Io, h: TrainHelpers): Promise
     hflip: num(values.hflip, '--hflip', 0.5, h, (x) => x >= 0 && x <= 1),
     colorJitter: num(values['color-jitter'], '--color-jitter', 0.4, h),
     interpolation: (values['train-interpolation'] ?? 'random') as TrainTransformOptions['interpolation'],
+    autoAugment: values.aa,
   };
   const smoothing = num(values.smoothing, '--smoothing', 0.1, h, (x) => x >= 0 && x < 1);
   const trainSet = folder(root, values['train-split'] ?? 'train', h);

@@ -12,3 +12,4 @@ export * from './optim.js';
 export * from './scheduler.js';
 export * from './step.js';
 export * from './transforms.js';
+export * from './transforms-randaugment.js';

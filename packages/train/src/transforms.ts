@@ -1,12 +1,14 @@
 /**
  * timm's training transform (`create_transform(is_training=True)` → `transforms_imagenet_train`) on raw 8-bit images:
  * RandomResizedCrop (scale, ratio, interpolation or timm's 'random' bilinear/bicubic), horizontal flip, color jitter
- * (torchvision's ColorJitter over PIL's ImageEnhance: brightness, contrast, saturation, in random order), then
+ * (torchvision's ColorJitter over PIL's ImageEnhance: brightness, contrast, saturation, in random order) or
+ * RandAugment (`autoAugment: 'rand-m9-mstd0.5'`, see transforms-randaugment.ts), then
  * ToTensor + Normalize, as NHWC float32. Every random draw comes from the {@link Rng} passed in, so a seed fixes
  * the pipeline. The eval transform is core's (`resizeCropImage`), timm's `transforms_imagenet_eval`.
  */
-import { type DataConfig, type DataConfigOverrides, type Interpolation, isInterpolation, type RawImageLike, type RgbImage, resizeCropImage, resizeImage, resolveDataConfig, toRgb } from '@zoo/core';
+import { type DataConfig, type DataConfigOverrides, type Interpolation, isInterpolation, pyRound, type RawImageLike, type RgbImage, resizeCropImage, resizeImage, resolveDataConfig, toRgb } from '@zoo/core';
 import type { Rng } from './data/random.js';
+import { createRandAugment } from './transforms-randaugment.js';
 
 /** A crop box: top row `i`, left column `j`, height `h`, width `w` (torchvision's order). */
 export interface CropBox {
@@ -34,8 +36,8 @@ export function randomResizedCropBox(width: number, height: number, scale: reado
   for (let attempt = 0; attempt < 10; attempt++) {
     const targetArea = area * rng.uniform(scale[0], scale[1]);
     const aspect = Math.fround(Math.exp(rng.uniform(logRatio[0], logRatio[1])));
-    const w = pyRoundHalfEven(Math.sqrt(targetArea * aspect));
-    const h = pyRoundHalfEven(Math.sqrt(targetArea / aspect));
+    const w = pyRound(Math.sqrt(targetArea * aspect));
+    const h = pyRound(Math.sqrt(targetArea / aspect));
     if (w > 0 && w <= width && h > 0 && h <= height) {
       const i = rng.int(0, height - h + 1);
       const j = rng.int(0, width - w + 1);
@@ -47,24 +49,15 @@ export function randomResizedCropBox(width: number, height: number, scale: reado
   let h: number;
   if (inRatio < Math.min(ratio[0], ratio[1])) {
     w = width;
-    h = pyRoundHalfEven(w / Math.min(ratio[0], ratio[1]));
+    h = pyRound(w / Math.min(ratio[0], ratio[1]));
   } else if (inRatio > Math.max(ratio[0], ratio[1])) {
     h = height;
-    w = pyRoundHalfEven(h * Math.max(ratio[0], ratio[1]));
+    w = pyRound(h * Math.max(ratio[0], ratio[1]));
   } else {
     w = width;
     h = height;
   }
   return { i: Math.trunc((height - h) / 2), j: Math.trunc((width - w) / 2), h, w };
-}
-
-/** Python's `round()` (half to even), which torchvision's crop sizes use. */
-function pyRoundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f;
-  if (d > 0.5) return f + 1;
-  if (d < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
 }
 
 /** PIL's `crop` + `resize` of a box (torchvision's `resized_crop` on a PIL image). Boxes past the edge read zeros. */
@@ -156,6 +149,12 @@ export interface TrainTransformOptions {
   hflip?: number;
   /** Color jitter strength (brightness, contrast, saturation; or the three separately); 0 for none. Default 0.4. */
   colorJitter?: number | [number, number, number];
+  /**
+   * timm's `auto_augment`: a RandAugment string such as `'rand-m9-mstd0.5'`, applied after the flip. As in timm, it
+   * turns color jitter off (unless `forceColorJitter`).
+   */
+  autoAugment?: string;
+  forceColorJitter?: boolean;
 }
 
 /** One training sample: image in, normalized HWC float32 out (channels = the config's `inputSize[0]`, 1 or 3). */
@@ -205,8 +204,15 @@ export function createTrainTransform(config: DataConfig | DataConfigOverrides, o
   const interp = options.interpolation ?? cfg.interpolation;
   if (interp !== 'random' && !isInterpolation(interp)) throw new RangeError(`createTrainTransform: unknown interpolation '${interp}'`);
   const flipP = options.hflip ?? 0.5;
-  const cj = options.colorJitter ?? 0.4;
+  const cj = options.autoAugment && !options.forceColorJitter ? 0 : (options.colorJitter ?? 0.4);
   const [jb, jc, js] = typeof cj === 'number' ? [cj, cj, cj] : cj;
+  // timm's aa_params: the mean colour as fill, the train interpolation unless it is 'random'
+  const randAugment = options.autoAugment
+    ? createRandAugment(options.autoAugment, {
+        imgMean: [0, 1, 2].map((c) => Math.min(255, pyRound(255 * (cfg.mean[c] ?? cfg.mean[0]!)))),
+        interpolation: interp === 'random' ? 'random' : interp === 'bicubic' || interp === 'nearest' ? interp : 'bilinear',
+      })
+    : undefined;
   for (const [k, v] of [['scale', scale], ['ratio', ratio]] as const) {
     if (!(v[0] > 0 && v[0] <= v[1])) throw new RangeError(`createTrainTransform: ${k} must be [lo, hi] with 0 < lo <= hi, got [${v.join(', ')}]`);
   }
@@ -217,6 +223,7 @@ export function createTrainTransform(config: DataConfig | DataConfigOverrides, o
     const method: Interpolation = interp === 'random' ? (rng.random() < 0.5 ? 'bilinear' : 'bicubic') : interp;
     img = resizedCrop(img, box, W, H, method);
     if (flipP > 0 && rng.random() < flipP) img = hflip(img);
+    if (randAugment) img = randAugment(img, rng);
     if (jb || jc || js) {
       // torchvision's ColorJitter: the order of the adjustments is a random permutation, each factor uniform
       const factor = (x: number) => (x ? rng.uniform(Math.max(0, 1 - x), 1 + x) : undefined);

@@ -73,6 +73,14 @@ describe('createTrainTransform', () => {
     expect(out[5]).toBeCloseTo((e.data[5]! / 255 - 0.5) / 0.25, 6);
   });
 
+  it("with timm's RandAugment ('rand-m9-mstd0.5'): seeded, and a bad string throws when the transform is made", () => {
+    const t = createTrainTransform(cfg, { autoAugment: 'rand-m9-mstd0.5' });
+    const a = t(img, new Rng(11));
+    expect(Array.from(t(img, new Rng(11)))).toEqual(Array.from(a));
+    expect(Array.from(createTrainTransform(cfg)(img, new Rng(11)))).not.toEqual(Array.from(a));
+    expect(() => createTrainTransform(cfg, { autoAugment: 'rand-x9' })).toThrow(/unknown section 'x9'/);
+  });
+
   it('gives one channel (PIL L of the pixels) for 1-channel configs; bad options throw naming them', () => {
     const gray = createEvalTransform({ ...cfg, inputSize: [1, 16, 16], mean: [0.5], std: [0.25] });
     expect(gray(img, new Rng(0)).length).toBe(256);
