@@ -24,7 +24,7 @@ import {
   type VisionModel,
 } from '@zoo/core';
 import './families.js';
-import { createLoss, createOptimizer, trainStep } from '@zoo/train';
+import { type Batch, createEvalTransform, createLoss, createOptimizer, DataLoader, ImageListDataset, trainStep } from '@zoo/train';
 import { BACKEND_NAMES, useBackend } from './backends.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -372,18 +372,25 @@ async function teach(): Promise<TeachResult> {
   freezeExcept(model, trained);
   model.pretrainedCfg = { ...model.pretrainedCfg, labelNames: classes.map((c) => c.name) };
   const overrides = size ? { inputSize: [3, size, size] as [number, number, number] } : {};
-  const transform = createTransform<Blob>(resolveDataConfig({ model, overrides }));
   const files = classes.flatMap((c, i) => c.files.map((f) => [f, i] as const));
   say(`preparing ${files.length} images…`);
-  const x = await transform(files.map(([f]) => f));
   const targets = files.map(([, i]) => i);
-  const top1 = async () => {
-    const p = tf.tidy(() => tf.argMax(model.forward(x), -1));
-    const out = Array.from(await p.data());
-    p.dispose();
-    return out;
-  };
+  let batch: Batch | undefined;
   try {
+    // the picked Files as a dataset, one batch of all of them through timm's eval transform
+    const dataset = new ImageListDataset<Blob>(
+      files.map(([image, target]) => ({ image, target })),
+      { classes: classes.map((c) => c.name) },
+    );
+    const loader = new DataLoader(dataset, createEvalTransform(resolveDataConfig({ model, overrides })), { batchSize: files.length });
+    for await (const b of loader.epoch(0)) batch = b;
+    const x = batch!.x;
+    const top1 = async () => {
+      const p = tf.tidy(() => tf.argMax(model.forward(x), -1));
+      const out = Array.from(await p.data());
+      p.dispose();
+      return out;
+    };
     const before = await top1();
     const optimizer = createOptimizer(model, { opt: 'adam', lr: 0.01 });
     const loss = createLoss();
@@ -410,7 +417,7 @@ async function teach(): Promise<TeachResult> {
     model.dispose();
     throw e;
   } finally {
-    x.dispose();
+    batch?.dispose();
   }
 }
 

@@ -3,6 +3,8 @@
  * `trainStep`, whose loss, gradients and updates equal timm + PyTorch's.
  */
 
+export * from './data/dataset.js';
+export * from './data/image-list.js';
 export * from './data/loader.js';
 export * from './data/random.js';
 export * from './fit.js';

@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '@zoo/core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvalTransform, DataLoader, Rng } from '../src/index.js';
+import { decodeImage } from '@zoo/core/node';
+import { createEvalTransform, DataLoader, ImageListDataset, Rng } from '../src/index.js';
 import { DatasetError, findImagesAndTargets, IdxDataset, ImageFolder, naturalCompare, readIdx, searchSplit } from '../src/node.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -58,6 +59,24 @@ describe('ImageFolder', () => {
     expect(() => new ImageFolder(join(tmp, 'empty'))).toThrow(DatasetError);
     expect(() => new ImageFolder(join(tmp, 'empty'))).toThrow(/empty/);
     expect(() => new ImageFolder(join(tmp, 'nope'))).toThrow(/image folder not found: .*nope/);
+  });
+});
+
+describe('ImageListDataset', () => {
+  it('reads raw images and (with a decoder) paths; targets are checked against the classes', async () => {
+    const file = join(tmp, 'green.png');
+    writeFileSync(file, await sharp({ create: { width: 5, height: 4, channels: 3, background: { r: 10, g: 220, b: 30 } } }).png().toBuffer());
+    const raw = { data: new Uint8Array(2 * 3).fill(7), width: 2, height: 1, channels: 3 };
+    const ds = new ImageListDataset<unknown>([{ image: raw, target: 1 }, { image: file, target: 0 }], {
+      classes: ['green', 'grey'],
+      decode: (x) => (typeof x === 'string' ? decodeImage(x) : undefined),
+    });
+    expect(ds.length).toBe(2);
+    expect((await ds.get(0)).image).toMatchObject({ width: 2, height: 1, channels: 3 });
+    const s = await ds.get(1);
+    expect([s.target, s.image.width, s.image.height, Array.from(s.image.data.slice(0, 3))]).toEqual([0, 5, 4, [10, 220, 30]]);
+    expect(() => new ImageListDataset([{ image: raw, target: 2 }], { classes: ['a', 'b'] })).toThrow(/item 0 has target 2; expected an integer from 0 to 1/);
+    expect(() => new ImageListDataset([{ image: raw, target: -1 }])).toThrow(DatasetError);
   });
 });
 

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { type Dataset, DatasetError, type Sample } from './image-folder.js';
+import { type Dataset, DatasetError, type Sample } from './dataset.js';
 
 /** An IDX array of unsigned bytes (the only type MNIST-like sets use). */
 export interface IdxArray {

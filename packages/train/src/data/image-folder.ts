@@ -5,16 +5,13 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, relative, sep } from 'node:path';
-import type { RawImage } from '@zoo/core';
 import { decodeImage } from '@zoo/core/node';
+import { DatasetError, type Dataset, type Sample } from './dataset.js';
+
+export { DatasetError, type Dataset, type Sample } from './dataset.js';
 
 /** timm's default image extensions. */
 export const IMG_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg'];
-
-/** Raised for a missing or empty dataset folder, or an unknown split; names the folder. */
-export class DatasetError extends Error {
-  override name = 'DatasetError';
-}
 
 /** timm's `natural_key`: lower-cased, digit runs compared as numbers (`img2` before `img10`). */
 export function naturalKey(s: string): (string | number)[] {
@@ -127,20 +124,6 @@ export function searchSplit(root: string, split: string): string {
   const syn = TRAIN_SYNONYMS.includes(name) ? TRAIN_SYNONYMS : EVAL_SYNONYMS.includes(name) ? EVAL_SYNONYMS : [];
   for (const s of syn) if (isDir(join(root, s))) return join(root, s);
   return root;
-}
-
-/** One sample of a dataset: an 8-bit image and its class index. */
-export interface Sample {
-  image: RawImage;
-  target: number;
-}
-
-/** What `DataLoader` and `fit` read: `length` samples, each fetched by index. */
-export interface Dataset {
-  readonly length: number;
-  get(index: number): Promise<Sample> | Sample;
-  /** Class names by index, when known. */
-  readonly classes?: readonly string[];
 }
 
 /** timm's `ImageFolder` dataset on Node: {@link findImagesAndTargets}, images decoded with sharp when read. */

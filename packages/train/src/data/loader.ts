@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { SampleTransform } from '../transforms.js';
-import type { Dataset } from './image-folder.js';
+import type { Dataset } from './dataset.js';
 import { Rng } from './random.js';
 
 export interface DataLoaderOptions {
