@@ -297,6 +297,7 @@ export function parseRandAugment(spec: string): RandAugmentConfig {
   if (parts[0] !== 'rand') throw new RangeError(`RandAugment: '${spec}' does not start with 'rand'`);
   const cfg: RandAugmentConfig = { magnitude: LEVEL_DENOM, numLayers: 2, prob: 0.5, magnitudeStd: 0, magnitudeMax: LEVEL_DENOM };
   for (const p of parts.slice(1)) {
+    if (p.startsWith('t')) throw new RangeError(`RandAugment: other op sets ('${p}' in '${spec}') are not supported; timm's default _RAND_TRANSFORMS is`);
     const m = /^([a-z]+)(\d.*)$/.exec(p);
     if (!m) continue;
     const [, key, val] = m as unknown as [string, string, string];

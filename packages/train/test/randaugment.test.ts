@@ -42,6 +42,7 @@ describe('RandAugment levels and sampling', () => {
     expect(() => parseRandAugment('augmix-m5')).toThrow(/does not start with 'rand'/);
     expect(() => parseRandAugment('rand-m9-inc1')).toThrow(/inc1/);
     expect(() => parseRandAugment('rand-m9-q3')).toThrow(/unknown section 'q3'/);
+    expect(() => parseRandAugment('rand-m9-tweights')).toThrow(/other op sets \('tweights'/);
   });
 
   it('is seeded: same draws, same image; other seeds give other images', () => {
