@@ -9,8 +9,12 @@
  * with `--timm-onnx DIR` (a folder of `<model>.onnx` files from shared/tools/onnx_export_timm.py; never commit
  * them), timm's own export on onnxruntime, 1 and N threads. `--onnx-only` runs just that column and its targets.
  *
+ * Train throughput (#22): images/s of `trainStep` for resnet18 @ 64² batch 16 and efficientnet_b0 @ 128² batch 8, on
+ * 1 thread and on N, with the tensor count after warmup and at the end (it must not grow). `--train-only` runs just
+ * that section (to bench-results/train-latest.json); `--train-steps N` (default 5).
+ *
  * Flags: --models resnet50,efficientnet_b0  --iters 10  --images 16  --threads N  --load-reps 3  --pool-reps 5
- *        --timm-onnx DIR  --onnx-only
+ *        --timm-onnx DIR  --onnx-only  --train-only  --train-steps N
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -73,6 +77,48 @@ const wanted = flag('models')?.split(',');
 const models = wanted ? ALL.filter((m) => wanted.includes(m.name)) : ALL;
 const timmOnnxDir = flag('timm-onnx');
 const onnxOnly = process.argv.includes('--onnx-only');
+const trainOnly = process.argv.includes('--train-only');
+const trainSteps = Number(flag('train-steps') ?? 5);
+
+const TRAIN: { name: string; pkg: string; size: number; batch: number }[] = [
+  { name: 'resnet18', pkg: '@zoo/resnet', size: 64, batch: 16 },
+  { name: 'efficientnet_b0', pkg: '@zoo/efficientnet', size: 128, batch: 8 },
+];
+
+interface TrainRun {
+  model: string;
+  threads: number;
+  batch: number;
+  size: number;
+  steps: number;
+  stepMs: number;
+  imagesPerSec: number;
+  tensorsAfterWarmup: number;
+  tensorsAtEnd: number;
+  peakRssMB: number;
+}
+
+/** Train throughput, each run in a fresh process: every TRAIN entry on 1 thread and on `threads`. */
+function trainRates(): TrainRun[] {
+  const runs: TrainRun[] = [];
+  for (const t of TRAIN) {
+    for (const n of [...new Set([1, threads])]) {
+      const r = child<Omit<TrainRun, 'model'>>({ kind: 'train', model: t.name, pkg: t.pkg, threads: n, steps: trainSteps, size: t.size, batch: t.batch });
+      runs.push({ model: t.name, ...r });
+      console.log(`train ${t.name} ${t.size}² batch ${t.batch}, ${r.threads} thread(s): ${fmt(r.stepMs)} ms/step, ${fmt(r.imagesPerSec, 2)} images/s; tensors ${r.tensorsAfterWarmup} → ${r.tensorsAtEnd} over ${r.steps} steps`);
+    }
+  }
+  return runs;
+}
+
+function trainMarkdown(runs: TrainRun[]): string[] {
+  return [
+    '',
+    '| train step (#22) | input | batch | threads | ms/step | images/s | tensors after warmup → end |',
+    '|---|---|---|---|---|---|---|',
+    ...runs.map((r) => `| ${r.model} | ${r.size}² | ${r.batch} | ${r.threads} | ${fmt(r.stepMs)} | ${fmt(r.imagesPerSec, 2)} | ${r.tensorsAfterWarmup} → ${r.tensorsAtEnd} |`),
+  ];
+}
 
 const childArgs = (job: Job, extraArgs: string[]) => [...process.execArgv, ...extraArgs, join(here, 'measure.ts'), JSON.stringify(job)];
 const childEnv = () => ({ ...process.env, ZOO_NUM_THREADS: undefined });
@@ -303,6 +349,14 @@ async function main() {
   const startedAt = new Date().toISOString();
   const load0 = loadavg();
   console.log(`@zoo bench — ${cores} cores, threads ${threads}, load average ${load0.map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`);
+  if (trainOnly) {
+    const train = trainRates();
+    mkdirSync(join(pkgDir, 'bench-results'), { recursive: true });
+    const report = { startedAt, finishedAt: new Date().toISOString(), node: process.version, cores, threads, loadavgStart: load0, loadavgEnd: loadavg(), train };
+    writeFileSync(join(pkgDir, 'bench-results', 'train-latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+    console.log('\nwrote packages/bench/bench-results/train-latest.json');
+    return;
+  }
   const machine = onnxOnly ? null : await machineCeiling();
   if (machine) console.log(`machine ceiling: ${machineLine(machine)}`);
   const results: Record<string, unknown>[] = [];
@@ -363,13 +417,15 @@ async function main() {
     console.log('\nwrote packages/bench/bench-results/onnx-latest.json');
     return;
   }
+  console.log('\n== train throughput');
+  const train = trainRates();
   // Again at the end: a ceiling that moved between the two says the machine's load changed during the run.
   const machineEnd = await machineCeiling();
   console.log(`\nmachine ceiling at the end: ${machineLine(machineEnd)}`);
   const targets = [...checkTargets(results, machine), ...onnxTargets(results as { model: string; onnx?: OnnxRun[] }[])];
   console.log('\ntargets (#10, #17):');
   for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'NOT MET'} ${t.what}: ${t.measured}${t.context ? ` (${t.context})` : ''}`);
-  const report = { startedAt, finishedAt: new Date().toISOString(), node: process.version, cores, threads, iters, loadReps, poolReps, loadavgStart: load0, loadavgEnd: loadavg(), machine, machineEnd, targets, results };
+  const report = { startedAt, finishedAt: new Date().toISOString(), node: process.version, cores, threads, iters, loadReps, poolReps, loadavgStart: load0, loadavgEnd: loadavg(), machine, machineEnd, targets, results, train };
   mkdirSync(join(pkgDir, 'bench-results'), { recursive: true });
   writeFileSync(join(pkgDir, 'bench-results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   const groups: ChartGroup[] = results.map((r) => {
@@ -386,7 +442,7 @@ async function main() {
     return { name: r.model as string, bars };
   });
   const note = `${startedAt.slice(0, 16)}Z · ${cores} cores · node ${process.version} · tfjs wasm SIMD · load avg ${load0[0]!.toFixed(1)}→${loadavg()[0]!.toFixed(1)}`;
-  writeFileSync(join(pkgDir, 'bench-results', 'latest.md'), markdown(report));
+  writeFileSync(join(pkgDir, 'bench-results', 'latest.md'), `${markdown(report)}${trainMarkdown(train).join('\n')}\n`);
   mkdirSync(join(repoRoot, 'docs'), { recursive: true });
   writeFileSync(join(repoRoot, 'docs', 'bench.svg'), barChartSvg("Forward time, batch 1, at each model's input size (lower is better)", groups, 'ms', note));
   console.log(`\nwrote ${join('packages/bench/bench-results/latest.json')} and docs/bench.svg`);

@@ -15,7 +15,8 @@ export type Job =
   | { kind: 'load'; model: string; pkg: string; file: string; mode: 'ours' | 'baseline' | 'raw'; size: number }
   | { kind: 'forward'; model: string; pkg: string; file: string; threads: number; iters: number; size: number }
   | { kind: 'gemm'; threads: number; n: number; secs: number; startAt?: number }
-  | { kind: 'onnx'; model: string; pkg: string; file: string; threads: number; iters: number; size: number; timmOnnx?: string };
+  | { kind: 'onnx'; model: string; pkg: string; file: string; threads: number; iters: number; size: number; timmOnnx?: string }
+  | { kind: 'train'; model: string; pkg: string; threads: number; steps: number; size: number; batch: number };
 
 const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
 const peakRss = () => process.resourceUsage().maxRSS * 1024;
@@ -228,6 +229,35 @@ async function onnx(job: Extract<Job, { kind: 'onnx' }>) {
   };
 }
 
+/**
+ * Train throughput (#22): `trainStep`s of a randomly initialised model in train mode (SGD with Nesterov momentum and
+ * weight decay, label-smoothing cross-entropy) on random input; one warmup step (it creates the momentum buffers).
+ */
+async function train(job: Extract<Job, { kind: 'train' }>) {
+  const info = await setNodeBackend({ numThreads: job.threads, onNotice: null });
+  const { createLoss, createOptimizer, trainStep } = await import('@zoo/train');
+  const model = (await createModel(job.model, { numClasses: 10 })) as VisionModel;
+  model.train();
+  const optimizer = createOptimizer(model, { opt: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
+  const loss = createLoss({ smoothing: 0.1 });
+  const x = tf.randomNormal([job.batch, job.size, job.size, 3], 0, 1, 'float32', 1);
+  const labels = Array.from({ length: job.batch }, (_, i) => i % 10);
+  await trainStep(model, optimizer, x, labels, loss);
+  const tensorsAfterWarmup = tf.memory().numTensors;
+  const times: number[] = [];
+  for (let i = 0; i < job.steps; i++) {
+    const t0 = performance.now();
+    await trainStep(model, optimizer, x, labels, loss);
+    times.push(performance.now() - t0);
+  }
+  const tensorsAtEnd = tf.memory().numTensors;
+  x.dispose();
+  optimizer.dispose();
+  model.dispose();
+  const stepMs = median(times);
+  return { threads: info.threads, batch: job.batch, size: job.size, steps: job.steps, stepMs, imagesPerSec: (job.batch * 1000) / stepMs, tensorsAfterWarmup, tensorsAtEnd, peakRssMB: mb(peakRss()) };
+}
+
 async function main() {
   const job = JSON.parse(process.argv[2]!) as Job;
   if (job.kind === 'gemm') {
@@ -236,7 +266,15 @@ async function main() {
   }
   await import(job.pkg);
   const out =
-    job.kind === 'weights' ? await weights(job) : job.kind === 'load' ? await load(job) : job.kind === 'onnx' ? await onnx(job) : await forward(job);
+    job.kind === 'weights'
+      ? await weights(job)
+      : job.kind === 'load'
+        ? await load(job)
+        : job.kind === 'onnx'
+          ? await onnx(job)
+          : job.kind === 'train'
+            ? await train(job)
+            : await forward(job);
   process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
 }
 

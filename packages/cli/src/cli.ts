@@ -25,6 +25,7 @@ import {
 import { createNodeTransform, MAX_NODE_THREADS } from '@zoo/core/node';
 import { coreData } from './core-data.js';
 import { discoverPlugins, importPlugin, PluginError } from './plugins.js';
+import { cmdTrain, cmdValidate, TRAIN_HELP, VALIDATE_HELP } from './train.js';
 
 /** Bad command line: exit 2. */
 export class UsageError extends Error {}
@@ -47,6 +48,8 @@ Commands:
   features <model> <image>  feature maps (NHWC) of one image, optionally saved as safetensors
   bench <model>             forward-pass timing (median, min, max, images/s)
   export <model> --onnx f   the model as an ONNX file (runs on onnxruntime: predict/bench --engine onnx)
+  train <model> --data DIR  train or fine-tune on an image folder (timm's train.py), checkpoints in --out
+  validate <model> --data DIR  top-1 / top-5 / loss on an image folder (timm's validate.py)
 
 Options of every command:
   --plugin <pkg>            also load this model package (repeatable; a package name or a path). Installed
@@ -104,9 +107,11 @@ Writes the model as an ONNX file (timm's onnx_export defaults: input 'input0' NC
   --opset N             ONNX opset, 15 to 17 (default 17)
   --layout <name>       NCHW (default, as timm) or NHWC (as model.forward)
   --fp16                store the weights as float16 (half the file; computed in float32)`,
+  train: TRAIN_HELP,
+  validate: VALIDATE_HELP,
 };
 
-const COMMANDS = ['list', 'info', 'predict', 'features', 'bench', 'export'] as const;
+const COMMANDS = ['list', 'info', 'predict', 'features', 'bench', 'export', 'train', 'validate'] as const;
 type Command = (typeof COMMANDS)[number];
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -617,6 +622,8 @@ const RUN: Record<Command, (args: string[], io: Io) => Promise<void>> = {
   features: cmdFeatures,
   bench: cmdBench,
   export: cmdExport,
+  train: (args, io) => cmdTrain(args, io, { UsageError, UserError, loadModel, backendOptions }),
+  validate: (args, io) => cmdValidate(args, io, { UsageError, UserError, loadModel, backendOptions }),
 };
 
 // ---------------------------------------------------------------------------------------------------------------

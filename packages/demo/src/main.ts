@@ -12,6 +12,7 @@ import {
   createTransform,
   type FeatureModel,
   fetchHubFileBytes,
+  freezeExcept,
   getPretrainedCfg,
   HubError,
   type HubProgress,
@@ -23,6 +24,7 @@ import {
   type VisionModel,
 } from '@zoo/core';
 import './families.js';
+import { type Batch, createEvalTransform, createLoss, createOptimizer, DataLoader, ImageListDataset, trainStep } from '@zoo/train';
 import { BACKEND_NAMES, useBackend } from './backends.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -248,7 +250,8 @@ async function run(): Promise<DemoResult> {
   const weights = await time('weights', () => fetchWeights(modelName, setStatus));
   const withFeatures = $<HTMLInputElement>('show-features').checked;
   const key = `${modelName}\0${weights?.source ?? 'none'}\0${withFeatures}`;
-  if (built?.key !== key) {
+  // a head taught on this page (teach()) classifies until the model or its weights change
+  if (built?.key !== key && !(taught && built?.key === taught.key && taught.base === `${modelName}\0${weights?.source ?? 'none'}`)) {
     disposeBuilt();
     setStatus('building model…');
     const arch = weights?.config?.architecture ?? modelName;
@@ -270,7 +273,7 @@ async function run(): Promise<DemoResult> {
   }
   const { model, features } = built;
   setStatus('preprocessing…');
-  const transform = createTransform<Blob>(resolveDataConfig({ model }));
+  const transform = createTransform<Blob>(resolveDataConfig({ model, overrides: taught && built.key === taught.key ? taught.overrides : {} }));
   const x = await time('decode + preprocess', () => transform(image!));
   try {
     setStatus('forward…');
@@ -305,13 +308,141 @@ async function run(): Promise<DemoResult> {
   }
 }
 
-declare global {
-  interface Window {
-    zooDemo: { last: DemoResult | null; error: string | null; run: () => Promise<DemoResult> };
+/** What "teach it your classes" reports (also on `window.zooDemo.teach`). */
+export interface TeachResult {
+  classes: string[];
+  images: number;
+  losses: number[];
+  /** Top-1 class of each training image with the new head, before and after training. */
+  before: number[];
+  after: number[];
+  targets: number[];
+  trained: string[];
+  ms: number;
+}
+
+/** The model a teach() run left in `built`: its key, the weights it started from, the input size it used. */
+let taught: { key: string; base: string; overrides: { inputSize?: [number, number, number] } } | null = null;
+
+/**
+ * "Teach it your classes": the chosen model and weights with a new classifier (one output per class with images),
+ * everything but the head frozen (optionally the last stage too), a few steps of Adam on the picked images (timm's
+ * eval transform, the model in eval mode so BatchNorm keeps its statistics); then Classify uses the new head.
+ */
+async function teach(): Promise<TeachResult> {
+  const t0 = performance.now();
+  const rows = Array.from(document.querySelectorAll<HTMLElement>('.teach-class')).map((row) => ({
+    name: (row.querySelector('.teach-name') as HTMLInputElement).value.trim(),
+    files: Array.from((row.querySelector('.teach-files') as HTMLInputElement).files ?? []),
+  }));
+  const classes = rows.filter((r) => r.files.length);
+  if (classes.length < 2) throw new Error('pick images for at least two classes');
+  if (classes.some((c) => !c.name)) throw new Error('give every class with images a name');
+  const steps = Number($<HTMLInputElement>('teach-steps').value);
+  if (!(Number.isInteger(steps) && steps >= 1 && steps <= 1000)) throw new Error('training steps must be an integer from 1 to 1000');
+  const sizeText = $<HTMLInputElement>('teach-size').value.trim();
+  const size = sizeText ? Number(sizeText) : undefined;
+  if (size !== undefined && !(Number.isInteger(size) && size >= 16 && size <= 1024)) throw new Error('image size must be an integer from 16 to 1024');
+  const modelName = modelInput.value.trim();
+  const wantBackend = backendSelect.value as BackendName;
+  if (wantBackend !== backendKey || !backendInfo) {
+    disposeBuilt();
+    backendInfo = await useBackend(wantBackend);
+    backendKey = wantBackend;
+  }
+  const say = (text: string) => {
+    $('teach-status').textContent = text;
+  };
+  say('loading weights…');
+  const weights = await fetchWeights(modelName, say);
+  const arch = weights?.config?.architecture ?? modelName;
+  // timm's create_model(pretrained=True, num_classes=n): the pretrained classifier is left out, a new one initialised
+  const model = (await createModel(arch, {
+    ...(weights?.config?.modelArgs ?? {}),
+    ...(weights ? { pretrained: true, pretrainedCfgOverlay: { stateDict: await readCheckpoint(weights.bytes) } } : {}),
+    numClasses: classes.length,
+  })) as VisionModel;
+  const head = String(model.pretrainedCfg.classifier ?? 'fc');
+  const trained = [head];
+  if ($<HTMLInputElement>('teach-stage').checked) {
+    const stages = model.featureInfo.map((f) => f.module);
+    const last = stages[stages.length - 1];
+    if (last) trained.push(last);
+  }
+  freezeExcept(model, trained);
+  model.pretrainedCfg = { ...model.pretrainedCfg, labelNames: classes.map((c) => c.name) };
+  const overrides = size ? { inputSize: [3, size, size] as [number, number, number] } : {};
+  const files = classes.flatMap((c, i) => c.files.map((f) => [f, i] as const));
+  say(`preparing ${files.length} images…`);
+  const targets = files.map(([, i]) => i);
+  let batch: Batch | undefined;
+  try {
+    // the picked Files as a dataset, one batch of all of them through timm's eval transform
+    const dataset = new ImageListDataset<Blob>(
+      files.map(([image, target]) => ({ image, target })),
+      { classes: classes.map((c) => c.name) },
+    );
+    const loader = new DataLoader(dataset, createEvalTransform(resolveDataConfig({ model, overrides })), { batchSize: files.length });
+    for await (const b of loader.epoch(0)) batch = b;
+    const x = batch!.x;
+    const top1 = async () => {
+      const p = tf.tidy(() => tf.argMax(model.forward(x), -1));
+      const out = Array.from(await p.data());
+      p.dispose();
+      return out;
+    };
+    const before = await top1();
+    const optimizer = createOptimizer(model, { opt: 'adam', lr: 0.01 });
+    const loss = createLoss();
+    const losses: number[] = [];
+    try {
+      for (let s = 0; s < steps; s++) {
+        const r = await trainStep(model, optimizer, x, targets, loss);
+        losses.push(r.loss);
+        say(`step ${s + 1}/${steps}: loss ${r.loss.toFixed(4)}`);
+      }
+    } finally {
+      optimizer.dispose();
+    }
+    const after = await top1();
+    disposeBuilt();
+    const base = `${modelName}\0${weights?.source ?? 'none'}`;
+    taught = { key: `taught\0${base}`, base, overrides };
+    built = { key: taught.key, model, features: null };
+    const right = after.filter((p, i) => p === targets[i]).length;
+    say(`done: ${classes.length} classes, ${files.length} images, loss ${losses[0]!.toFixed(3)} → ${losses[losses.length - 1]!.toFixed(3)}, ${right}/${files.length} right. Classify uses the new head.`);
+    $('teach-status').dataset.state = 'done';
+    return { classes: classes.map((c) => c.name), images: files.length, losses, before, after, targets, trained, ms: performance.now() - t0 };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  } finally {
+    batch?.dispose();
   }
 }
 
-window.zooDemo = { last: null, error: null, run };
+declare global {
+  interface Window {
+    zooDemo: { last: DemoResult | null; error: string | null; run: () => Promise<DemoResult>; teach: TeachResult | null };
+  }
+}
+
+window.zooDemo = { last: null, error: null, run, teach: null };
+
+const teachButton = $<HTMLButtonElement>('teach-run');
+teachButton.addEventListener('click', async () => {
+  teachButton.disabled = true;
+  $('teach-status').dataset.state = 'busy';
+  try {
+    window.zooDemo.teach = await teach();
+  } catch (e) {
+    $('teach-status').textContent = `error: ${(e as Error).message}`;
+    $('teach-status').dataset.state = 'error';
+    console.error(e);
+  } finally {
+    teachButton.disabled = false;
+  }
+});
 
 runButton.addEventListener('click', async () => {
   runButton.disabled = true;

@@ -11,6 +11,7 @@ import { createNodeTransform } from '@zoo/core/node';
 import { tfjsWasmWorkerSource } from '@zoo/core/vite';
 import '@zoo/resnet';
 import { fixtureStateDict, type ParityFixture } from '@zoo/parity/pure';
+import sharp from 'sharp';
 import { createServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HubServer, startHubServer } from '../../core/test/hub/hub-server.js';
@@ -300,5 +301,73 @@ describe('demo flow in Chromium', () => {
     expect(last.top5.map((r) => r.index)).toEqual(expected.map((r) => r.index));
     expect(last.featureShapes).toEqual([]);
     expect(await page.$$eval('#features canvas', (cs) => cs.length)).toBe(0);
+  });
+});
+
+describe('teach it your classes (Chromium)', () => {
+  // Two classes of real PNGs: red-dominant and blue-dominant noise images (seeded), 4 to learn from per class and one
+  // held out per class.
+  const png = async (file: string, rgb: [number, number, number], seed: number) => {
+    let s = seed;
+    const rand = () => {
+      s = (s * 1103515245 + 12345) % 2 ** 31;
+      return s / 2 ** 31;
+    };
+    const data = Buffer.alloc(48 * 48 * 3);
+    for (let i = 0; i < data.length; i++) data[i] = Math.max(0, Math.min(255, Math.round(rgb[i % 3]! + (rand() - 0.5) * 120)));
+    await sharp(data, { raw: { width: 48, height: 48, channels: 3 } }).png().toFile(file);
+    return file;
+  };
+  const dir = `${OUT}/teach`;
+  const red: string[] = [];
+  const blue: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(dir, { recursive: true });
+    for (let i = 0; i < 5; i++) {
+      red.push(await png(`${dir}/red${i}.png`, [200, 60, 50], 1 + i));
+      blue.push(await png(`${dir}/blue${i}.png`, [40, 70, 210], 101 + i));
+    }
+  });
+
+  it('fine-tunes a new 2-class head in the page; the training images and held-out ones are then classified by it', async () => {
+    const { page, logs } = browser;
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('#status[data-state=idle]');
+    await page.fill('#model', 'resnet10t');
+    await page.selectOption('#backend', 'wasm');
+    await page.check('input[name=weights][value=none]');
+    await page.uncheck('#show-features');
+    const names = page.locator('.teach-name');
+    await names.nth(0).fill('red things');
+    await names.nth(1).fill('blue things');
+    const inputs = page.locator('.teach-files');
+    await inputs.nth(0).setInputFiles(red.slice(0, 4));
+    await inputs.nth(1).setInputFiles(blue.slice(0, 4));
+    await page.fill('#teach-steps', '12');
+    await page.fill('#teach-size', '64');
+    const t = Date.now();
+    await page.click('#teach-run');
+    await page.waitForSelector('#teach-status[data-state=done], #teach-status[data-state=error]', { timeout: 240_000 });
+    timings['demo teach (wasm)'] = Date.now() - t;
+    const status = await page.textContent('#teach-status');
+    expect(status, `${status}\n${logs.slice(-20).join('\n')}`).toMatch(/^done: 2 classes, 8 images/);
+    const r = await page.evaluate(() => window.zooDemo.teach!);
+    console.log(`teach: losses ${r.losses.map((l) => l.toFixed(3)).join(' ')}; before ${r.before.join('')} after ${r.after.join('')} (targets ${r.targets.join('')}); ${r.ms.toFixed(0)} ms`);
+    expect(r.classes).toEqual(['red things', 'blue things']);
+    expect(r.trained).toEqual(['fc']);
+    expect(r.targets).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+    expect(r.after).toEqual(r.targets);
+    expect(r.losses[r.losses.length - 1]!).toBeLessThan(r.losses[0]! / 2);
+
+    // Classify with the new head: the held-out images, by the class names given
+    for (const [file, label] of [[red[4]!, 'red things'], [blue[4]!, 'blue things']] as const) {
+      await page.setInputFiles('#image-file', file);
+      await page.click('#run');
+      await page.waitForSelector('#status[data-state=done], #status[data-state=error]');
+      expect(await page.textContent('#status')).toBe('done');
+      const last = await page.evaluate(() => window.zooDemo.last!);
+      expect(last.top5.map((x) => x.label)).toEqual([label, label === 'red things' ? 'blue things' : 'red things']);
+    }
   });
 });
