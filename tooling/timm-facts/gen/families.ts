@@ -81,6 +81,11 @@ export const FAMILIES: FamilyGen[] = [
     archs: { argsType: 'GhostNetArgs', argsFrom: './ghostnet.js', modelClasses: ['timm.models.ghostnet.GhostNet'] },
   },
   {
+    dir: 'packages/pvt',
+    modules: ['pvt_v2'],
+    archs: { argsType: 'PyramidVisionTransformerV2Args', argsFrom: './pvt-v2.js', modelClasses: ['timm.models.pvt_v2.PyramidVisionTransformerV2'] },
+  },
+  {
     dir: 'packages/repvit',
     modules: ['repvit'],
     archs: { argsType: 'RepVitArgs', argsFrom: './repvit.js', modelClasses: ['timm.models.repvit.RepVit'] },

@@ -37,3 +37,6 @@ export * from './upsample.js';
 export * from './resnet-blocks.js';
 export * from './scaled-std-conv.js';
 export * from './avg-pool-same.js';
+export * from './adaptive-pool.js';
+export * from './mlp-dwconv.js';
+export * from './spatial-reduction-attention.js';

@@ -24,7 +24,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   mobilenetv3: { pkg: '@zoo/efficientnet' },
   mobilevit: { pkg: '@zoo/mobilevit', planned: true },
   nfnet: { pkg: '@zoo/nfnet' },
-  pvt_v2: { pkg: '@zoo/pvt', planned: true },
+  pvt_v2: { pkg: '@zoo/pvt' },
   regnet: { pkg: '@zoo/regnet' },
   repvit: { pkg: '@zoo/repvit' },
   resnet: { pkg: '@zoo/resnet' },

@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import { listModels } from '@zoo/core';
+import { describeRegistry } from '@zoo/parity/registry';
+import { checkpointFilterFn, register } from '@zoo/pvt';
+import { describe, expect, it } from 'vitest';
+
+describeRegistry(join(import.meta.dirname, '../../../tooling/timm-facts/registry/pvt_v2.json'), register);
+
+describe('PVT-v2 as timm registers it', () => {
+  it('lists b0–b5 and the linear-attention b2_li, all with in1k weights', () => {
+    expect(listModels('pvt_v2*', { pretrained: true })).toEqual([
+      'pvt_v2_b0.in1k', 'pvt_v2_b1.in1k', 'pvt_v2_b2.in1k', 'pvt_v2_b2_li.in1k', 'pvt_v2_b3.in1k', 'pvt_v2_b4.in1k', 'pvt_v2_b5.in1k',
+    ]);
+  });
+
+  it("renames the original repository's keys to timm's, as timm's filter", () => {
+    const t = new Float32Array(1);
+    const sd = checkpointFilterFn({
+      'patch_embed1.proj.weight': t,
+      'patch_embed3.norm.bias': t,
+      'block2.1.mlp.dwconv.dwconv.weight': t,
+      'block4.0.attn.sr.weight': t,
+      'norm1.weight': t,
+      'head.weight': t,
+    } as never);
+    expect(Object.keys(sd)).toEqual([
+      'patch_embed.proj.weight', 'stages.2.downsample.norm.bias', 'stages.1.blocks.1.mlp.dwconv.weight', 'stages.3.blocks.0.attn.sr.weight',
+      'stages.0.norm.weight', 'head.weight',
+    ]);
+    const timmFormat = { 'patch_embed.proj.weight': t } as never;
+    expect(checkpointFilterFn(timmFormat)).toBe(timmFormat);
+  });
+});
