@@ -48,7 +48,7 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   hiera: { pkg: '@zoo/hiera', planned: true },
   metaformer: { pkg: '@zoo/metaformer', planned: true },
   mlp_mixer: { pkg: '@zoo/mlp-mixer', planned: true },
-  levit: { pkg: '@zoo/levit', planned: true },
+  levit: { pkg: '@zoo/levit' },
   tiny_vit: { pkg: '@zoo/tiny-vit', planned: true },
   pvt_v2: { pkg: '@zoo/pvt' },
   vision_transformer_hybrid: { pkg: '@zoo/vit-hybrid', planned: true },

@@ -40,3 +40,4 @@ export * from './avg-pool-same.js';
 export * from './adaptive-pool.js';
 export * from './mlp-dwconv.js';
 export * from './spatial-reduction-attention.js';
+export * from './linear-bn.js';

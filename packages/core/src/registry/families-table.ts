@@ -17,7 +17,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   hiera: { pkg: '@zoo/hiera', planned: true },
   hrnet: { pkg: '@zoo/hrnet' },
   inception_v3: { pkg: '@zoo/inception' },
-  levit: { pkg: '@zoo/levit', planned: true },
+  levit: { pkg: '@zoo/levit' },
   maxxvit: { pkg: '@zoo/maxxvit', planned: true },
   metaformer: { pkg: '@zoo/metaformer', planned: true },
   mlp_mixer: { pkg: '@zoo/mlp-mixer', planned: true },
