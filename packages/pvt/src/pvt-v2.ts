@@ -135,6 +135,8 @@ export class PyramidVisionTransformerV2 extends VisionModel {
   readonly inChans: number;
   readonly patchEmbed: OverlapPatchEmbed;
   readonly stages: Sequential;
+  /** 'avg' or '' (timm's `global_pool`). */
+  globalPool: string;
   private numStages: number;
 
   constructor(args: PyramidVisionTransformerV2Args = {}) {
@@ -153,6 +155,7 @@ export class PyramidVisionTransformerV2 extends VisionModel {
     this.inChans = inChans;
     this.numClasses = numClasses;
     this.numStages = n;
+    this.globalPool = globalPool;
 
     this.patchEmbed = this.addModule('patch_embed', new OverlapPatchEmbed(7, 4, inChans, embedDims[0]!));
     const dpr = stageDropPathRates(dropPathRate, depths);
@@ -168,6 +171,15 @@ export class PyramidVisionTransformerV2 extends VisionModel {
     this.stages = this.addModule('stages', new Sequential(stages));
     this.numFeatures = this.headHiddenSize = prev;
     this.setPoolClassifier('head', numClasses, globalPool);
+  }
+
+  /** A new classifier; the pool stays unless one is given (timm's `reset_classifier`). */
+  override resetClassifier(numClasses: number, globalPool?: string): void {
+    if (globalPool !== undefined && globalPool !== 'avg' && globalPool !== '') {
+      throw new Error(`PyramidVisionTransformerV2: globalPool must be 'avg' or '', got '${globalPool}'`);
+    }
+    this.globalPool = globalPool ?? this.globalPool;
+    super.resetClassifier(numClasses, this.globalPool);
   }
 
   /** timm's `group_matcher` (the same coarse or fine). */

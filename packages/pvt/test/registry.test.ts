@@ -31,3 +31,23 @@ describe('PVT-v2 as timm registers it', () => {
     expect(checkpointFilterFn(timmFormat)).toBe(timmFormat);
   });
 });
+
+describe('PVT-v2 classifier', () => {
+  it("keeps its pool when the classifier is replaced, as timm's reset_classifier, and refuses a pool timm refuses", async () => {
+    const { createModel } = await import('@zoo/core');
+    const tf = await import('@tensorflow/tfjs-core');
+    const m = (await createModel('pvt_v2_b0', { numClasses: 0, globalPool: '' })) as import('@zoo/pvt').PyramidVisionTransformerV2;
+    m.resetClassifier(0);
+    expect(m.globalPool).toBe('');
+    m.resetClassifier(0, 'avg');
+    expect(m.globalPool).toBe('avg');
+    m.resetClassifier(0, '');
+    const x = tf.zeros([1, 64, 64, 3]);
+    const y = m.forward(x);
+    expect(y.shape).toEqual([1, 2, 2, 256]);
+    expect(() => m.resetClassifier(5, 'max')).toThrow(/globalPool must be 'avg' or ''/);
+    expect(m.numClasses).toBe(0);
+    tf.dispose([x, y]);
+    m.dispose();
+  });
+});
