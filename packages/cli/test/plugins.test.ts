@@ -66,10 +66,10 @@ describe('plugins', () => {
 describe('unknown names and modules', () => {
   it('an unknown name of a family not installed names its package and points to zoo list', async () => {
     // every built family is installed in the workspace, so a planned one shows the hint (core's test covers 'npm i @zoo/vit')
-    const r = await zoo(['info', 'levit_128s'], {}, bare);
+    const r = await zoo(['info', 'mobilevit_xxs'], {}, bare);
     expect(r.code).toBe(1);
     expect(isOneLineError(r), r.stderr).toBe(true);
-    expect(r.stderr).toMatch(/Unknown model 'levit_128s'\. It is a model of timm's levit, which the planned package @zoo\/levit will register \(not built yet\)\. Run `zoo list` for the installed models\./);
+    expect(r.stderr).toMatch(/Unknown model 'mobilevit_xxs'\. It is a model of timm's mobilevit, which the planned package @zoo\/mobilevit will register \(not built yet\)\. Run `zoo list` for the installed models\./);
     const typo = await zoo(['info', 'resnt18'], {}, bare);
     expect(typo.stderr).toMatch(/Did you mean: resnet18.*Run `zoo list`/);
   });

@@ -48,9 +48,9 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   hiera: { pkg: '@zoo/hiera', planned: true },
   metaformer: { pkg: '@zoo/metaformer' },
   mlp_mixer: { pkg: '@zoo/mlp-mixer' },
-  levit: { pkg: '@zoo/levit', planned: true },
+  levit: { pkg: '@zoo/levit' },
   tiny_vit: { pkg: '@zoo/tiny-vit', planned: true },
-  pvt_v2: { pkg: '@zoo/pvt', planned: true },
+  pvt_v2: { pkg: '@zoo/pvt' },
   vision_transformer_hybrid: { pkg: '@zoo/vit-hybrid', planned: true },
 };
 

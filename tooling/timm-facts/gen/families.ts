@@ -25,6 +25,8 @@ export interface FamilyGen {
     modelClasses: string[];
     /** timm's qualified name → our argument value. */
     types?: Record<string, (t: TypeRef, map: (v: unknown) => unknown) => unknown>;
+    /** Arguments a timm model class implies (timm's `LevitDistilled` is `Levit` with `distilled: true`), merged into each row. */
+    modelClassArgs?: Record<string, Record<string, unknown>>;
     /** The argument that takes timm's `model_cfg` (what `_create_*` hands `build_model_with_cfg` besides kwargs). */
     modelCfgArg?: string;
   };
@@ -83,6 +85,21 @@ export const FAMILIES: FamilyGen[] = [
     dir: 'packages/ghostnet',
     modules: ['ghostnet'],
     archs: { argsType: 'GhostNetArgs', argsFrom: './ghostnet.js', modelClasses: ['timm.models.ghostnet.GhostNet'] },
+  },
+  {
+    dir: 'packages/pvt',
+    modules: ['pvt_v2'],
+    archs: { argsType: 'PyramidVisionTransformerV2Args', argsFrom: './pvt-v2.js', modelClasses: ['timm.models.pvt_v2.PyramidVisionTransformerV2'] },
+  },
+  {
+    dir: 'packages/levit',
+    modules: ['levit'],
+    archs: {
+      argsType: 'LevitArgs',
+      argsFrom: './levit.js',
+      modelClasses: ['timm.models.levit.Levit', 'timm.models.levit.LevitDistilled'],
+      modelClassArgs: { 'timm.models.levit.LevitDistilled': { distilled: true } },
+    },
   },
   {
     dir: 'packages/repvit',

@@ -158,7 +158,7 @@ function archsFile(fam: FamilyGen): string {
     for (const [arch, e] of Object.entries(facts.archs)) {
       if (!e) throw new Error(`${module}/${arch}: timm's entrypoint never reached build_model_with_cfg`);
       if (!a.modelClasses.includes(e.model_cls.$type)) throw new Error(`${arch}: model class ${e.model_cls.$type} is not one of ${a.modelClasses.join(', ')}`);
-      const args = mapValue(fam, e.kwargs, arch) as Record<string, unknown>;
+      const args = { ...(mapValue(fam, e.kwargs, arch) as Record<string, unknown>), ...a.modelClassArgs?.[e.model_cls.$type] };
       if (a.modelCfgArg) args[a.modelCfgArg] = mapValue(fam, e.model_cfg, `${arch}.model_cfg`);
       rows.push(`  ${lit(arch)}: ${lit(args)},`);
     }

@@ -51,3 +51,7 @@ export * from './filter-response-norm.js';
 export * from './window.js';
 export * from './window-attention.js';
 export * from './patch-merging.js';
+export * from './adaptive-pool.js';
+export * from './mlp-dwconv.js';
+export * from './spatial-reduction-attention.js';
+export * from './linear-bn.js';

@@ -15,7 +15,8 @@ describe('modelPackage', () => {
     expect(modelPackage('resnet50_clip')).toMatchObject({ module: 'byobnet', pkg: '@zoo/byobnet', planned: false });
     expect(modelPackage('swin_tiny_patch4_window7_224')).toMatchObject({ module: 'swin_transformer', pkg: '@zoo/swin', planned: false });
     expect(modelPackage('swinv2_tiny_window8_256')).toMatchObject({ module: 'swin_transformer_v2', pkg: '@zoo/swin', planned: false });
-    expect(modelPackage('levit_128s')).toMatchObject({ module: 'levit', pkg: '@zoo/levit', planned: true });
+    expect(modelPackage('levit_128s')).toMatchObject({ module: 'levit', pkg: '@zoo/levit', planned: false });
+    expect(modelPackage('mobilevit_xxs')).toMatchObject({ module: 'mobilevit', pkg: '@zoo/mobilevit', planned: true });
     expect(modelPackage('not_a_model')).toBeUndefined();
     expect(modelPackage('resnet50zz')).toBeUndefined();
   });
@@ -33,7 +34,7 @@ describe('modelPackage', () => {
     expect(workspace).toContain('@zoo/resnet');
     expect(built).toEqual(workspace);
     expect(fams.swin_transformer_v2).toEqual({ pkg: '@zoo/swin', planned: false });
-    expect(fams.levit).toEqual({ pkg: '@zoo/levit', planned: true });
+    expect(fams.mobilevit).toEqual({ pkg: '@zoo/mobilevit', planned: true });
   });
 });
 
@@ -45,7 +46,7 @@ describe('UnknownModelError', () => {
       "Unknown model 'vit_small_patch16_224'. It is a model of timm's vision_transformer, registered by @zoo/vit, which is not loaded: install it (npm i @zoo/vit) and import it (import '@zoo/vit').",
     );
     expect(err.package.pkg).toBe('@zoo/vit');
-    await expect(createModel('levit_128s')).rejects.toThrow(/the planned package @zoo\/levit will register \(not built yet\)/);
+    await expect(createModel('mobilevit_xxs')).rejects.toThrow(/the planned package @zoo\/mobilevit will register \(not built yet\)/);
 
     // once a module of @zoo/vit is registered, a missing vit name is a typo: suggestions, not an install hint
     expect(listModules()).not.toContain('deit');

@@ -1,0 +1,2 @@
+/** The LeViT classes with no registration side effect. */
+export * from './levit.js';

@@ -1,0 +1,2 @@
+/** The PVT-v2 classes with no registration side effect. */
+export * from './pvt-v2.js';
