@@ -37,3 +37,6 @@ export * from './upsample.js';
 export * from './resnet-blocks.js';
 export * from './scaled-std-conv.js';
 export * from './avg-pool-same.js';
+export * from './rotary.js';
+export * from './rope-attention.js';
+export * from './pool-nlc.js';
