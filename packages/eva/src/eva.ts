@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   AttentionPoolLatent, AttentionRope, createRopeEmbed, EvaAttention, type ForwardIntermediatesOptions, GluMlp, type GridIndexing,
-  type GroupMatcher, globalPoolNlc, type IntermediatesResult, LayerNorm, Linear, MATCH_PREV_GROUP, Mlp, Module, type NormFactory,
+  type GroupMatcher, type GroupMatcherSpec, globalPoolNlc, type IntermediatesResult, LayerNorm, Linear, MATCH_PREV_GROUP, Mlp, Module, type NormFactory,
   type OutIndices, type Pair, type Param, PatchEmbed, type RopeEmbed, resampleAbsPosEmbed, resampleAbsPosEmbedTensor, resamplePatchEmbed,
   type StateDict, SwiGLU, sliceTensor, toPair, VisionModel,
 } from '@zoo/core';
@@ -311,13 +311,8 @@ export class Eva extends VisionModel {
 
   /** timm's `Eva.group_matcher`: layer groups for layer-wise lr decay. */
   override groupMatcher(_coarse = false): GroupMatcher {
-    return {
-      stem: '^cls_token|reg_token|pos_embed|patch_embed',
-      blocks: [
-        [String.raw`^blocks\.(\d+)`, null],
-        ['^norm', [MATCH_PREV_GROUP]],
-      ],
-    };
+    const blocks: GroupMatcherSpec = [[String.raw`^blocks\.(\d+)`, null], ['^norm', [MATCH_PREV_GROUP]]];
+    return { stem: '^cls_token|reg_token|pos_embed|patch_embed', blocks };
   }
 
   /** timm's `no_weight_decay()`: position embedding, class and register tokens, and a learnable rope's frequencies. */
@@ -334,10 +329,9 @@ export class Eva extends VisionModel {
   }
 
   protected override computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
-    x = this.attnPool ? this.attnPool.forward(x) : globalPoolNlc(x, this.globalPool, this.numPrefixTokens);
-    if (this.fcNorm) x = this.fcNorm.forward(x);
-    if (preLogits || !this.head) return x;
-    return this.head.forward(x);
+    const pooled = this.attnPool ? this.attnPool.forward(x) : globalPoolNlc(x, this.globalPool, this.numPrefixTokens);
+    const y = this.fcNorm ? this.fcNorm.forward(pooled) : pooled;
+    return preLogits || !this.head ? y : this.head.forward(y);
   }
 
   protected override computeIntermediates(x: tf.Tensor, o: ForwardIntermediatesOptions): IntermediatesResult {
@@ -361,19 +355,19 @@ export class Eva extends VisionModel {
 
   override pruneIntermediateLayers(indices: OutIndices = 1, pruneNorm = false, pruneHead = true): number[] {
     return this.pruneLevels(this.blocks.length, indices, pruneHead, (maxIndex) => {
-      for (let i = maxIndex + 1; i < this.blocks.length; i++) this.blockList.addModule(String(i), null);
-      this.blocks = this.blocks.slice(0, maxIndex + 1);
-      if (pruneNorm && this.norm) {
-        this.addModule('norm', null);
+      // blocks after the last one taken, then (timm) the final norm and the whole head: MAP pool, fc_norm, classifier
+      const cut = this.blocks.splice(maxIndex + 1);
+      cut.forEach((_, j) => this.blockList.addModule(String(maxIndex + 1 + j), null));
+      const drop = (name: string, present: unknown) => present && this.addModule(name, null);
+      if (pruneNorm) {
+        drop('norm', this.norm);
         this.norm = null;
       }
-      if (pruneHead) {
-        if (this.attnPool) this.addModule('attn_pool', null);
-        this.attnPool = null;
-        if (this.fcNorm) this.addModule('fc_norm', null);
-        this.fcNorm = null;
-        this.resetClassifier(0, '');
-      }
+      if (!pruneHead) return;
+      drop('attn_pool', this.attnPool);
+      drop('fc_norm', this.fcNorm);
+      this.attnPool = this.fcNorm = null;
+      this.resetClassifier(0, '');
     });
   }
 
