@@ -357,7 +357,7 @@ export class Eva extends VisionModel {
     return this.pruneLevels(this.blocks.length, indices, pruneHead, (maxIndex) => {
       // blocks after the last one taken, then (timm) the final norm and the whole head: MAP pool, fc_norm, classifier
       const cut = this.blocks.splice(maxIndex + 1);
-      cut.forEach((_, j) => this.blockList.addModule(String(maxIndex + 1 + j), null));
+      for (let j = 0; j < cut.length; j++) this.blockList.addModule(String(maxIndex + 1 + j), null);
       const drop = (name: string, present: unknown) => present && this.addModule(name, null);
       if (pruneNorm) {
         drop('norm', this.norm);
