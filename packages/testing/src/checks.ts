@@ -223,7 +223,10 @@ export async function prepareModel(name: string, options: ConformanceOptions = {
   return ctx;
 }
 
-/** Forward with the default and a non-default batch: `[B, numClasses]`, finite, no leak. */
+/** The width of `forward`'s output: the classes, or with no classifier (numClasses 0) the pre-logits (timm's Identity head). */
+const outWidth = (m: VisionModel) => m.numClasses || m.headHiddenSize;
+
+/** Forward with the default and a non-default batch: `[B, numClasses]` (`[B, headHiddenSize]` without a classifier), finite, no leak. */
 export function checkForward(c: ModelContext): void {
   const m = c.model;
   if (!(m.numClasses >= 0)) fail(c, 'forward', `numClasses is ${m.numClasses}`);
@@ -232,7 +235,7 @@ export function checkForward(c: ModelContext): void {
   for (const [x, b] of [[c.x, c.batch], [c.xAlt, c.altBatch]] as const) {
     const y = noLeak(c, 'forward', `forward (batch ${b})`, () => m.forward(x));
     try {
-      expectEq(c, 'forward', `forward output shape (batch ${b})`, y.shape, [b, m.numClasses]);
+      expectEq(c, 'forward', `forward output shape (batch ${b})`, y.shape, [b, outWidth(m)]);
       expectFinite(c, 'forward', `forward output (batch ${b})`, y);
     } finally {
       y.dispose();
@@ -257,7 +260,7 @@ export function checkForwardFeatures(c: ModelContext): void {
       const logits = m.forwardHead(f);
       try {
         expectEq(c, 'forwardFeatures', 'forwardHead(preLogits) shape (headHiddenSize)', pre.shape, [c.batch, m.headHiddenSize]);
-        expectEq(c, 'forwardFeatures', 'forwardHead shape', logits.shape, [c.batch, m.numClasses]);
+        expectEq(c, 'forwardFeatures', 'forwardHead shape', logits.shape, [c.batch, outWidth(m)]);
       } finally {
         tf.dispose([pre, logits]);
       }
@@ -481,7 +484,7 @@ export async function checkPretrainedAdapt(c: ModelContext): Promise<void> {
     const x1 = tf.randomUniform([c.batch, c.imgSize, c.imgSize, 1], -1, 1, 'float32', 9);
     const y = m1.forward(x1);
     x1.dispose();
-    expectEq(c, 'pretrainedAdapt', 'forward shape with inChans: 1', y.shape, [c.batch, m1.numClasses]);
+    expectEq(c, 'pretrainedAdapt', 'forward shape with inChans: 1', y.shape, [c.batch, outWidth(m1)]);
     expectFinite(c, 'pretrainedAdapt', 'forward with inChans: 1', y);
     y.dispose();
     if (firstConv && c.stateDict[`${firstConv}.weight`]?.shape.length === 4) {

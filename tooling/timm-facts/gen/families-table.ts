@@ -24,7 +24,7 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   swin_transformer_v2: { pkg: '@zoo/swin' },
   // planned: attention families
   beit: { pkg: '@zoo/beit', planned: true },
-  eva: { pkg: '@zoo/eva', planned: true },
+  eva: { pkg: '@zoo/eva' },
   maxxvit: { pkg: '@zoo/maxxvit', planned: true },
   xcit: { pkg: '@zoo/xcit', planned: true },
   vision_transformer_relpos: { pkg: '@zoo/vit-relpos', planned: true },

@@ -259,6 +259,16 @@ export const FAMILIES: FamilyGen[] = [
     },
   },
   { dir: 'packages/efficientnet', modules: ['efficientnet', 'mobilenetv3'], pruned: true },
+  {
+    dir: 'packages/eva',
+    modules: ['eva'],
+    archs: {
+      argsType: 'EvaArgs',
+      argsFrom: './eva.js',
+      modelClasses: ['timm.models.eva.Eva'],
+      types: { 'timm.layers.norm.LayerNorm': (t) => ({ type: 'layernorm', ...camelArgs(t) }) },
+    },
+  },
   { dir: 'packages/vit', modules: ['vision_transformer', 'deit'] },
   { dir: 'packages/xception', modules: ['xception_aligned', 'xception'] },
   {

@@ -55,3 +55,6 @@ export * from './adaptive-pool.js';
 export * from './mlp-dwconv.js';
 export * from './spatial-reduction-attention.js';
 export * from './linear-bn.js';
+export * from './rotary.js';
+export * from './rope-attention.js';
+export * from './pool-nlc.js';

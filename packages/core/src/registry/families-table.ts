@@ -10,7 +10,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   dla: { pkg: '@zoo/dla' },
   efficientnet: { pkg: '@zoo/efficientnet' },
   efficientvit_mit: { pkg: '@zoo/efficientvit', planned: true },
-  eva: { pkg: '@zoo/eva', planned: true },
+  eva: { pkg: '@zoo/eva' },
   fastvit: { pkg: '@zoo/fastvit', planned: true },
   ghostnet: { pkg: '@zoo/ghostnet' },
   hgnet: { pkg: '@zoo/hgnet' },

@@ -1,0 +1,2 @@
+/** The EVA classes with no registration side effect. */
+export * from './eva.js';
