@@ -104,7 +104,7 @@ const zooBin = async (args: string[], env: NodeJS.ProcessEnv = hubEnv()) => (awa
 describe('release: packed public packages installed outside the workspace', () => {
   it('every public package packs with dist, types and ranges (no workspace: protocol), and installs once', () => {
     expect(publicPackages.map((p) => p.manifest.name).sort()).toEqual([
-      '@zoo/cli', '@zoo/convnext', '@zoo/core', '@zoo/cspnet', '@zoo/densenet', '@zoo/dla', '@zoo/efficientnet', '@zoo/ghostnet',
+      '@zoo/beit', '@zoo/cli', '@zoo/convnext', '@zoo/core', '@zoo/cspnet', '@zoo/densenet', '@zoo/dla', '@zoo/efficientnet', '@zoo/ghostnet',
       '@zoo/hgnet', '@zoo/hrnet', '@zoo/inception', '@zoo/nfnet', '@zoo/onnx', '@zoo/regnet', '@zoo/repvit', '@zoo/resnet', '@zoo/rexnet',
       '@zoo/testing', '@zoo/train', '@zoo/vgg', '@zoo/vit', '@zoo/xception',
     ]);

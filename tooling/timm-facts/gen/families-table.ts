@@ -23,7 +23,7 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   // planned: attention families
   swin_transformer: { pkg: '@zoo/swin', planned: true },
   swin_transformer_v2: { pkg: '@zoo/swin', planned: true },
-  beit: { pkg: '@zoo/beit', planned: true },
+  beit: { pkg: '@zoo/beit' },
   eva: { pkg: '@zoo/eva', planned: true },
   maxxvit: { pkg: '@zoo/maxxvit', planned: true },
   xcit: { pkg: '@zoo/xcit', planned: true },

@@ -91,6 +91,11 @@ export const FAMILIES: FamilyGen[] = [
     archs: { argsType: 'HighPerfGpuNetArgs', argsFrom: './hgnet.js', modelClasses: ['timm.models.hgnet.HighPerfGpuNet'], modelCfgArg: 'cfg' },
   },
   {
+    dir: 'packages/beit',
+    modules: ['beit'],
+    archs: { argsType: 'BeitArgs', argsFrom: './beit.js', modelClasses: ['timm.models.beit.Beit'] },
+  },
+  {
     dir: 'packages/hrnet',
     modules: ['hrnet'],
     archs: { argsType: 'HighResolutionNetArgs', argsFrom: './hrnet.js', modelClasses: ['timm.models.hrnet.HighResolutionNet'], modelCfgArg: 'cfg' },

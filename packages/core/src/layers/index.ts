@@ -37,3 +37,5 @@ export * from './upsample.js';
 export * from './resnet-blocks.js';
 export * from './scaled-std-conv.js';
 export * from './avg-pool-same.js';
+export * from './cls-rel-pos.js';
+export * from './qv-bias-attention.js';
