@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   addLayerScaleGammas, ClsRelativePositionBias, type ForwardIntermediatesOptions, type GroupMatcher, type IntermediatesResult,
   LayerNorm, Linear, MATCH_PREV_GROUP, Mlp, Module, type NormFactory, type OutIndices, type Pair, type Param, PatchEmbed,
-  QvBiasAttention, resampleAbsPosEmbed, resamplePatchEmbed, type StateDict, SwiGLU, sliceTensor, VisionModel,
+  poolTokens, QvBiasAttention, resampleAbsPosEmbed, resamplePatchEmbed, type StateDict, SwiGLU, tokensToMaps, VisionModel,
 } from '@zoo/core';
 
 export interface BeitArgs {
@@ -172,30 +172,19 @@ export class Beit extends VisionModel {
   }
 
   protected override computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
-    if (this.globalPool) {
-      const [B, N, C] = x.shape as [number, number, number];
-      x = this.globalPool === 'avg'
-        ? tf.mean(sliceTensor(x, [0, this.numPrefixTokens, 0], [B, N - this.numPrefixTokens, C]), 1)
-        : tf.reshape(sliceTensor(x, [0, 0, 0], [B, 1, C]), [B, C]);
-    }
+    x = poolTokens(x, this.globalPool, this.numPrefixTokens);
     if (this.fcNorm) x = this.fcNorm.forward(x);
     return preLogits || !this.head ? x : this.head.forward(x);
   }
 
   protected override computeIntermediates(x: tf.Tensor, o: ForwardIntermediatesOptions): IntermediatesResult {
     const { indices, stop } = this.takeIndices(this.blocks.length, o, ['NHWC', 'NLC']);
-    const [B, H, W] = x.shape as [number, number, number, number];
-    const [gh, gw] = this.patchEmbed.dynamicFeatSize([H, W]);
-    const C = this.embedDim;
+    const grid = this.patchEmbed.dynamicFeatSize([x.shape[1]!, x.shape[2]!]);
     const taken: tf.Tensor[] = [];
     x = this.runBlocks(this.embed(x), this.blocks.slice(0, stop), (y, i) => {
       if (indices.includes(i)) taken.push(o.norm && this.norm ? this.norm.forward(y) : y);
     });
-    const intermediates = taken.map((y) => {
-      const patches = sliceTensor(y, [0, this.numPrefixTokens, 0], [B, y.shape[1]! - this.numPrefixTokens, C]);
-      return (o.outputFmt ?? 'NHWC') === 'NHWC' ? tf.reshape(patches, [B, gh, gw, C]) : patches;
-    });
-    return { final: this.norm ? this.norm.forward(x) : x, intermediates };
+    return { final: this.norm ? this.norm.forward(x) : x, intermediates: tokensToMaps(taken, this.numPrefixTokens, grid, o.outputFmt) };
   }
 
   override pruneIntermediateLayers(indices: OutIndices = 1, pruneNorm = false, pruneHead = true): number[] {

@@ -170,7 +170,7 @@ function oneLine(e: unknown): string {
 /** Family packages registered when installed (optional peer dependencies). */
 const OPTIONAL_FAMILIES = [
   '@zoo/efficientnet', '@zoo/vit', '@zoo/convnext', '@zoo/densenet', '@zoo/cspnet', '@zoo/xception', '@zoo/inception', '@zoo/ghostnet', '@zoo/repvit',
-  '@zoo/hgnet', '@zoo/vgg', '@zoo/regnet', '@zoo/rexnet', '@zoo/dla', '@zoo/hrnet', '@zoo/nfnet', '@zoo/beit',
+  '@zoo/hgnet', '@zoo/vgg', '@zoo/regnet', '@zoo/rexnet', '@zoo/dla', '@zoo/hrnet', '@zoo/nfnet', '@zoo/beit', '@zoo/vit-relpos',
 ];
 
 let familiesLoaded: Promise<void> | undefined;

@@ -106,7 +106,7 @@ describe('release: packed public packages installed outside the workspace', () =
     expect(publicPackages.map((p) => p.manifest.name).sort()).toEqual([
       '@zoo/beit', '@zoo/cli', '@zoo/convnext', '@zoo/core', '@zoo/cspnet', '@zoo/densenet', '@zoo/dla', '@zoo/efficientnet', '@zoo/ghostnet',
       '@zoo/hgnet', '@zoo/hrnet', '@zoo/inception', '@zoo/nfnet', '@zoo/onnx', '@zoo/regnet', '@zoo/repvit', '@zoo/resnet', '@zoo/rexnet',
-      '@zoo/testing', '@zoo/train', '@zoo/vgg', '@zoo/vit', '@zoo/xception',
+      '@zoo/testing', '@zoo/train', '@zoo/vgg', '@zoo/vit', '@zoo/vit-relpos', '@zoo/xception',
     ]);
     for (const p of publicPackages) {
       const dir = join(app, 'node_modules', p.manifest.name);

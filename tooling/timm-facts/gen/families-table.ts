@@ -27,7 +27,7 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   eva: { pkg: '@zoo/eva', planned: true },
   maxxvit: { pkg: '@zoo/maxxvit', planned: true },
   xcit: { pkg: '@zoo/xcit', planned: true },
-  vision_transformer_relpos: { pkg: '@zoo/vit-relpos', planned: true },
+  vision_transformer_relpos: { pkg: '@zoo/vit-relpos' },
   // planned: CNN families
   regnet: { pkg: '@zoo/regnet' },
   byobnet: { pkg: '@zoo/byobnet', planned: true },

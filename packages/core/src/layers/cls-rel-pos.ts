@@ -9,15 +9,17 @@ export function numRelativeDistanceCls([wh, ww]: Pair): number {
 }
 
 /**
- * timm's `gen_relative_position_index` (beit.py): for the window's `wh·ww` tokens plus a leading class token, the
- * table row each (query, key) pair reads, `[(A+1)·(A+1)]` row-major with `A = wh·ww`. Patch pairs read
- * `(dy + wh − 1)·(2ww − 1) + (dx + ww − 1)`; the class token's row (query = cls) reads `T − 3`, its column (key =
- * cls) `T − 2`, and cls→cls `T − 1`, `T` being {@link numRelativeDistanceCls}.
+ * timm's `gen_relative_position_index` (beit.py, and timm.layers' with `class_token`): for the window's `wh·ww` tokens
+ * (plus a leading class token unless `classToken` is false), the table row each (query, key) pair reads, row-major
+ * `[N·N]`. Patch pairs read `(dy + wh − 1)·(2ww − 1) + (dx + ww − 1)`; with the class token (`N = A + 1`, `A = wh·ww`)
+ * its row (query = cls) reads `T − 3`, its column (key = cls) `T − 2`, and cls→cls `T − 1`, `T` being
+ * {@link numRelativeDistanceCls}.
  */
-export function genRelativePositionIndex(windowSize: Pair): Int32Array {
+export function genRelativePositionIndex(windowSize: Pair, classToken = true): Int32Array {
   const [wh, ww] = windowSize;
   const area = wh * ww;
-  const n = area + 1;
+  const p = classToken ? 1 : 0;
+  const n = area + p;
   const t = numRelativeDistanceCls(windowSize);
   const index = new Int32Array(n * n);
   for (let i = 0; i < area; i++) {
@@ -26,9 +28,10 @@ export function genRelativePositionIndex(windowSize: Pair): Int32Array {
     for (let j = 0; j < area; j++) {
       const dy = yi - Math.floor(j / ww) + wh - 1;
       const dx = xi - (j % ww) + ww - 1;
-      index[(i + 1) * n + j + 1] = dy * (2 * ww - 1) + dx;
+      index[(i + p) * n + j + p] = dy * (2 * ww - 1) + dx;
     }
   }
+  if (!classToken) return index;
   for (let j = 0; j < n; j++) index[j] = t - 3;
   for (let i = 0; i < n; i++) index[i * n] = t - 2;
   index[0] = t - 1;
@@ -36,13 +39,13 @@ export function genRelativePositionIndex(windowSize: Pair): Int32Array {
 }
 
 /**
- * The bias a relative-position table gives attention over a window plus class token: `table[index]` as
- * `[heads, A+1, A+1]`, for `table` `[T, heads]` (timm's `_get_rel_pos_bias` / `RelativePositionBias.forward`).
- * Call inside a `tf.tidy`.
+ * The bias a relative-position table gives attention over a window plus class token (unless `classToken` is false):
+ * `table[index]` as `[heads, N, N]`, for `table` `[T, heads]` (timm's `_get_rel_pos_bias` /
+ * `RelativePositionBias.forward` / `RelPosBias.get_bias`). Call inside a `tf.tidy`.
  */
-export function clsRelPosBias(table: tf.Tensor, windowSize: Pair): tf.Tensor3D {
-  const n = windowSize[0] * windowSize[1] + 1;
-  const rows = tf.gather(table, tf.tensor1d(genRelativePositionIndex(windowSize), 'int32')); // [n*n, heads]
+export function clsRelPosBias(table: tf.Tensor, windowSize: Pair, classToken = true): tf.Tensor3D {
+  const n = windowSize[0] * windowSize[1] + (classToken ? 1 : 0);
+  const rows = tf.gather(table, tf.tensor1d(genRelativePositionIndex(windowSize, classToken), 'int32')); // [n*n, heads]
   return tf.transpose(tf.reshape(rows, [n, n, table.shape[1]!]), [2, 0, 1]) as tf.Tensor3D;
 }
 
