@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { hasForwardHooks, Identity, type Module } from '../module.js';
-import { Activation, type ActName, applyAct } from './activations.js';
+import { type ActName, Activation, applyAct } from './activations.js';
 import { Conv2d } from './conv.js';
 import { BatchNorm2d, BatchNormAct2d } from './norm.js';
 

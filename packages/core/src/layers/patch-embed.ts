@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../module.js';
-import type { TensorData } from '../weights/types.js';
 import { Conv2d } from './conv.js';
 import { type Pair, toPair } from './helpers.js';
+import type { TensorData } from '../weights/types.js';
 import type { NormFactory } from './mlp.js';
 import { interpWeights, type ResampleMode } from './pos-embed.js';
 
