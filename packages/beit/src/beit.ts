@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   addLayerScaleGammas, ClsRelativePositionBias, type ForwardIntermediatesOptions, type GroupMatcher, type IntermediatesResult,
   LayerNorm, Linear, MATCH_PREV_GROUP, Mlp, Module, type NormFactory, type OutIndices, type Pair, type Param, PatchEmbed,
-  poolTokens, QvBiasAttention, resampleAbsPosEmbed, resamplePatchEmbed, type StateDict, SwiGLU, tokensToMaps, VisionModel,
+  poolTokens, QvBiasAttention, resampleAbsPosEmbed, resamplePatchEmbed, resizeRelPosBiasTable, type StateDict, SwiGLU, tokensToMaps, VisionModel,
 } from '@zoo/core';
 
 export interface BeitArgs {
@@ -224,9 +224,9 @@ export class Beit extends VisionModel {
 }
 
 /**
- * timm's beit `checkpoint_filter_fn`: drops `relative_position_index` buffers, resamples a
- * patch projection of another size and `pos_embed` to the model's grid (bicubic, antialiased). A relative position
- * table of another window (timm's `resize_rel_pos_bias_table`) is refused with its key named: not supported yet.
+ * timm's beit `checkpoint_filter_fn`: drops `relative_position_index` buffers, resamples a patch projection of another
+ * size and `pos_embed` to the model's grid (bicubic, antialiased), and resizes relative position tables made for
+ * another window (timm's `resize_rel_pos_bias_table`), so weights load at another `imgSize`.
  */
 export function checkpointFilterFn(sd: StateDict, model: VisionModel): StateDict {
   const beit = model as unknown as Beit;
@@ -234,13 +234,18 @@ export function checkpointFilterFn(sd: StateDict, model: VisionModel): StateDict
   const out: StateDict = {};
   for (let [k, v] of Object.entries(sd)) {
     if (k.includes('relative_position_index')) continue;
+    const target = own.get(k);
     if (k.includes('patch_embed.proj.weight')) {
       const [, , kh, kw] = beit.patchEmbed.proj.weight.shape as [number, number, number, number];
       if (v.shape[2] !== kh || v.shape[3] !== kw) v = resamplePatchEmbed(v, [kh, kw], 'bicubic', true);
     } else if (k === 'pos_embed' && beit.posEmbed && v.shape[1] !== beit.posEmbed.shape[1]) {
       v = resampleAbsPosEmbed(v, beit.gridSize, null, beit.numPrefixTokens, 'bicubic', true);
-    } else if (k.endsWith('relative_position_bias_table') && own.get(k) && own.get(k)!.shape.join() !== v.shape.join()) {
-      throw new Error(`Beit checkpoint: '${k}' has shape [${v.shape}] but the model needs [${own.get(k)!.shape}]; resizing relative position tables to another window (timm's resize_rel_pos_bias_table) is not supported yet`);
+    } else if (k.endsWith('relative_position_bias_table') && target && target.shape.join() !== v.shape.join()) {
+      try {
+        v = resizeRelPosBiasTable(v, beit.gridSize, target.shape);
+      } catch (e) {
+        throw new Error(`Beit checkpoint: '${k}' [${v.shape}] cannot be resized to [${target.shape}]: ${(e as Error).message}`);
+      }
     }
     out[k] = v;
   }

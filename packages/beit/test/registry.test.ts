@@ -28,10 +28,25 @@ describe('BEiT as timm registers it', () => {
     ]);
   });
 
-  it('refuses a relative position table of another window, naming the key', async () => {
-    const m = (await createModel('beit_base_patch16_224', { numClasses: 0 })) as Beit;
-    const sd = { 'blocks.0.attn.relative_position_bias_table': { shape: [3, 12], data: new Float32Array(36) } } as never;
-    expect(() => checkpointFilterFn(sd, m)).toThrow(/blocks\.0\.attn\.relative_position_bias_table/);
+  it('loads weights made at another image size: relative position tables resized as timm', async () => {
+    // A 2x2-grid checkpoint (img_size 32) into a 4x4-grid model (img_size 64): every table 12 → 52 rows.
+    const small = (await createModel('beit_base_patch16_224', { imgSize: 32, depth: 2 })) as Beit;
+    const big = (await createModel('beit_base_patch16_224', { imgSize: 64, depth: 2 })) as Beit;
+    const sd = checkpointFilterFn(small.stateDict(), big);
+    expect(sd['blocks.1.attn.relative_position_bias_table']!.shape).toEqual([52, 12]);
+    big.loadStateDict(sd);
+    // The class-token rows travel unchanged.
+    const table = big.stateDict()['blocks.1.attn.relative_position_bias_table']!.data as Float32Array;
+    const from = small.stateDict()['blocks.1.attn.relative_position_bias_table']!.data as Float32Array;
+    expect(Array.from(table.subarray(49 * 12))).toEqual(Array.from(from.subarray(9 * 12)));
+    small.dispose();
+    big.dispose();
+  });
+
+  it('refuses a table it cannot resize, naming the key', async () => {
+    const m = (await createModel('beit_base_patch16_224', { numClasses: 0, depth: 1 })) as Beit;
+    const sd = { 'blocks.0.attn.relative_position_bias_table': { dtype: 'float32', shape: [3, 12], data: new Float32Array(36) } } as const;
+    expect(() => checkpointFilterFn(sd as never, m)).toThrow(/blocks\.0\.attn\.relative_position_bias_table/);
     m.dispose();
   });
 });
