@@ -79,8 +79,8 @@ describe('unknown names and modules', () => {
     expect(r.code).toBe(1);
     expect(isOneLineError(r), r.stderr).toBe(true);
     expect(r.stderr).toMatch(/unknown module 'nope'; modules: .*\bresnet\b/);
-    const planned = await zoo(['list', '--module', 'beit'], {}, bare);
-    expect(planned.stderr).toMatch(/unknown module 'beit' \(timm's beit will be registered by the planned package @zoo\/beit, not built yet\)/);
+    const planned = await zoo(['list', '--module', 'mobilevit'], {}, bare);
+    expect(planned.stderr).toMatch(/unknown module 'mobilevit' \(timm's mobilevit will be registered by the planned package @zoo\/mobilevit, not built yet\)/);
     const ok = await zoo(['list', '--module', 'resnet'], {}, bare);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^resnet18$/m);

@@ -23,11 +23,11 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   swin_transformer: { pkg: '@zoo/swin' },
   swin_transformer_v2: { pkg: '@zoo/swin' },
   // planned: attention families
-  beit: { pkg: '@zoo/beit', planned: true },
+  beit: { pkg: '@zoo/beit' },
   eva: { pkg: '@zoo/eva' },
   maxxvit: { pkg: '@zoo/maxxvit', planned: true },
   xcit: { pkg: '@zoo/xcit', planned: true },
-  vision_transformer_relpos: { pkg: '@zoo/vit-relpos', planned: true },
+  vision_transformer_relpos: { pkg: '@zoo/vit-relpos' },
   // planned: CNN families
   regnet: { pkg: '@zoo/regnet' },
   byobnet: { pkg: '@zoo/byobnet' },

@@ -112,6 +112,21 @@ export const FAMILIES: FamilyGen[] = [
     archs: { argsType: 'HighPerfGpuNetArgs', argsFrom: './hgnet.js', modelClasses: ['timm.models.hgnet.HighPerfGpuNet'], modelCfgArg: 'cfg' },
   },
   {
+    dir: 'packages/beit',
+    modules: ['beit'],
+    archs: { argsType: 'BeitArgs', argsFrom: './beit.js', modelClasses: ['timm.models.beit.Beit'] },
+  },
+  {
+    dir: 'packages/vit-relpos',
+    modules: ['vision_transformer_relpos'],
+    archs: {
+      argsType: 'VisionTransformerRelPosArgs',
+      argsFrom: './vit-relpos.js',
+      modelClasses: ['timm.models.vision_transformer_relpos.VisionTransformerRelPos'],
+      types: { 'timm.models.vision_transformer_relpos.ResPostRelPosBlock': name('res_post') },
+    },
+  },
+  {
     dir: 'packages/hrnet',
     modules: ['hrnet'],
     archs: { argsType: 'HighResolutionNetArgs', argsFrom: './hrnet.js', modelClasses: ['timm.models.hrnet.HighResolutionNet'], modelCfgArg: 'cfg' },

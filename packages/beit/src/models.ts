@@ -1,0 +1,2 @@
+/** The BEiT classes with no registration side effect. */
+export * from './beit.js';
