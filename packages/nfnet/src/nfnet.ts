@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   Activation, AvgPool2d, AvgPool2dSame, ClassifierHead, createAttn, DropPath, GammaAct, Identity, MaxPool2d, Module, makeDivisible,
-  nonlinGamma, type Param, resolveAct, ScaledStdConv2d, ScaledStdConv2dSame, type SEOptions, Sequential, VisionModel,
+  nonlinGamma, type Param, resolveAct, ScaledStdConv2d, ScaledStdConv2dSame, type SEOptions, Sequential, stageDilation, VisionModel,
 } from '@zoo/core';
 
 /** timm's `NfCfg`: the design of one Normalization-Free network (NFNet-F/L, NF-RegNet, NF-ResNet). */
@@ -261,13 +261,11 @@ export class NormFreeNet extends VisionModel {
     const totalBlocks = cfg.depths.reduce((a, b) => a + b, 0);
     let blockIdx = 0;
     cfg.depths.forEach((depth, si) => {
-      let stride = si === 0 && stemStride > 2 ? 1 : 2;
-      if (netStride >= outputStride && stride > 1) {
-        dilation *= stride;
-        stride = 1;
-      }
-      netStride *= stride;
-      let firstDilation = dilation === 1 || dilation === 2 ? 1 : 2;
+      const at = stageDilation(netStride, outputStride, si === 0 && stemStride > 2 ? 1 : 2, dilation);
+      const stride = at.stride;
+      dilation = at.dilation;
+      netStride = at.netStride;
+      let firstDilation = at.firstDilation;
       const blocks = new Sequential();
       for (let bi = 0; bi < depth; bi++) {
         const out = makeDivisible(cfg.channels[si]! * cfg.widthFactor, cfg.chDiv);

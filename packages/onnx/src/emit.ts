@@ -370,6 +370,54 @@ function slice(c: EmitContext): void {
   c.set(out0(c), y!, perm);
 }
 
+/**
+ * tfjs's StridedSlice (`x[::s]`-style slicing) as ONNX Slice with steps. Masks for begin / end are honoured;
+ * ellipsis, new-axis and shrink-axis masks are not emitted (no model slices that way). The batch axis must be whole.
+ */
+function stridedSlice(c: EmitContext): void {
+  const x = inputsOf(c)[0]!;
+  const rank = x.shape.length;
+  const norm = (call: KernelCall, shape: number[]) => {
+    const at = call.attrs as { begin: number[]; end: number[]; strides?: number[]; beginMask?: number; endMask?: number; ellipsisMask?: number; newAxisMask?: number; shrinkAxisMask?: number };
+    if (at.ellipsisMask || at.newAxisMask || at.shrinkAxisMask) {
+      throw new OnnxExportError(`kernel ${call.kernel}: ellipsis, new-axis and shrink-axis masks are not supported`, call.module, call.kernel);
+    }
+    return shape.map((dim, i) => {
+      const step = at.strides?.[i] ?? 1;
+      if (step <= 0) throw new OnnxExportError(`kernel ${call.kernel}: only positive strides are supported`, call.module, call.kernel);
+      const wrap = (v: number) => Math.min(Math.max(v < 0 ? v + dim : v, 0), dim);
+      const begin = (at.beginMask ?? 0) & (1 << i) || at.begin[i] === undefined ? 0 : wrap(at.begin[i]!);
+      const end = (at.endMask ?? 0) & (1 << i) || at.end[i] === undefined ? dim : wrap(at.end[i]!);
+      return { begin, end, step, full: begin === 0 && end === dim && step === 1 };
+    });
+  };
+  const a = norm(c.call, x.shape);
+  const twinX = c.twin ? Object.values(c.twin.inputs).find((r) => r) : undefined;
+  const b = c.twin && twinX ? norm(c.twin, twinX.shape) : null;
+  const perm = c.isDyn(x) ? c.val(x).perm : identity(rank);
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const axes: number[] = [];
+  const steps: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const ai = a[i]!;
+    if (ai.full && (!b || b[i]!.full)) continue;
+    if (b && (b[i]!.begin !== ai.begin || b[i]!.end !== ai.end || b[i]!.step !== ai.step)) {
+      throw new OnnxExportError(`kernel ${c.call.kernel}: a slice that depends on the batch size is not supported`, c.call.module, c.call.kernel);
+    }
+    axes.push(perm.indexOf(i));
+    starts.push(ai.begin);
+    ends.push(ai.end);
+    steps.push(ai.step);
+  }
+  if (!axes.length) {
+    alias(c);
+    return;
+  }
+  const [y] = c.node('Slice', [c.as(x, perm), c.g.i64(starts), c.g.i64(ends), c.g.i64(axes), c.g.i64(steps)]);
+  c.set(out0(c), y!, perm);
+}
+
 function split(c: EmitContext, axis: number, sizes: number[], squeeze: boolean): void {
   const x = inputsOf(c)[0]!;
   const rank = x.shape.length;
@@ -555,6 +603,7 @@ export const EMITTERS: Record<string, Emitter> = {
   Concat: concat,
   Slice: slice,
   ZooSliceNoCopy: slice,
+  StridedSlice: stridedSlice,
   SplitV: (c) => {
     const x = inputsOf(c)[0]!;
     let axis = c.call.attrs.axis as number;

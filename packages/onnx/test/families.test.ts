@@ -3,13 +3,32 @@ import { join } from 'node:path';
 import { setBackend } from '@zoo/core';
 import type { ParityFixture } from '@zoo/parity';
 import { beforeAll, describe, expect, it } from 'vitest';
+import '@zoo/beit';
+import '@zoo/byobnet';
 import '@zoo/convnext';
 import '@zoo/cspnet';
 import '@zoo/densenet';
+import '@zoo/dla';
 import '@zoo/efficientnet';
+import '@zoo/eva';
+import '@zoo/ghostnet';
+import '@zoo/hgnet';
+import '@zoo/hrnet';
+import '@zoo/inception';
+import '@zoo/levit';
+import '@zoo/metaformer';
+import '@zoo/mlp-mixer';
 import '@zoo/nfnet';
+import '@zoo/pvt';
+import '@zoo/regnet';
+import '@zoo/repvit';
 import '@zoo/resnet';
+import '@zoo/resnetv2';
+import '@zoo/rexnet';
+import '@zoo/swin';
+import '@zoo/vgg';
 import '@zoo/vit';
+import '@zoo/vit-relpos';
 import '@zoo/xception';
 import { exportOnnx, OnnxExportError, onnxModel } from '../src/index.js';
 import { compareAll, fixtureInputNchw, fixtureModel, fixtureRecords } from './helpers.js';
@@ -20,7 +39,9 @@ import { compareAll, fixtureInputNchw, fixtureModel, fixtureRecords } from './he
  * out and listed (`ZOO_ONNX_MAX_PARAMS`, default 30M, keeps the suite to a few minutes of CI);
  * cases that cannot export are listed in CANNOT_EXPORT with the reason, and must fail with an OnnxExportError.
  */
-const FAMILIES = ['convnext', 'cspnet', 'densenet', 'efficientnet', 'nfnet', 'resnet', 'vit', 'xception'];
+const FAMILIES = [
+  'beit', 'byobnet', 'convnext', 'cspnet', 'densenet', 'dla', 'efficientnet', 'eva', 'ghostnet', 'hgnet', 'hrnet', 'inception', 'levit', 'metaformer', 'mlp-mixer', 'nfnet', 'pvt', 'regnet', 'repvit', 'resnet', 'resnetv2', 'rexnet', 'swin', 'vgg', 'vit', 'vit-relpos', 'xception',
+];
 const MAX_PARAMS = Number(process.env.ZOO_ONNX_MAX_PARAMS ?? 30e6);
 
 /** Fixture id → why it cannot export (checked: the export must throw OnnxExportError). */

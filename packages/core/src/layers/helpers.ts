@@ -28,3 +28,15 @@ export function numGroups(groupSize: number | null | undefined, channels: number
   if (channels % groupSize) throw new Error(`channels (${channels}) must be divisible by group size (${groupSize})`);
   return channels / groupSize;
 }
+
+/**
+ * timm's output-stride bookkeeping at the start of a stage (ByobNet, NFNet): once the net stride has reached
+ * `outputStride`, a strided stage dilates instead; the stage's first block keeps the previous dilation (1 for 1 or 2).
+ */
+export function stageDilation(netStride: number, outputStride: number, stride: number, dilation: number): { stride: number; dilation: number; netStride: number; firstDilation: number } {
+  if (netStride >= outputStride && stride > 1) {
+    dilation *= stride;
+    stride = 1;
+  }
+  return { stride, dilation, netStride: netStride * stride, firstDilation: dilation === 1 || dilation === 2 ? 1 : 2 };
+}

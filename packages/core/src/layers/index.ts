@@ -63,4 +63,3 @@ export * from './simple-norm.js';
 export * from './slice.js';
 export * from './token-pool.js';
 export * from './upsample.js';
-export * from './rel-pos-resize.js';

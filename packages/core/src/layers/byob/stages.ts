@@ -1,6 +1,6 @@
 import type { FeatureInfoEntry } from '../../features/feature-info.js';
 import { Sequential } from '../../module.js';
-import { makeDivisible } from '../helpers.js';
+import { makeDivisible, stageDilation } from '../helpers.js';
 import { type ByoBlockArgs, createByoBlock } from './blocks.js';
 import { type ByoBlockCfg, type ByoKwargs, expandBlocksCfg, type ResolvedByoModelCfg, resolveGroupSize } from './cfg.js';
 import { type ByoLayers, byoAttnFactory, byoSelfAttnFactory } from './layers.js';
@@ -67,14 +67,13 @@ export function createByobStages(cfg: ResolvedByoModelCfg, o: ByoStagesOptions):
   let prevFeat: FeatureInfoEntry | null = o.stemFeat;
   const stages = new Sequential();
   blockCfgs.forEach((stageCfgs, stageIdx) => {
-    let stride = stageCfgs[0]!.s ?? 2;
-    if (stride !== 1 && prevFeat) featureInfo.push(prevFeat);
-    if (netStride >= outputStride && stride > 1) {
-      dilation *= stride;
-      stride = 1;
-    }
-    netStride *= stride;
-    let firstDilation = dilation === 1 || dilation === 2 ? 1 : 2;
+    const wanted = stageCfgs[0]!.s ?? 2;
+    if (wanted !== 1 && prevFeat) featureInfo.push(prevFeat);
+    const at = stageDilation(netStride, outputStride, wanted, dilation);
+    const stride = at.stride;
+    dilation = at.dilation;
+    netStride = at.netStride;
+    let firstDilation = at.firstDilation;
     const blocks = new Sequential();
     stageCfgs.forEach((b, blockIdx) => {
       const outChs = makeDivisible(b.c * cfg.widthFactor);
