@@ -31,9 +31,21 @@ export function fixtureRecords(f: ParityFixture): OutputRecord[] {
   return f.outputs.features ? (f.outputs.features as OutputRecord[]) : [f.outputs.logits as OutputRecord];
 }
 
-/** Compares raw outputs (NCHW) with timm's records at `rel`·max(1, max_abs); returns the messages, failures first. */
+/**
+ * Compares raw outputs (maps NCHW, as the export writes them) with timm's records at `rel`·max(1, max_abs); a record
+ * whose `layout` is NHWC (Swin's maps, as timm returns them) is compared with the map moved back to NHWC.
+ */
 export function compareAll(outs: { dims: readonly number[]; data: Float32Array }[], recs: OutputRecord[], rel = 1e-4) {
-  return outs.map((o, i) => compareData(`output${i}`, o.dims, o.data, recs[i]!, rel));
+  return outs.map((o, i) => {
+    const rec = recs[i]!;
+    if (rec.layout !== 'NHWC' || o.dims.length !== 4) return compareData(`output${i}`, o.dims, o.data, rec, rel);
+    const [b, c, h, w] = o.dims as [number, number, number, number];
+    const nhwc = new Float32Array(o.data.length);
+    for (let n = 0; n < b; n++) for (let k = 0; k < c; k++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      nhwc[((n * h + y) * w + x) * c + k] = o.data[((n * c + k) * h + y) * w + x]!;
+    }
+    return compareData(`output${i}`, [b, h, w, c], nhwc, rec, rel);
+  });
 }
 
 /**
