@@ -173,7 +173,8 @@ export function resizeRelPosBiasTable(table: TensorData, newWindowSize: Pair, ne
     extra = newBiasShape[0]! - dstH * dstW;
     srcH = srcW = Math.trunc(Math.sqrt(L - extra));
     heads = nH;
-    if (srcH * srcW + extra !== L) throw new Error(`resizeRelPosBiasTable: a table of ${L} rows is not a square grid plus ${extra} extra rows`);
+    if (srcH < 1 || srcH * srcW + extra !== L) throw new Error(`resizeRelPosBiasTable: a table of ${L} rows is not a square grid plus ${extra} extra rows`);
+    if (newBiasShape[1] !== undefined && newBiasShape[1] !== nH) throw new Error(`resizeRelPosBiasTable: the table has ${nH} heads, the model ${newBiasShape[1]}`);
   } else if (table.shape.length === 3) {
     [heads, srcH, srcW] = table.shape as [number, number, number];
     if (newBiasShape[1] !== dstH || newBiasShape[2] !== dstW) throw new Error(`resizeRelPosBiasTable: new shape [${newBiasShape}] does not fit window ${newWindowSize}`);
