@@ -56,19 +56,39 @@ function residual(x: tf.Tensor, shortcut: tf.Tensor, downsample: Module | null, 
 }
 
 /**
+ * What timm's BasicBlock and Bottleneck end with: the attention (`se`), the last activation, the shortcut and drop
+ * path, registered in timm's key order, and the forward tail that applies them.
+ */
+abstract class ResBlockBase extends Module {
+  abstract readonly act: ActName;
+  se: Module | null = null;
+  downsample: Module | null = null;
+  dropPath: Module | null = null;
+  /** Registers `se`, the last activation (`actKey`), `downsample` and `drop_path` after the block's convs. */
+  protected addTail(a: ResBlockArgs, outplanes: number, actKey: string): void {
+    this.se = this.addModule('se', makeAttn(a.attnLayer, outplanes));
+    this.addModule(actKey, new Activation(this.act));
+    this.downsample = this.addModule('downsample', a.downsample ?? null);
+    this.dropPath = this.addModule('drop_path', (a.dropPath ?? 0) > 0 ? new DropPath(a.dropPath!) : null);
+  }
+  /** Attention on the branch `y`, then the residual with the block input `x`. */
+  protected finish(y: tf.Tensor, x: tf.Tensor): tf.Tensor {
+    if (this.se) y = this.se.forward(y);
+    return residual(y, x, this.downsample, this.act, this.dropPath);
+  }
+}
+
+/**
  * timm resnet.py's BasicBlock: 3×3 conv (stride) → norm → act → (aa) → 3×3 conv → norm → (attention), + shortcut,
  * act. Keys: conv1, bn1, conv2, bn2[, se.*][, downsample.*]. Each conv runs with its BatchNorm (and act) folded in.
  */
-export class BasicBlock extends Module {
+export class BasicBlock extends ResBlockBase {
   static readonly expansion = 1;
   readonly conv1: Conv2d;
   readonly bn1: Module;
   readonly aa: Module;
   readonly conv2: Conv2d;
   readonly bn2: Module;
-  readonly se: Module | null;
-  readonly downsample: Module | null;
-  readonly dropPath: Module | null;
   readonly act: ActName;
   constructor(a: ResBlockArgs) {
     super();
@@ -86,17 +106,13 @@ export class BasicBlock extends Module {
     this.aa = this.addModule('aa', createAa(a.aaLayer, firstPlanes, stride, useAa, 'identity'));
     this.conv2 = this.addModule('conv2', new Conv2d(firstPlanes, outplanes, 3, { padding: dilation, dilation }));
     this.bn2 = this.addModule('bn2', createNorm(normLayer, outplanes));
-    this.se = this.addModule('se', makeAttn(a.attnLayer, outplanes));
-    this.addModule('act2', new Activation(this.act));
-    this.downsample = this.addModule('downsample', a.downsample ?? null);
-    this.dropPath = this.addModule('drop_path', (a.dropPath ?? 0) > 0 ? new DropPath(a.dropPath!) : null);
+    this.addTail(a, outplanes, 'act2');
   }
   override forward(x: tf.Tensor): tf.Tensor {
     let y = convNormAct(x, this.conv1, this.bn1, this.act);
     y = this.aa.forward(y);
     y = convNormAct(y, this.conv2, this.bn2);
-    if (this.se) y = this.se.forward(y);
-    return residual(y, x, this.downsample, this.act, this.dropPath);
+    return this.finish(y, x);
   }
 }
 
@@ -104,7 +120,7 @@ export class BasicBlock extends Module {
  * timm resnet.py's Bottleneck: 1×1 → 3×3 (stride; grouped for ResNeXt) → (aa) → 1×1 to `planes × 4`, each with
  * norm (+ act), (attention), + shortcut, act. Keys: conv1, bn1, conv2, bn2, conv3, bn3[, se.*][, downsample.*].
  */
-export class Bottleneck extends Module {
+export class Bottleneck extends ResBlockBase {
   static readonly expansion = 4;
   readonly conv1: Conv2d;
   readonly bn1: Module;
@@ -113,9 +129,6 @@ export class Bottleneck extends Module {
   readonly aa: Module;
   readonly conv3: Conv2d;
   readonly bn3: Module;
-  readonly se: Module | null;
-  readonly downsample: Module | null;
-  readonly dropPath: Module | null;
   readonly act: ActName;
   constructor(a: ResBlockArgs) {
     super();
@@ -137,18 +150,14 @@ export class Bottleneck extends Module {
     this.aa = this.addModule('aa', createAa(a.aaLayer, width, stride, useAa, 'identity'));
     this.conv3 = this.addModule('conv3', new Conv2d(width, outplanes, 1));
     this.bn3 = this.addModule('bn3', createNorm(normLayer, outplanes));
-    this.se = this.addModule('se', makeAttn(a.attnLayer, outplanes));
-    this.addModule('act3', new Activation(this.act));
-    this.downsample = this.addModule('downsample', a.downsample ?? null);
-    this.dropPath = this.addModule('drop_path', (a.dropPath ?? 0) > 0 ? new DropPath(a.dropPath!) : null);
+    this.addTail(a, outplanes, 'act3');
   }
   override forward(x: tf.Tensor): tf.Tensor {
     let y = convNormAct(x, this.conv1, this.bn1, this.act);
     y = convNormAct(y, this.conv2, this.bn2, this.act);
     y = this.aa.forward(y);
     y = convNormAct(y, this.conv3, this.bn3);
-    if (this.se) y = this.se.forward(y);
-    return residual(y, x, this.downsample, this.act, this.dropPath);
+    return this.finish(y, x);
   }
 }
 
