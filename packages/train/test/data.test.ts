@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '@zoo/core/node';
 import { createEvalTransform, DataLoader, ImageListDataset, Rng } from '../src/index.js';
-import { DatasetError, findImagesAndTargets, IdxDataset, ImageFolder, naturalCompare, readIdx, searchSplit } from '../src/node.js';
+import { DatasetError, findImagesAndTargets, IDX_MAX_BYTES, IdxDataset, ImageFolder, naturalCompare, readIdx, searchSplit } from '../src/node.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const facts = JSON.parse(readFileSync(join(fixtures, 'transforms.json'), 'utf8')) as {
@@ -103,6 +103,40 @@ describe('IDX files', () => {
     expect(() => readIdx(raw.subarray(0, 17), 'cut.idx')).toThrow(/cut\.idx: IDX shape \[2, 3\] needs 6 values, the file has 5/);
     expect(() => readIdx(new Uint8Array([1, 2, 3, 4]), 'x')).toThrow(/bad magic/);
     expect(() => readIdx(new Uint8Array([0, 0, 0x0d, 1, 0, 0, 0, 0]), 'f')).toThrow(/type 0xd is not supported/);
+  });
+
+  it('refuses a gzip bomb before inflating it: the declared size is checked first, inflation stops at it', () => {
+    const header = (dims: number[]) => {
+      const h = new Uint8Array(4 + 4 * dims.length);
+      h.set([0, 0, 8, dims.length]);
+      dims.forEach((d, i) => new DataView(h.buffer).setUint32(4 + 4 * i, d));
+      return h;
+    };
+    const withBody = (h: Uint8Array, body: number) => {
+      const b = new Uint8Array(h.length + body);
+      b.set(h);
+      return b;
+    };
+    // 256 MiB of zeros behind a header that declares 6 values: 32 gzip members of 8 MiB each, about 256 KiB in all.
+    const member = gzipSync(new Uint8Array(8 << 20));
+    const bomb = Buffer.concat([gzipSync(header([2, 3])), ...Array.from({ length: 32 }, () => member)]);
+    expect(bomb.length).toBeLessThan(512 << 10);
+    const rss0 = process.memoryUsage().rss;
+    expect(() => readIdx(bomb, 'bomb.gz')).toThrow(/bomb\.gz: the gzip stream inflates to more than the 18 bytes its IDX header declares/);
+    // A header that declares 4 GiB: refused from the header alone (the default limit is 1 GiB).
+    const huge = gzipSync(withBody(header([65536, 65536]), 1024));
+    expect(() => readIdx(huge, 'huge.gz')).toThrow(/huge\.gz: IDX array of 4294967308 bytes is over the limit of 1073741824 bytes/);
+    expect(IDX_MAX_BYTES).toBe(1 << 30);
+    // Generous ceiling: neither file was inflated in full.
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(24 << 20);
+    // An honest file over a caller's limit, gzipped or not.
+    const big = withBody(header([1024, 1024]), 1 << 20);
+    expect(() => readIdx(gzipSync(big), 'big.gz', { maxBytes: 1 << 19 })).toThrow(/big\.gz: IDX array of 1048588 bytes is over the limit of 524288/);
+    expect(() => readIdx(big, 'big', { maxBytes: 1 << 19 })).toThrow(/over the limit of 524288/);
+    expect(readIdx(gzipSync(big), 'big.gz').shape).toEqual([1024, 1024]);
+    // A cut gzip stream is named, not half-read.
+    const cut = gzipSync(big);
+    expect(() => readIdx(cut.subarray(0, cut.length - 20), 'cut.gz')).toThrow(/cut\.gz: cannot gunzip/);
   });
 });
 

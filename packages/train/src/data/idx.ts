@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 import { type Dataset, DatasetError, type Sample } from './dataset.js';
 
 /** An IDX array of unsigned bytes (the only type MNIST-like sets use). */
@@ -13,24 +13,62 @@ export interface IdxArray {
   data: Uint8Array;
 }
 
-/** Parses IDX bytes (gunzipped first when they start with gzip's magic). Only the unsigned-byte type (0x08). */
-export function readIdx(bytes: Uint8Array, what = 'IDX data'): IdxArray {
-  let b = bytes;
-  if (b[0] === 0x1f && b[1] === 0x8b) {
-    try {
-      b = new Uint8Array(gunzipSync(b));
-    } catch (e) {
-      throw new DatasetError(`${what}: cannot gunzip (${e instanceof Error ? e.message : String(e)})`);
-    }
-  }
+/** The most bytes {@link readIdx} will hold by default: 1 GiB, twenty times Fashion-MNIST's training images. */
+export const IDX_MAX_BYTES = 1 << 30;
+
+export interface ReadIdxOptions {
+  /** The largest IDX array (header included) accepted, gzipped or not; default {@link IDX_MAX_BYTES}. */
+  maxBytes?: number;
+}
+
+/** The IDX header: the shape, where the values start, and how many there are. */
+function idxHeader(b: Uint8Array, what: string): { shape: number[]; start: number; n: number } {
   if (b.length < 4 || b[0] !== 0 || b[1] !== 0) throw new DatasetError(`${what}: not an IDX file (bad magic)`);
   if (b[2] !== 0x08) throw new DatasetError(`${what}: IDX type 0x${b[2]!.toString(16)} is not supported (only unsigned bytes, 0x08)`);
   const rank = b[3]!;
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   if (b.length < 4 + 4 * rank) throw new DatasetError(`${what}: truncated IDX header`);
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const shape = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i));
-  const n = shape.reduce((a, s) => a * s, 1);
-  const start = 4 + 4 * rank;
+  return { shape, start: 4 + 4 * rank, n: shape.reduce((a, s) => a * s, 1) };
+}
+
+function gunzipError(what: string, e: unknown): DatasetError {
+  return new DatasetError(`${what}: cannot gunzip (${e instanceof Error ? e.message : String(e)})`);
+}
+
+/**
+ * Parses IDX bytes (gunzipped first when they start with gzip's magic). Only the unsigned-byte type (0x08).
+ *
+ * A gzipped file is read in two steps so that a small hostile file cannot cost gigabytes: the header comes from a
+ * short prefix first; a declared size over `maxBytes` is refused there, and the full inflation stops at the
+ * declared size (a stream that inflates to more is refused).
+ */
+export function readIdx(bytes: Uint8Array, what = 'IDX data', options: ReadIdxOptions = {}): IdxArray {
+  const maxBytes = options.maxBytes ?? IDX_MAX_BYTES;
+  const tooBig = (size: number) =>
+    new DatasetError(`${what}: IDX array of ${size} bytes is over the limit of ${maxBytes} bytes (options.maxBytes)`);
+  let b = bytes;
+  if (b[0] === 0x1f && b[1] === 0x8b) {
+    // The header is at most 4 + 4·255 bytes; 2 KiB of compressed input inflates to at most ~2 MiB.
+    let head: Uint8Array;
+    try {
+      head = new Uint8Array(gunzipSync(b.subarray(0, 2048), { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 4 << 20 }));
+    } catch (e) {
+      throw gunzipError(what, e);
+    }
+    const { start, n } = idxHeader(head, what);
+    if (start + n > maxBytes) throw tooBig(start + n);
+    try {
+      b = new Uint8Array(gunzipSync(b, { maxOutputLength: start + n + 1 }));
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new DatasetError(`${what}: the gzip stream inflates to more than the ${start + n} bytes its IDX header declares`);
+      }
+      throw gunzipError(what, e);
+    }
+  }
+  const { shape, start, n } = idxHeader(b, what);
+  if (start + n > maxBytes) throw tooBig(start + n);
   if (b.length !== start + n) throw new DatasetError(`${what}: IDX shape [${shape.join(', ')}] needs ${n} values, the file has ${b.length - start}`);
   return { shape, data: b.subarray(start) };
 }
