@@ -4,9 +4,9 @@ import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '@zoo/core';
+import { decodeImage } from '@zoo/core/node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage } from '@zoo/core/node';
 import { createEvalTransform, DataLoader, ImageListDataset, Rng } from '../src/index.js';
 import { DatasetError, findImagesAndTargets, IDX_MAX_BYTES, IdxDataset, ImageFolder, naturalCompare, readIdx, searchSplit } from '../src/node.js';
 
