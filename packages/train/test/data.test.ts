@@ -109,7 +109,7 @@ describe('IDX files', () => {
     const header = (dims: number[]) => {
       const h = new Uint8Array(4 + 4 * dims.length);
       h.set([0, 0, 8, dims.length]);
-      dims.forEach((d, i) => new DataView(h.buffer).setUint32(4 + 4 * i, d));
+      for (const [i, d] of dims.entries()) new DataView(h.buffer).setUint32(4 + 4 * i, d);
       return h;
     };
     const withBody = (h: Uint8Array, body: number) => {
