@@ -8,5 +8,4 @@ register();
 
 export { MODULES, register } from './register.js';
 export * from './cspnet.js';
-export { cs3Cfg, MODEL_CFGS } from './model-cfgs.js';
 export { defaultCfgs } from './cfgs.js';

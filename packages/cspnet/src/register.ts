@@ -1,18 +1,23 @@
-// timm's cspnet.py: each architecture is its CspModelCfg (model-cfgs.ts), built as timm's `_create_cspnet` does.
+// timm's cspnet.py as data: the generated arch table (each row with timm's CspModelCfg as `cfg`) and cfgs, and how
+// timm's `_create_cspnet` builds them.
 import { registerFamily } from '@zoo/core';
+import { archs, deprecations } from './archs.js';
 import { defaultCfgs } from './cfgs.js';
 import { CspNet } from './cspnet.js';
-import { MODEL_CFGS } from './model-cfgs.js';
+
+/** timm's module name for these architectures. */
+const MODULE = 'cspnet';
 
 /** timm's modules whose architectures this package registers. */
-export const MODULES = ['cspnet'] as const;
+export const MODULES = [MODULE] as const;
 
 /** Registers every CspNet architecture (idempotent: calling it again is a no-op). */
 export function register(): void {
   registerFamily({
-    module: 'cspnet',
-    archs: Object.fromEntries(Object.entries(MODEL_CFGS).map(([name, cfg]) => [name, { cfg }])),
+    module: MODULE,
+    archs,
     cfgs: defaultCfgs,
+    deprecations,
     model: CspNet,
     // timm's _create_cspnet: DarkNets take the stem output as well by default.
     build: (name) => ({

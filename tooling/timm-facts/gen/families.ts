@@ -41,6 +41,9 @@ const camelArgs = (t: TypeRef) => Object.fromEntries(Object.entries(t.args ?? {}
 const byoCfg = (dropNull: boolean) => (t: TypeRef, map: (v: unknown) => unknown) =>
   Object.fromEntries(Object.entries(map(t.args ?? {}) as Record<string, unknown>).filter(([, v]) => !dropNull || v !== null));
 
+/** A dataclass as a plain cfg object: its fields mapped (camelCase, nested dataclasses too). */
+const dataclass = byoCfg(false);
+
 export const FAMILIES: FamilyGen[] = [
   {
     dir: 'packages/convnext',
@@ -75,7 +78,22 @@ export const FAMILIES: FamilyGen[] = [
       types: { 'timm.layers.blur_pool.BlurPool2d': name('blurpool') },
     },
   },
-  { dir: 'packages/cspnet', modules: ['cspnet'] },
+  {
+    dir: 'packages/cspnet',
+    modules: ['cspnet'],
+    archs: {
+      argsType: 'CspNetArgs',
+      argsFrom: './cspnet.js',
+      modelClasses: ['timm.models.cspnet.CspNet'],
+      modelCfgArg: 'cfg',
+      // timm's CspModelCfg and its stem / stage dataclasses (stage fields already expanded per stage) as our cfg.
+      types: {
+        'timm.models.cspnet.CspModelCfg': dataclass,
+        'timm.models.cspnet.CspStemCfg': dataclass,
+        'timm.models.cspnet.CspStagesCfg': dataclass,
+      },
+    },
+  },
   {
     dir: 'packages/inception',
     modules: ['inception_v3'],
