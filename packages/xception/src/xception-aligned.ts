@@ -23,8 +23,11 @@ export interface XceptionAlignedArgs {
   /** Pre-activation blocks (the `p` variants). */
   preact?: boolean;
   actLayer?: string;
-  /** BatchNorm epsilon (timm passes `partial(nn.BatchNorm2d, eps=.001)` for the TF-ported variants). */
-  normEps?: number;
+  /**
+   * timm's `norm_layer`: BatchNorm, with the eps timm binds (`partial(nn.BatchNorm2d, eps=.001)` for the TF-ported
+   * variants); default eps 1e-5.
+   */
+  normLayer?: 'batchnorm' | { type: 'batchnorm'; eps?: number };
   dropRate?: number;
   dropPathRate?: number;
   globalPool?: string;
@@ -148,7 +151,7 @@ export class PreXceptionModule extends Module {
 }
 
 const ARG_NAMES = [
-  'blockCfg', 'numClasses', 'inChans', 'outputStride', 'preact', 'actLayer', 'normEps', 'dropRate', 'dropPathRate',
+  'blockCfg', 'numClasses', 'inChans', 'outputStride', 'preact', 'actLayer', 'normLayer', 'dropRate', 'dropPathRate',
   'globalPool',
 ] as const;
 
@@ -170,13 +173,16 @@ export class XceptionAligned extends VisionModel {
   constructor(args: XceptionAlignedArgs) {
     super();
     const {
-      blockCfg, numClasses = 1000, inChans = 3, outputStride = 32, preact = false, actLayer = 'relu', normEps = 1e-5,
+      blockCfg, numClasses = 1000, inChans = 3, outputStride = 32, preact = false, actLayer = 'relu', normLayer = 'batchnorm',
       dropRate = 0, dropPathRate = 0, globalPool = 'avg',
     } = args;
     if (![8, 16, 32].includes(outputStride)) throw new RangeError(`outputStride must be 8, 16 or 32, got ${outputStride}`);
     this.numClasses = numClasses;
     this.inChans = inChans;
     this.dropRate = dropRate;
+    const norm = typeof normLayer === 'string' ? { type: normLayer } : normLayer;
+    if (norm.type !== 'batchnorm') throw new Error(`XceptionAligned: normLayer must be 'batchnorm', got '${String(norm.type)}'`);
+    const normEps = norm.eps ?? 1e-5;
     const act = resolveAct(actLayer);
     const a: LayerArgs = { act, eps: normEps };
     this.stem = this.addModule('stem', new Sequential([

@@ -29,6 +29,8 @@ export interface FamilyGen {
     modelClassArgs?: Record<string, Record<string, unknown>>;
     /** The argument that takes timm's `model_cfg` (what `_create_*` hands `build_model_with_cfg` besides kwargs). */
     modelCfgArg?: string;
+    /** The modules whose architectures the table holds, when not all of the family's (another class builds the rest). */
+    modules?: string[];
   };
   /** Generate `src/pruned.ts` from the pruned facts. */
   pruned?: boolean;
@@ -303,7 +305,18 @@ export const FAMILIES: FamilyGen[] = [
     },
   },
   { dir: 'packages/vit', modules: ['vision_transformer', 'deit'] },
-  { dir: 'packages/xception', modules: ['xception_aligned', 'xception'] },
+  {
+    dir: 'packages/xception',
+    modules: ['xception_aligned', 'xception'],
+    // The one legacy `xception` architecture takes no arguments: the table is XceptionAligned's.
+    archs: {
+      argsType: 'XceptionAlignedArgs',
+      argsFrom: './xception-aligned.js',
+      modelClasses: ['timm.models.xception_aligned.XceptionAligned'],
+      modules: ['xception_aligned'],
+      types: { 'torch.nn.modules.batchnorm.BatchNorm2d': (t) => (t.args?.eps === undefined ? 'batchnorm' : { type: 'batchnorm', eps: t.args.eps }) },
+    },
+  },
   {
     dir: 'packages/swin',
     modules: ['swin_transformer', 'swin_transformer_v2'],
