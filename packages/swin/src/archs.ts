@@ -41,3 +41,9 @@ export const deprecations: Readonly<Record<string, string | null>> = {
   swinv2_large_window12to16_192to256_22kft1k: 'swinv2_large_window12to16_192to256.ms_in22k_ft_in1k',
   swinv2_large_window12to24_192to384_22kft1k: 'swinv2_large_window12to24_192to384.ms_in22k_ft_in1k',
 };
+
+/** The timm module of each architecture and deprecated name above. */
+export const moduleNames: Readonly<Record<string, readonly string[]>> = {
+  swin_transformer: ['swin_base_patch4_window7_224', 'swin_base_patch4_window12_384', 'swin_large_patch4_window7_224', 'swin_large_patch4_window12_384', 'swin_s3_base_224', 'swin_s3_small_224', 'swin_s3_tiny_224', 'swin_small_patch4_window7_224', 'swin_tiny_patch4_window7_224', 'swin_base_patch4_window7_224_in22k', 'swin_base_patch4_window12_384_in22k', 'swin_large_patch4_window7_224_in22k', 'swin_large_patch4_window12_384_in22k'],
+  swin_transformer_v2: ['swinv2_base_window8_256', 'swinv2_base_window12_192', 'swinv2_base_window12to16_192to256', 'swinv2_base_window12to24_192to384', 'swinv2_base_window16_256', 'swinv2_large_window12_192', 'swinv2_large_window12to16_192to256', 'swinv2_large_window12to24_192to384', 'swinv2_small_window8_256', 'swinv2_small_window16_256', 'swinv2_tiny_window8_256', 'swinv2_tiny_window16_256', 'swinv2_base_window12_192_22k', 'swinv2_base_window12to16_192to256_22kft1k', 'swinv2_base_window12to24_192to384_22kft1k', 'swinv2_large_window12_192_22k', 'swinv2_large_window12to16_192to256_22kft1k', 'swinv2_large_window12to24_192to384_22kft1k'],
+};

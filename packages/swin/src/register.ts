@@ -1,20 +1,15 @@
 // timm's swin_transformer.py and swin_transformer_v2.py as data: the generated arch table and cfgs, and how timm's
 // `_create_swin_transformer` / `_create_swin_transformer_v2` build them.
 import { registerFamily } from '@zoo/core';
-import { archs, deprecations } from './archs.js';
+import { archs, deprecations, moduleNames } from './archs.js';
 import { defaultCfgs } from './cfgs.js';
-import { checkpointFilterFn, checkpointFilterFnV2, type SwinArgs, SwinTransformer, SwinTransformerV2 } from './swin.js';
+import { checkpointFilterFn, checkpointFilterFnV2, SwinTransformer, SwinTransformerV2 } from './swin.js';
 
 const V1 = 'swin_transformer';
 const V2 = 'swin_transformer_v2';
 
 /** timm's modules whose architectures this package registers. */
 export const MODULES = [V1, V2] as const;
-
-/** The arch table rows of one module: timm names every Swin-V2 architecture `swinv2_*`, and no V1 one. */
-function rows(v2: boolean): Record<string, SwinArgs> {
-  return Object.fromEntries(Object.entries(archs).filter(([name]) => name.startsWith('swinv2_') === v2));
-}
 
 /** Registers every Swin and Swin-V2 architecture (idempotent: calling it again is a no-op). */
 export function register(): void {
@@ -23,17 +18,19 @@ export function register(): void {
   registerFamily({
     module: V1,
     model: SwinTransformer,
-    archs: rows(false),
+    names: moduleNames[V1],
+    archs,
+    deprecations,
     cfgs: defaultCfgs,
     build: { featureCfg, pretrainedFilterFn: checkpointFilterFn },
-    deprecations: Object.fromEntries(Object.entries(deprecations).filter(([name]) => !name.startsWith('swinv2_'))),
   });
   registerFamily({
     module: V2,
     model: SwinTransformerV2,
-    archs: rows(true),
+    names: moduleNames[V2],
+    archs,
+    deprecations,
     cfgs: defaultCfgs,
     build: { featureCfg, pretrainedFilterFn: checkpointFilterFnV2 },
-    deprecations: Object.fromEntries(Object.entries(deprecations).filter(([name]) => name.startsWith('swinv2_'))),
   });
 }

@@ -7,6 +7,8 @@ import {type ActName, Attention, AttentionPoolLatent, applyAct, batchMatMul, Dif
 
 /** timm's norm layers for ViT: LayerNorm (timm's default eps 1e-6; CLIP-style 1e-5) or RmsNorm. */
 export type NormLayerName = 'layernorm' | 'rmsnorm';
+/** A norm layer by name, or with the eps timm's `partial(LayerNorm, eps=1e-5)` binds. */
+export type VitNormLayer = NormLayerName | { type: NormLayerName; eps?: number };
 /** timm's `mlp_layer`: Mlp, SwiGLUPacked (GluMlp, silu, gate first) or SwiGLU (separate gate / value projections). */
 export type MlpLayerName = 'mlp' | 'swiglu_packed' | 'swiglu';
 /**
@@ -43,10 +45,10 @@ export interface VisionTransformerArgs {
   poolIncludePrefix?: boolean;
   dynamicImgSize?: boolean;
   dynamicImgPad?: boolean;
-  normLayer?: NormLayerName;
-  /** eps of the norm layers (1e-6 by default, as timm's LayerNorm / RmsNorm). */
+  normLayer?: VitNormLayer;
+  /** eps of the norm layers whose `normLayer` binds none (1e-6 by default, as timm's LayerNorm / RmsNorm). */
   normEps?: number;
-  embedNormLayer?: NormLayerName | null;
+  embedNormLayer?: VitNormLayer | null;
   actLayer?: string;
   mlpLayer?: MlpLayerName;
   /** timm's `attn_layer`: 'attention' (default) or 'diff' (DiffAttention). */
@@ -74,8 +76,10 @@ const ARG_NAMES: readonly (keyof VisionTransformerArgs)[] = [
   'projDropRate', 'attnDropRate', 'dropPathRate', 'weightInit', 'fixInit',
 ];
 
-function normFactory(name: NormLayerName, eps: number): NormFactory {
-  return name === 'rmsnorm' ? (d) => new RmsNorm(d, { eps }) : (d) => new LayerNorm(d, { eps });
+function normFactory(layer: VitNormLayer, defaultEps: number): NormFactory {
+  const { type, eps = defaultEps } = typeof layer === 'string' ? { type: layer } : layer;
+  if (type !== 'layernorm' && type !== 'rmsnorm') throw new Error(`VisionTransformer: normLayer must be 'layernorm' or 'rmsnorm', got '${String(type)}'`);
+  return type === 'rmsnorm' ? (d) => new RmsNorm(d, { eps }) : (d) => new LayerNorm(d, { eps });
 }
 
 interface BlockOptions {

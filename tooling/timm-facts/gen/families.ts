@@ -304,7 +304,32 @@ export const FAMILIES: FamilyGen[] = [
       types: { 'timm.layers.norm.LayerNorm': (t) => ({ type: 'layernorm', ...camelArgs(t) }) },
     },
   },
-  { dir: 'packages/vit', modules: ['vision_transformer', 'deit'] },
+  {
+    dir: 'packages/vit',
+    modules: ['vision_transformer', 'deit'],
+    archs: {
+      argsType: 'VisionTransformerArgs',
+      argsFrom: './vit.js',
+      modelClasses: ['timm.models.vision_transformer.VisionTransformer', 'timm.models.deit.VisionTransformerDistilled'],
+      modelClassArgs: { 'timm.models.deit.VisionTransformerDistilled': { distilled: true } },
+      types: {
+        'timm.layers.norm.LayerNorm': (t) => (t.args?.eps === undefined ? 'layernorm' : { type: 'layernorm', eps: t.args.eps }),
+        'timm.layers.norm.RmsNorm': (t) => (t.args?.eps === undefined ? 'rmsnorm' : { type: 'rmsnorm', eps: t.args.eps }),
+        'timm.layers.mlp.SwiGLU': name('swiglu'),
+        // SwiGLUPacked: timm's GluMlp with SiLU, gate first.
+        'timm.layers.mlp.GluMlp': (t) => {
+          const act = (t.args?.act_layer as TypeRef | undefined)?.$type;
+          if (act !== 'torch.nn.modules.activation.SiLU' || t.args?.gate_last !== false) throw new Error(`vit: GluMlp ${JSON.stringify(t.args)} is not SwiGLUPacked`);
+          return 'swiglu_packed';
+        },
+        'torch.nn.modules.activation.SiLU': name('silu'),
+        'timm.models.vision_transformer.ResPostBlock': name('res_post'),
+        'timm.models.vision_transformer.ParallelThingsBlock': name('parallel_things'),
+        'timm.models.vision_transformer.ParallelScalingBlock': name('parallel_scaling'),
+        'timm.models.vision_transformer.DiffParallelScalingBlock': name('diff_parallel_scaling'),
+      },
+    },
+  },
   {
     dir: 'packages/xception',
     modules: ['xception_aligned', 'xception'],

@@ -153,6 +153,7 @@ function archsFile(fam: FamilyGen): string {
   const versions = new Set<string>();
   const rows: string[] = [];
   const modules = a.modules ?? fam.modules;
+  const moduleNames = new Map(modules.map((m) => [m, [] as string[]]));
   for (const module of modules) {
     const facts = readJson<KwargsFacts>(join(factsDir, 'kwargs', `${module}.json`));
     versions.add(facts.timm_version);
@@ -162,12 +163,16 @@ function archsFile(fam: FamilyGen): string {
       const args = { ...(mapValue(fam, e.kwargs, arch) as Record<string, unknown>), ...a.modelClassArgs?.[e.model_cls.$type] };
       if (a.modelCfgArg) args[a.modelCfgArg] = mapValue(fam, e.model_cfg, `${arch}.model_cfg`);
       rows.push(`  ${lit(arch)}: ${lit(args)},`);
+      moduleNames.get(module)!.push(arch);
     }
   }
   const deprecated: string[] = [];
   for (const module of modules) {
     const reg = readJson<{ deprecations: Record<string, string | null> }>(join(factsDir, 'registry', `${module}.json`));
-    for (const [from, to] of Object.entries(reg.deprecations)) deprecated.push(`  ${from}: ${lit(to)},`);
+    for (const [from, to] of Object.entries(reg.deprecations)) {
+      deprecated.push(`  ${from}: ${lit(to)},`);
+      moduleNames.get(module)!.push(from);
+    }
   }
   lines.push(
     `// Every architecture of timm's ${modules.join(' and ')} module${modules.length > 1 ? 's' : ''} (timm ${[...versions].join(', ')}): the arguments its`,
@@ -186,6 +191,15 @@ function archsFile(fam: FamilyGen): string {
     '};',
     '',
   );
+  if (modules.length > 1) {
+    lines.push(
+      `/** The timm module of each architecture and deprecated name above. */`,
+      `export const moduleNames: Readonly<Record<string, readonly string[]>> = {`,
+      ...modules.map((m) => `  ${m}: ${lit(moduleNames.get(m))},`),
+      '};',
+      '',
+    );
+  }
   return lines.join('\n');
 }
 

@@ -22,6 +22,11 @@ export interface FamilySpec<A extends object, M extends VisionModel = VisionMode
   create?: (name: string, args: A, kwargs: CreateModelOptions) => Promise<VisionModel | FeatureModel>;
   /** timm's `register_model_deprecations` for this module. */
   deprecations?: Readonly<Record<string, string | null>>;
+  /**
+   * When `archs` and `deprecations` are a table shared by several timm modules (a generated `moduleNames` entry):
+   * the architecture and deprecated names that are this module's. Only those are registered.
+   */
+  names?: readonly string[];
 }
 
 /**
@@ -29,9 +34,11 @@ export interface FamilySpec<A extends object, M extends VisionModel = VisionMode
  * call with arguments). Arguments given to createModel override the table's. Idempotent: a second call is a no-op.
  */
 export function registerFamily<A extends object, M extends VisionModel = VisionModel>(spec: FamilySpec<A, M>): void {
-  const { module, archs, cfgs, model, build, create } = spec;
+  const { module, cfgs, model, build, create, names } = spec;
   if (!create && !model) throw new Error(`registerFamily('${module}'): give a model class or a create function`);
-  for (const [name, args] of Object.entries(archs)) {
+  const mine = <V>(table: Readonly<Record<string, V>>): [string, V][] =>
+    names ? names.filter((n) => Object.hasOwn(table, n)).map((n) => [n, table[n]!]) : Object.entries(table);
+  for (const [name, args] of mine(spec.archs)) {
     registerModel({
       name,
       module,
@@ -43,5 +50,6 @@ export function registerFamily<A extends object, M extends VisionModel = VisionM
       },
     });
   }
-  if (spec.deprecations) registerModelDeprecations(module, { ...spec.deprecations });
+  const deprecations = spec.deprecations && mine(spec.deprecations);
+  if (deprecations?.length) registerModelDeprecations(module, Object.fromEntries(deprecations));
 }
