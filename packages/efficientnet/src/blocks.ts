@@ -18,8 +18,6 @@ export interface BlockFeatureInfo {
 /** A block of the family: a module with timm's `feature_info(location)`. */
 export abstract class EfficientBlock extends Module {
   abstract featureInfo(location: string): BlockFeatureInfo;
-  /** Receives the block's 'expansion' feature (timm's forward hook at that location) when set. */
-  tap: ((t: tf.Tensor) => void) | null = null;
 }
 
 /** SE options as timm's builders bind them with `partial(SqueezeExcite, …)`. */
@@ -117,7 +115,6 @@ export class ConvBnAct extends EfficientBlock {
   }
   override forward(x: tf.Tensor): tf.Tensor {
     let y = convNormAct(x, this.conv, this.bn1);
-    this.tap?.(y);
     y = this.aa.forward(y);
     return residual(y, x, this.hasSkip);
   }
@@ -164,7 +161,6 @@ export class DepthwiseSeparableConv extends EfficientBlock {
     y = convNormAct(y, this.convDw, this.bn1);
     y = this.aa.forward(y);
     y = this.se.forward(y);
-    this.tap?.(y);
     y = convNormAct(y, this.convPw, this.bn2);
     return residual(y, x, this.hasSkip);
   }
@@ -217,7 +213,6 @@ export class InvertedResidual extends EfficientBlock {
     y = convNormAct(y, this.convDw, this.bn2);
     y = this.aa.forward(y);
     y = this.se.forward(y);
-    this.tap?.(y);
     y = convNormAct(y, this.convPwl, this.bn3);
     return residual(y, x, this.hasSkip);
   }
@@ -258,7 +253,6 @@ export class EdgeResidual extends EfficientBlock {
     let y = convNormAct(x, this.convExp, this.bn1);
     y = this.aa.forward(y);
     y = this.se.forward(y);
-    this.tap?.(y);
     y = convNormAct(y, this.convPwl, this.bn2);
     return residual(y, x, this.hasSkip);
   }
@@ -316,7 +310,6 @@ export class UniversalInvertedResidual extends EfficientBlock {
     y = this.pwExp.forward(y);
     y = this.dwMid.forward(y);
     y = this.se.forward(y);
-    this.tap?.(y);
     y = this.pwProj.forward(y);
     y = this.dwEnd.forward(y);
     y = this.layerScale.forward(y);
@@ -367,11 +360,10 @@ export class CondConvResidual extends EfficientBlock {
   }
   override forward(x: tf.Tensor): tf.Tensor {
     const routing = tf.sigmoid(this.routingFn.forward(spatialMean(x)));
-    let y = this.bn1.forward(this.convPw.forwardRouted(x, routing));
-    y = this.bn2.forward(this.convDw.forwardRouted(y, routing));
+    let y = this.bn1.forward(this.convPw.forward(x, routing));
+    y = this.bn2.forward(this.convDw.forward(y, routing));
     y = this.se.forward(y);
-    this.tap?.(y);
-    y = this.bn3.forward(this.convPwl.forwardRouted(y, routing));
+    y = this.bn3.forward(this.convPwl.forward(y, routing));
     return residual(y, x, this.hasSkip);
   }
 }

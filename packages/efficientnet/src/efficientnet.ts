@@ -2,10 +2,9 @@ import type * as tf from '@tensorflow/tfjs-core';
 import {
   type GroupMatcher, MATCH_PREV_GROUP,
   type ActName, applyAct, BatchNorm2d, BatchNormAct2d, convNormAct, createConv2d, createNormAct, FeatureInfo,
-  type FeatureInfoEntry, FeatureModel, type ForwardIntermediatesOptions, Identity, type IntermediatesResult,
+  type FeatureInfoEntry, FeatureModel, type ForwardIntermediatesOptions, Identity, installHook, type IntermediatesResult,
   type Module, type NormLayer, type OutIndices, resolveAct, Sequential, VisionModel,
 } from '@zoo/core';
-import type { EfficientBlock } from './blocks.js';
 import { type BlockArgs, EfficientNetBuilder, roundChannels, type SeLayer } from './builder.js';
 import type { AaLayer } from './layers.js';
 import { runStages, runStem, truncateTrunk, trunkIntermediates } from './trunk.js';
@@ -156,10 +155,9 @@ export class EfficientNetFeatures extends FeatureModel {
     if (this.hooked) {
       for (const f of dicts) {
         if (f.module === 'bn1') continue;
-        const m = /^blocks\.(\d+)\.(\d+)\./.exec(f.module);
-        if (!m) throw new Error(`feature module '${f.module}' is not inside a block`);
-        const block = blocks.getSubmodule(`${m[1]}.${m[2]}`) as EfficientBlock;
-        block.tap = (t) => this.captured?.set(f.module, t);
+        if (!f.module.startsWith('blocks.')) throw new Error(`feature module '${f.module}' is not inside a block`);
+        // timm's FeatureHooks: a forward (pre-)hook on the module feature_info names; fused paths honour it.
+        installHook(blocks.getSubmodule(f.module.slice('blocks.'.length)), f.hookType ?? 'forward', (t) => this.captured?.set(f.module, t));
       }
     }
   }

@@ -171,6 +171,19 @@ describe('features and intermediates', () => {
     exp.dispose();
   });
 
+  // Every block kind's expansion point is a hook on a module that a fused or routed path runs: each must fire.
+  for (const name of ['efficientnet_cc_b0_4e', 'mobilenetv4_conv_small', 'efficientnet_el', 'mobilenetv1_100']) {
+    it(`featureLocation 'expansion' fires every hook (${name})`, async () => {
+      const exp = (await createModel(name, { featuresOnly: true, featureLocation: 'expansion' })) as FeatureModel;
+      const x = tf.randomUniform([1, 64, 64, 3], -1, 1, 'float32', 5);
+      const e = exp.forward(x) as tf.Tensor[];
+      expect(e.map((t) => t.shape[3])).toEqual(exp.featureInfo.channels());
+      expect(e.map((t) => 64 / t.shape[1]!)).toEqual(exp.featureInfo.reduction());
+      tf.dispose([x, ...e]);
+      exp.dispose();
+    });
+  }
+
   it("featureLocation 'expansion' hooks MobileNetV3's stem norm before its activation", async () => {
     const src = (await createModel('mobilenetv3_small_100')) as VisionModel;
     const sd = src.stateDict();

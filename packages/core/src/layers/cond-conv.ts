@@ -46,12 +46,21 @@ export class CondConv2d extends Module {
     this.bias = o.bias ? this.addParam('bias', [this.numExperts, outChannels], { init: { kind: 'uniform', bound } }) : null;
   }
 
-  override forward(_x: tf.Tensor): tf.Tensor {
-    throw new Error('CondConv2d needs routing weights: call forwardRouted(x, routingWeights)');
+  /**
+   * The conv of each sample with its routed kernel; `routing` is `[B, experts]` (timm's `forward(x, routing_weights)`:
+   * a forward hook on this module sees both calls).
+   */
+  override forward(x: tf.Tensor, routing?: tf.Tensor): tf.Tensor {
+    if (!routing) throw new Error('CondConv2d needs routing weights: call forward(x, routingWeights)');
+    return this.convolveRouted(x, routing);
   }
 
-  /** The conv of each sample with its routed kernel; `routing` is `[B, experts]`. */
+  /** Same as `forward(x, routing)`. */
   forwardRouted(x: tf.Tensor, routing: tf.Tensor): tf.Tensor {
+    return this.forward(x, routing);
+  }
+
+  private convolveRouted(x: tf.Tensor, routing: tf.Tensor): tf.Tensor {
     const b = x.shape[0]!;
     const [kh, kw] = this.kernelSize;
     const cin = this.inChannels / this.groups;
