@@ -280,7 +280,7 @@ function checkTargets(results: Record<string, any>[], machine: Machine): Target[
   return out;
 }
 
-type OnnxRun = { threads: number; exportMs: number; onnxMB: number; maxAbsDiff: number; tfjsMs: number; oursOrtMs: number; timmOrtMs?: number; ratioTimm?: number; speedupVsTfjs: number };
+type OnnxRun = { threads: number; exportMs: number; onnxMB: number; maxAbsDiff: number; relDiff?: number; tfjsMs: number; oursOrtMs: number; timmOrtMs?: number; ratioTimm?: number; speedupVsTfjs: number };
 
 /** The onnx column per model: 1 thread and `threads` threads, each in a fresh process. */
 function onnxColumn(m: ModelSpec, file: string): OnnxRun[] {
@@ -291,7 +291,7 @@ function onnxColumn(m: ModelSpec, file: string): OnnxRun[] {
     console.log(
       `onnx, ${t} thread${t > 1 ? 's' : ''}: tfjs ${fmt(r.tfjsMs)} ms, ours on onnxruntime ${fmt(r.oursOrtMs)} ms (×${fmt(r.speedupVsTfjs, 2)} faster)` +
         (r.timmOrtMs !== undefined ? `, timm's ONNX on onnxruntime ${fmt(r.timmOrtMs)} ms, ours/timm ${fmt(r.ratioTimm, 3)}` : ", timm's ONNX not given (--timm-onnx DIR)") +
-        `; export ${fmt(r.exportMs, 0)} ms, ${fmt(r.onnxMB)} MB, max |ORT - tfjs| ${r.maxAbsDiff.toExponential(1)}`,
+        `; export ${fmt(r.exportMs, 0)} ms, ${fmt(r.onnxMB)} MB, max |ORT - tfjs| ${r.maxAbsDiff.toExponential(1)}${r.relDiff === undefined ? '' : ` (${r.relDiff.toExponential(1)} of max(1, max |tfjs|))`}`,
     );
     out.push(r);
   }

@@ -198,7 +198,14 @@ async function onnx(job: Extract<Job, { kind: 'onnx' }>) {
   const out = got[ours.outputNames[0]!]!.data as Float32Array;
   const refData = ref.dataSync();
   let maxAbsDiff = 0;
-  for (let i = 0; i < out.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(out[i]! - refData[i]!));
+  let maxAbs = 0;
+  for (let i = 0; i < out.length; i++) {
+    maxAbsDiff = Math.max(maxAbsDiff, Math.abs(out[i]! - refData[i]!));
+    maxAbs = Math.max(maxAbs, Math.abs(refData[i]!));
+  }
+  // The bench's weights are random: logits can reach 1e7 (ghostnet_100), so the difference is read against their
+  // size, as the parity bar reads it (|ORT - tfjs| / max(1, max |tfjs|)).
+  const relDiff = maxAbsDiff / Math.max(1, maxAbs);
   ref.dispose();
   for (let i = 0; i < 3; i++) {
     await runTf();
@@ -224,7 +231,7 @@ async function onnx(job: Extract<Job, { kind: 'onnx' }>) {
   const oursMs = median(s.ours);
   const timmMs = timm ? median(s.timm) : undefined;
   return {
-    threads: job.threads, tfjsThreads: info.threads, exportMs, onnxMB: mb(bytes.byteLength), maxAbsDiff,
+    threads: job.threads, tfjsThreads: info.threads, exportMs, onnxMB: mb(bytes.byteLength), maxAbsDiff, relDiff,
     tfjsMs: median(s.tfjs), oursOrtMs: oursMs, timmOrtMs: timmMs, ratioTimm: timmMs ? oursMs / timmMs : undefined, speedupVsTfjs: median(s.tfjs) / oursMs, samples: s,
   };
 }

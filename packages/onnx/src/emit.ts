@@ -513,13 +513,21 @@ function resize(mode: 'linear' | 'nearest'): Emitter {
     const o = out0(c).shape;
     const alignCorners = !!c.call.attrs.alignCorners;
     const half = !!c.call.attrs.halfPixelCenters;
-    const scales = c.g.initializer('scales', [4], 'float32', [1, 1, o[1]! / x.shape[1]!, o[2]! / x.shape[2]!], `scales:${o[1]! / x.shape[1]!}:${o[2]! / x.shape[2]!}`);
+    const [sh, sw] = [o[1]! / x.shape[1]!, o[2]! / x.shape[2]!];
+    // onnxruntime sizes the output as floor(in · scale) in float32: a ratio such as 7/3 rounds down there (3 → 6),
+    // so a size that float32 scales do not give exactly is passed as the output size instead.
+    const exact = Math.floor(x.shape[1]! * Math.fround(sh)) === o[1] && Math.floor(x.shape[2]! * Math.fround(sw)) === o[2];
+    const nchw = (d: readonly number[]) => [d[0]!, d[3]!, d[1]!, d[2]!];
+    const twin = c.twin?.outputs[0]?.shape;
+    const sizeInputs = exact
+      ? [c.g.initializer('scales', [4], 'float32', [1, 1, sh, sw], `scales:${sh}:${sw}`)]
+      : ['', c.shape(nchw(o), twin ? nchw(twin) : undefined, 'exact')];
     const attrs: Record<string, AttrValue> = {
       mode,
       coordinate_transformation_mode: alignCorners ? 'align_corners' : half ? (mode === 'linear' ? 'half_pixel' : 'tf_half_pixel_for_nn') : 'asymmetric',
     };
     if (mode === 'nearest') attrs.nearest_mode = alignCorners ? 'round_prefer_ceil' : half ? 'round_prefer_ceil' : 'floor';
-    const [y] = c.node('Resize', [c.as(x, NCHW), '', scales], attrs);
+    const [y] = c.node('Resize', [c.as(x, NCHW), '', ...sizeInputs], attrs);
     c.set(out0(c), y!, NCHW);
   };
 }

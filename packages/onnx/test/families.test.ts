@@ -60,6 +60,15 @@ for (const family of FAMILIES) {
     cases.push({ family, f, params });
   }
 }
+// Cases from a family's extra fixtures that exercise an export path the main ones miss.
+const EXTRA: [family: string, file: string, why: string][] = [
+  // GhostNetV2's DFC gate resizes a 3×3 map to 7×7: float32 scales (7/3) make onnxruntime's output 6×6.
+  ['ghostnet', 'ghostnetv2_100.json', 'nearest resize to a size float32 scales cannot give'],
+];
+for (const [family, file] of EXTRA) {
+  const f = JSON.parse(readFileSync(join(packages, family, 'test', 'fixtures-extra', file), 'utf8')) as ParityFixture;
+  cases.push({ family, f, params: f.weights.tensors.reduce((p, [, shape]) => p + shape.reduce((a, b) => a * b, 1), 0) });
+}
 
 beforeAll(async () => {
   expect((await setBackend('wasm')).backend).toBe('wasm');
