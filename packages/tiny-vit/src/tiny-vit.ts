@@ -257,16 +257,16 @@ export class TinyVit extends VisionModel {
     return this.stages.forward(this.patchEmbed.forward(x));
   }
 
-  /** The stage outputs (NHWC; timm's are NCHW) named by `indices`. */
+  /** The stage outputs (NHWC; timm's are NCHW) named by `indices`; with `stopEarly` the later stages do not run. */
   protected override computeIntermediates(x: tf.Tensor, o: ForwardIntermediatesOptions): IntermediatesResult {
     const { indices, stop } = this.takeIndices(this.numStages, o);
-    const intermediates: tf.Tensor[] = [];
-    x = this.patchEmbed.forward(x);
-    for (let i = 0; i < stop; i++) {
-      x = this.stages.at(i).forward(x);
-      if (indices.includes(i)) intermediates.push(x);
+    const maps: tf.Tensor[] = [];
+    let y = this.patchEmbed.forward(x);
+    for (const [, stage] of this.stages.namedChildren().slice(0, stop)) {
+      y = stage.forward(y);
+      maps.push(y);
     }
-    return { final: x, intermediates };
+    return { final: y, intermediates: indices.map((i) => maps[i]!) };
   }
 
   /** timm's `prune_intermediate_layers`: the stages after the last taken one are dropped (and the head unless told). */

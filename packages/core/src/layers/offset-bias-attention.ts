@@ -3,6 +3,7 @@ import { Module, type Param } from '../module.js';
 import type { TensorData } from '../weights/types.js';
 import type { Pair } from './helpers.js';
 import { Linear } from './linear.js';
+import { batchMatMul } from './matmul.js';
 import { LayerNorm } from './norm.js';
 import { resampleAbsPosEmbed } from './pos-embed.js';
 import { splitTensor } from './slice.js';
@@ -119,8 +120,11 @@ export class OffsetBiasAttention extends Module {
     if (this.norm) x = this.norm.forward(x);
     const t = tf.transpose(tf.reshape(this.qkv.forward(x), [B, N, H, -1]), [0, 2, 1, 3]); // [B, H, N, parts]
     const [q, k, v] = splitTensor(t, [this.keyDim, this.keyDim, this.valDim], 3) as [tf.Tensor, tf.Tensor, tf.Tensor];
-    const scores = tf.add(tf.matMul(tf.mul(q, this.scale), k, false, true), this.biases());
-    const o = tf.matMul(tf.softmax(scores, -1), v); // [B, H, N, valDim]
+    // As 3-D batches of B·H matrices: on tfjs-wasm the big ones then run as XNNPACK products (batchMatMul).
+    const q3 = tf.reshape(tf.mul(q, this.scale), [B * H, N, this.keyDim]) as tf.Tensor3D;
+    const scores = tf.add(tf.reshape(batchMatMul(q3, tf.reshape(k, [B * H, N, this.keyDim]) as tf.Tensor3D, true), [B, H, N, N]), this.biases());
+    const attn = tf.reshape(tf.softmax(scores, -1), [B * H, N, N]) as tf.Tensor3D;
+    const o = tf.reshape(batchMatMul(attn, tf.reshape(v, [B * H, N, this.valDim]) as tf.Tensor3D), [B, H, N, this.valDim]);
     return this.proj.forward(tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [B, N, H * this.valDim]));
   }
 }
