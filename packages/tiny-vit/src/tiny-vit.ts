@@ -199,9 +199,9 @@ export class TinyVit extends VisionModel {
   headHiddenSize: number;
   readonly inChans: number;
   readonly patchEmbed: TinyVitPatchEmbed;
-  stages: Sequential;
+  readonly stages: Sequential;
   readonly head: NormMlpClassifierHead;
-  private numStages: number;
+  private readonly numStages: number;
 
   constructor(args: TinyVitArgs = {}) {
     super();
@@ -269,12 +269,10 @@ export class TinyVit extends VisionModel {
     return { final: y, intermediates: indices.map((i) => maps[i]!) };
   }
 
-  /** timm's `prune_intermediate_layers`: the stages after the last taken one are dropped (and the head unless told). */
+  /** timm's `prune_intermediate_layers`: the stages after the last taken one become identities (and the head goes unless told). */
   override pruneIntermediateLayers(indices: OutIndices = 1, _pruneNorm = false, pruneHead = true): number[] {
     return this.pruneLevels(this.numStages, indices, pruneHead, (maxIndex) => {
-      const kept = Array.from({ length: maxIndex + 1 }, (_, i) => this.stages.at(i));
-      this.stages = this.addModule('stages', new Sequential(kept));
-      this.numStages = maxIndex + 1;
+      for (let i = maxIndex + 1; i < this.numStages; i++) this.stages.addModule(String(i), new Identity());
     });
   }
 }
