@@ -40,6 +40,14 @@ describe('zoo list', () => {
     expect(r.map((o) => o.stdout.trim())).toEqual(names);
   });
 
+  it('registers the optional TinyViT family when present, with its pretrained tags', async () => {
+    const r = await zoo(['list', 'tiny_vit_21m_*', '--pretrained']);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      'tiny_vit_21m_224.dist_in22k', 'tiny_vit_21m_224.dist_in22k_ft_in1k', 'tiny_vit_21m_224.in1k',
+      'tiny_vit_21m_384.dist_in22k_ft_in1k', 'tiny_vit_21m_512.dist_in22k_ft_in1k',
+    ]);
+  });
+
   it('--pretrained lists tagged names', async () => {
     const r = await zoo(['list', 'resnet18*', '--pretrained']);
     expect(r.code).toBe(0);

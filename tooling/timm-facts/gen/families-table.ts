@@ -49,7 +49,7 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   metaformer: { pkg: '@zoo/metaformer' },
   mlp_mixer: { pkg: '@zoo/mlp-mixer' },
   levit: { pkg: '@zoo/levit' },
-  tiny_vit: { pkg: '@zoo/tiny-vit', planned: true },
+  tiny_vit: { pkg: '@zoo/tiny-vit' },
   pvt_v2: { pkg: '@zoo/pvt' },
   vision_transformer_hybrid: { pkg: '@zoo/vit-hybrid', planned: true },
 };

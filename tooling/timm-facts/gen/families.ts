@@ -122,6 +122,11 @@ export const FAMILIES: FamilyGen[] = [
     },
   },
   {
+    dir: 'packages/tiny-vit',
+    modules: ['tiny_vit'],
+    archs: { argsType: 'TinyVitArgs', argsFrom: './tiny-vit.js', modelClasses: ['timm.models.tiny_vit.TinyVit'] },
+  },
+  {
     dir: 'packages/repvit',
     modules: ['repvit'],
     archs: { argsType: 'RepVitArgs', argsFrom: './repvit.js', modelClasses: ['timm.models.repvit.RepVit'] },

@@ -32,7 +32,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   rexnet: { pkg: '@zoo/rexnet' },
   swin_transformer: { pkg: '@zoo/swin' },
   swin_transformer_v2: { pkg: '@zoo/swin' },
-  tiny_vit: { pkg: '@zoo/tiny-vit', planned: true },
+  tiny_vit: { pkg: '@zoo/tiny-vit' },
   vgg: { pkg: '@zoo/vgg' },
   vision_transformer: { pkg: '@zoo/vit' },
   vision_transformer_hybrid: { pkg: '@zoo/vit-hybrid', planned: true },
