@@ -15,10 +15,10 @@ export const MODULES = [MODULE] as const;
 export function register(): void {
   registerFamily({
     module: MODULE,
-    archs,
-    cfgs: defaultCfgs,
-    deprecations,
     model: CspNet,
+    archs,
+    deprecations,
+    cfgs: defaultCfgs,
     // timm's _create_cspnet: DarkNets take the stem output as well by default.
     build: (name) => ({
       featureCfg: { flattenSequential: true, outIndices: name.startsWith('darknet') || name.startsWith('cspdarknet') ? [0, 1, 2, 3, 4, 5] : [0, 1, 2, 3, 4] },
