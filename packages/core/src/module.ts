@@ -313,7 +313,9 @@ export class Module<Out = tf.Tensor> {
   addModule<M extends Module | null>(name: string, module: M): M {
     if (name.includes('.')) throw new Error(`module name '${name}' must not contain '.'`);
     const old = this._children.get(name);
-    if (old && old !== module) old.dispose();
+    // The replaced module's tensors go, except those of modules the new one still holds (a container rebuilt
+    // around some of the old children, as pruneIntermediateLayers does).
+    if (old && old !== module) old.disposeExcept(new Set<object>(module ? module.namedModules().map(([, m]) => m) : []));
     this._children.set(name, module);
     return module;
   }
@@ -530,6 +532,15 @@ export class Module<Out = tf.Tensor> {
     for (const [, p] of this._params) p.dispose();
     this.clearDerived();
     for (const [, m] of this._children) m?.dispose();
+  }
+
+  /** Disposes this module and its children, leaving `keep` (and what they hold) alive. */
+  private disposeExcept(keep: ReadonlySet<object>): void {
+    if (keep.has(this)) return;
+    if (!keep.size) return this.dispose();
+    for (const [, p] of this._params) p.dispose();
+    this.clearDerived();
+    for (const [, m] of this._children) m?.disposeExcept(keep);
   }
 }
 
