@@ -537,7 +537,11 @@ export class Module<Out = tf.Tensor> {
   /** Disposes this module and its children, leaving `keep` (and what they hold) alive. */
   private disposeExcept(keep: ReadonlySet<object>): void {
     if (keep.has(this)) return;
-    if (!keep.size) return this.dispose();
+    // A subtree that keeps nothing goes through dispose(), which a subclass may extend.
+    if (!this.namedModules().some(([, m]) => keep.has(m))) {
+      this.dispose();
+      return;
+    }
     for (const [, p] of this._params) p.dispose();
     this.clearDerived();
     for (const [, m] of this._children) m?.disposeExcept(keep);
