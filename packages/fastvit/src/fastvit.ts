@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
-import {
-  applyAct, Attention, ClassifierHead, Conv2d, ConvNormAct, createNormAct, DropPath, type ForwardIntermediatesOptions,
+import {Attention, 
+  applyAct, ClassifierHead, Conv2d, ConvNormAct, createNormAct, DropPath, type ForwardIntermediatesOptions,
   type GroupMatcher, Identity, type IntermediatesResult, LayerScale2d, MobileOneBlock, Module, type NormLayer, type OutIndices,
   ReparamLargeKernelConv, RepConditionalPosEnc, RepMixer, reparameterizeModules, resolveAct, Sequential, type StateDict,
   stageDropPathRates, type TensorData, VisionModel,
