@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
-import {Attention, 
-  applyAct, ClassifierHead, Conv2d, ConvNormAct, createNormAct, DropPath, type ForwardIntermediatesOptions,
+import {
+  Attention, applyAct, ClassifierHead, Conv2d, ConvNormAct, createNormAct, Dropout, DropPath, type ForwardIntermediatesOptions,
   type GroupMatcher, Identity, type IntermediatesResult, LayerScale2d, MobileOneBlock, Module, type NormLayer, type OutIndices,
   ReparamLargeKernelConv, RepConditionalPosEnc, RepMixer, reparameterizeModules, resolveAct, Sequential, type StateDict,
   stageDropPathRates, type TensorData, VisionModel,
@@ -68,21 +68,27 @@ export class FastVitAttention extends Attention {
   }
 }
 
-/** timm's FastViT `ConvMlp`: a 7×7 depthwise conv-BN, then 1×1 fc1 → act → 1×1 fc2. Keys: conv.{conv,bn}, fc1, fc2. */
+/**
+ * timm's FastViT `ConvMlp`: a 7×7 depthwise conv-BN, then 1×1 fc1 → act → dropout → 1×1 fc2 → dropout (dropout only
+ * in training). Keys: conv.{conv,bn}, fc1, fc2.
+ */
 export class FastVitConvMlp extends Module {
   readonly conv: ConvNormAct;
   readonly fc1: Conv2d;
   readonly fc2: Conv2d;
   readonly act: ReturnType<typeof resolveAct>;
-  constructor(inChs: number, hidden: number, act: string, outChs = inChs) {
+  readonly drop: Dropout;
+  constructor(inChs: number, hidden: number, act: string, drop = 0, outChs = inChs) {
     super();
     this.conv = this.addModule('conv', new ConvNormAct(inChs, outChs, 7, { groups: inChs, applyAct: false, actLayer: null }));
     this.fc1 = this.addModule('fc1', new Conv2d(inChs, hidden, 1, { bias: true }));
     this.fc2 = this.addModule('fc2', new Conv2d(hidden, outChs, 1, { bias: true }));
     this.act = resolveAct(act);
+    this.drop = this.addModule('drop', new Dropout(drop));
   }
   override forward(x: tf.Tensor): tf.Tensor {
-    return this.fc2.forward(applyAct(this.act, this.fc1.forward(this.conv.forward(x))));
+    const h = this.drop.forward(applyAct(this.act, this.fc1.forward(this.conv.forward(x))));
+    return this.drop.forward(this.fc2.forward(h));
   }
 }
 
@@ -110,6 +116,7 @@ interface BlockArgs {
   dim: number;
   mlpRatio: number;
   act: string;
+  projDrop: number;
   dropPath: number;
   layerScaleInitValue: number | null;
 }
@@ -126,7 +133,7 @@ export class RepMixerBlock extends Module {
   constructor(a: BlockArgs & { kernelSize: number; inferenceMode: boolean }) {
     super();
     this.token_mixer = this.addModule('token_mixer', new RepMixer(a.dim, { kernelSize: a.kernelSize, layerScaleInitValue: a.layerScaleInitValue, inferenceMode: a.inferenceMode }));
-    this.mlp = this.addModule('mlp', new FastVitConvMlp(a.dim, Math.trunc(a.dim * a.mlpRatio), a.act));
+    this.mlp = this.addModule('mlp', new FastVitConvMlp(a.dim, Math.trunc(a.dim * a.mlpRatio), a.act, a.projDrop));
     this.layer_scale = this.addModule('layer_scale', layerScale(a.dim, a.layerScaleInitValue));
     this.drop_path = this.addModule('drop_path', dropPath(a.dropPath));
   }
@@ -154,7 +161,7 @@ export class AttentionBlock extends Module {
     this.token_mixer = this.addModule('token_mixer', new FastVitAttention(a.dim));
     this.layer_scale_1 = this.addModule('layer_scale_1', layerScale(a.dim, a.layerScaleInitValue));
     this.drop_path1 = this.addModule('drop_path1', dropPath(a.dropPath));
-    this.mlp = this.addModule('mlp', new FastVitConvMlp(a.dim, Math.trunc(a.dim * a.mlpRatio), a.act));
+    this.mlp = this.addModule('mlp', new FastVitConvMlp(a.dim, Math.trunc(a.dim * a.mlpRatio), a.act, a.projDrop));
     this.layer_scale_2 = this.addModule('layer_scale_2', layerScale(a.dim, a.layerScaleInitValue));
     this.drop_path2 = this.addModule('drop_path2', dropPath(a.dropPath));
   }
@@ -171,7 +178,7 @@ export class FastVitStage extends Module {
   readonly blocks: Sequential;
   constructor(a: {
     dim: number; dimOut: number; depth: number; tokenMixer: string; downsample: boolean; seDownsample: boolean; downPatchSize: number;
-    downStride: number; posEmb: RepCpeSpec | null; kernelSize: number; mlpRatio: number; act: string; normLayer: NormLayer;
+    downStride: number; posEmb: RepCpeSpec | null; kernelSize: number; mlpRatio: number; act: string; projDrop: number; normLayer: NormLayer;
     dropPaths: readonly number[]; layerScaleInitValue: number | null; lkcUseAct: boolean; inferenceMode: boolean;
   }) {
     super();
@@ -188,7 +195,7 @@ export class FastVitStage extends Module {
       : new Identity());
     const blocks: Module[] = [];
     for (let i = 0; i < a.depth; i++) {
-      const b = { dim: a.dimOut, mlpRatio: a.mlpRatio, act: a.act, dropPath: a.dropPaths[i] ?? 0, layerScaleInitValue: a.layerScaleInitValue };
+      const b = { dim: a.dimOut, mlpRatio: a.mlpRatio, act: a.act, projDrop: a.projDrop, dropPath: a.dropPaths[i] ?? 0, layerScaleInitValue: a.layerScaleInitValue };
       if (a.tokenMixer === 'repmixer') blocks.push(new RepMixerBlock({ ...b, kernelSize: a.kernelSize, inferenceMode: a.inferenceMode }));
       else if (a.tokenMixer === 'attention') blocks.push(new AttentionBlock({ ...b, normLayer: a.normLayer }));
       else throw new Error(`FastVitStage: token mixer '${a.tokenMixer}' is not supported (use 'repmixer' or 'attention')`);
@@ -230,7 +237,7 @@ export class FastVit extends VisionModel {
     super();
     const {
       inChans = 3, layers = [2, 2, 6, 2], embedDims = [64, 128, 256, 512], repmixerKernelSize = 3, numClasses = 1000,
-      downPatchSize = 7, downStride = 2, dropRate = 0, dropPathRate = 0, lkcUseAct = false, stemUseScaleBranch = true,
+      downPatchSize = 7, downStride = 2, dropRate = 0, projDropRate = 0, dropPathRate = 0, lkcUseAct = false, stemUseScaleBranch = true,
       clsRatio = 2.0, globalPool = 'avg', normLayer = { type: 'batchnorm' }, actLayer = 'gelu', inferenceMode = false,
     } = args;
     const layerScaleInitValue = args.layerScaleInitValue === undefined ? 1e-5 : args.layerScaleInitValue;
@@ -256,7 +263,7 @@ export class FastVit extends VisionModel {
       const downsample = downsamples[i]! || prev !== dims[i];
       stages.push(new FastVitStage({
         dim: prev, dimOut: dims[i]!, depth: layers[i]!, tokenMixer: tokenMixers[i]!, downsample, seDownsample: seDownsamples[i]!,
-        downPatchSize, downStride, posEmb: posEmbs[i] ?? null, kernelSize: repmixerKernelSize, mlpRatio: mlpRatios[i]!, act: actLayer,
+        downPatchSize, downStride, posEmb: posEmbs[i] ?? null, kernelSize: repmixerKernelSize, mlpRatio: mlpRatios[i]!, act: actLayer, projDrop: projDropRate,
         normLayer, dropPaths: dpr[i]!, layerScaleInitValue, lkcUseAct, inferenceMode,
       }));
       prev = dims[i]!;

@@ -100,6 +100,19 @@ describe('FastViT arguments and checkpoints', () => {
     expect(() => new FastVit({ layers: [1, 1], embedDims: [16, 48], tokenMixers: ['repmixer', 'attention'] })).toThrow(/divisible by headDim/);
   });
 
+  it('projDropRate drops MLP activations in training only (timm ConvMlp dropout), never in eval', () => {
+    const m = new FastVit({ layers: [1, 1], embedDims: [16, 32], mlpRatios: [2, 2], projDropRate: 0.5, numClasses: 4 });
+    const x = tf.randomNormal([1, 32, 32, 3], 0, 1, 'float32', 3);
+    m.eval();
+    const [e1, e2] = [m.forward(x), m.forward(x)];
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(e1, e2))).dataSync()[0]!)).toBe(0);
+    m.train();
+    const [t1, t2] = [m.forward(x), m.forward(x)];
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(t1, t2))).dataSync()[0]!)).toBeGreaterThan(0);
+    tf.dispose([x, e1, e2, t1, t2]);
+    m.dispose();
+  });
+
   it("renames Apple's original checkpoint keys to timm's, as timm's checkpoint_filter_fn", async () => {
     const t = (shape: number[]) => ({ dtype: 'float32' as const, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => i) });
     const sd = {
