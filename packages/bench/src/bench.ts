@@ -66,6 +66,7 @@ const ALL: ModelSpec[] = [
   { name: 'pvt_v2_b1', pkg: '@zoo/pvt', size: 224 },
   { name: 'levit_128', pkg: '@zoo/levit', size: 224 },
   { name: 'tiny_vit_5m_224', pkg: '@zoo/tiny-vit', size: 224 },
+  { name: 'fastvit_sa12', pkg: '@zoo/fastvit', size: 256 },
 ];
 
 function flag(name: string): string | undefined {

@@ -42,7 +42,7 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   rexnet: { pkg: '@zoo/rexnet' },
   ghostnet: { pkg: '@zoo/ghostnet' },
   // planned: efficient hybrids
-  fastvit: { pkg: '@zoo/fastvit', planned: true },
+  fastvit: { pkg: '@zoo/fastvit' },
   efficientvit_mit: { pkg: '@zoo/efficientvit', planned: true },
   mobilevit: { pkg: '@zoo/mobilevit', planned: true },
   hiera: { pkg: '@zoo/hiera', planned: true },

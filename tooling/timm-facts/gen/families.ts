@@ -112,6 +112,19 @@ export const FAMILIES: FamilyGen[] = [
     archs: { argsType: 'PyramidVisionTransformerV2Args', argsFrom: './pvt-v2.js', modelClasses: ['timm.models.pvt_v2.PyramidVisionTransformerV2'] },
   },
   {
+    dir: 'packages/fastvit',
+    modules: ['fastvit'],
+    archs: {
+      argsType: 'FastVitArgs',
+      argsFrom: './fastvit.js',
+      modelClasses: ['timm.models.fastvit.FastVit'],
+      types: {
+        'timm.models.fastvit.RepConditionalPosEnc': (t) => ({ type: 'repcpe', ...camelArgs(t) }),
+        'timm.layers.norm.LayerNorm2d': (t) => ({ type: 'layernorm2d', ...camelArgs(t) }),
+      },
+    },
+  },
+  {
     dir: 'packages/levit',
     modules: ['levit'],
     archs: {

@@ -64,3 +64,4 @@ export * from './slice.js';
 export * from './token-pool.js';
 export * from './upsample.js';
 export * from './offset-bias-attention.js';
+export * from './reparam.js';

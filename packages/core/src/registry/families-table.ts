@@ -11,7 +11,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   efficientnet: { pkg: '@zoo/efficientnet' },
   efficientvit_mit: { pkg: '@zoo/efficientvit', planned: true },
   eva: { pkg: '@zoo/eva' },
-  fastvit: { pkg: '@zoo/fastvit', planned: true },
+  fastvit: { pkg: '@zoo/fastvit' },
   ghostnet: { pkg: '@zoo/ghostnet' },
   hgnet: { pkg: '@zoo/hgnet' },
   hiera: { pkg: '@zoo/hiera', planned: true },

@@ -236,7 +236,7 @@ export class ByoSelfAttnBlock extends ResidualByoBlock {
 }
 
 /** A conv-BN branch or a lone BN (identity branch) as timm's `_fuse_bn_tensor` reads it: OIHW kernel and bias. */
-function fuseBranch(branch: Module, outChs: number, inPerGroup: number, k: number): { kernel: Float32Array; bias: Float32Array } {
+export function fuseBranch(branch: Module, outChs: number, inPerGroup: number, k: number): { kernel: Float32Array; bias: Float32Array } {
   const bn = branch instanceof ConvNormAct ? branch.bn : branch;
   if (!(bn instanceof BatchNorm2d)) throw new Error('reparameterize: only BatchNorm branches fold into a conv');
   const get = (name: string) => bn.getParam(name)!.toTorch().data as Float32Array;
@@ -267,7 +267,7 @@ function fuseBranch(branch: Module, outChs: number, inPerGroup: number, k: numbe
 }
 
 /** The single conv (with bias) equal to the sum of `branches` (timm's `_get_kernel_bias`). */
-function fuseBranches(branches: Module[], template: Conv2d): Conv2d {
+export function fuseBranches(branches: Module[], template: Conv2d): Conv2d {
   const { inChannels, outChannels, groups, stride, dilation } = template;
   const k = template.kernelSize[0];
   const inPerGroup = inChannels / groups;

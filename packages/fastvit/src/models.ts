@@ -1,0 +1,2 @@
+/** The FastViT classes with no registration side effect. */
+export * from './fastvit.js';
