@@ -63,3 +63,6 @@ export * from './simple-norm.js';
 export * from './slice.js';
 export * from './token-pool.js';
 export * from './upsample.js';
+export * from './rel-pos-bias-tf.js';
+export * from './grid-partition.js';
+export * from './conv-mlp.js';
