@@ -277,6 +277,10 @@ export class PartitionAttention extends Module {
     const n = h! * w!;
     const H = this.numHeads;
     const d = this.dimHead;
+    const ws = this.relPos?.windowSize;
+    if (ws && (ws[0] !== h || ws[1] !== w)) {
+      throw new Error(`MaxxVit attention: a ${h}x${w} window does not match the ${ws[0]}x${ws[1]} its relative position bias was built for (build the model with this input's imgSize)`);
+    }
     const qkv = this.qkv.forward(x);
     let q: tf.Tensor;
     let k: tf.Tensor;
