@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   AvgPool2d, AvgPool2dSame, ClassifierHead, Conv2d, ConvMlp, createAttn, createConv2d, createNorm, createNormAct, dropPath,
-  type ForwardIntermediatesOptions, type GroupMatcher, gridPartition, gridReverse, Identity, type IntermediatesResult, LayerNorm, LayerScale,
+  type ForwardIntermediatesOptions, type GroupMatcher, gridPartition, gridReverse, Identity, type IntermediatesResult, LayerScale,
   Linear, MaxPool2d, MaxPool2dSame, Mlp, Module, makeDivisible, NormMlpClassifierHead, type OutIndices, type Pair, RelPosBias, RelPosBiasTf,
   RelPosMlp, resizeRelPosBiasTable, runFused, Sequential, type StateDict, toPair, VisionModel, windowAttend, windowPartition, windowReverse,
 } from '@zoo/core';

@@ -35,7 +35,7 @@ describe('MaxxVit models beyond the registered architectures', () => {
     expect(fm.constructor.name).toBe('FeatureListNet');
     const maps = fm.forward(x) as tf.Tensor[];
     expect(maps).toHaveLength(3);
-    maps.forEach((t, i) => expect(maxDiff(t, intermediates[i]!)).toBe(0));
+    for (const [i, t] of maps.entries()) expect(maxDiff(t, intermediates[i]!)).toBe(0);
     // norm: the last level gets the final norm, as timm's.
     const normed = m.forwardIntermediates(x, { indices: [2], norm: true, intermediatesOnly: true });
     expect(maxDiff(normed[0]!, feats)).toBe(0);
