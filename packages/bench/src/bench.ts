@@ -67,6 +67,7 @@ const ALL: ModelSpec[] = [
   { name: 'levit_128', pkg: '@zoo/levit', size: 224 },
   { name: 'tiny_vit_5m_224', pkg: '@zoo/tiny-vit', size: 224 },
   { name: 'fastvit_sa12', pkg: '@zoo/fastvit', size: 256 },
+  { name: 'maxvit_tiny_tf_224', pkg: '@zoo/maxxvit', size: 224 },
 ];
 
 function flag(name: string): string | undefined {

@@ -17,6 +17,7 @@ import '@zoo/hgnet';
 import '@zoo/hrnet';
 import '@zoo/inception';
 import '@zoo/levit';
+import '@zoo/maxxvit';
 import '@zoo/metaformer';
 import '@zoo/mlp-mixer';
 import '@zoo/nfnet';
@@ -41,7 +42,7 @@ import { compareAll, fixtureInputNchw, fixtureModel, fixtureRecords } from './he
  * cases that cannot export are listed in CANNOT_EXPORT with the reason, and must fail with an OnnxExportError.
  */
 const FAMILIES = [
-  'beit', 'byobnet', 'convnext', 'cspnet', 'densenet', 'dla', 'efficientnet', 'eva', 'ghostnet', 'hgnet', 'hrnet', 'inception', 'levit', 'metaformer', 'mlp-mixer', 'nfnet', 'pvt', 'regnet', 'repvit', 'resnet', 'rexnet', 'swin', 'tiny-vit', 'vgg', 'vit', 'vit-relpos', 'xception', 'fastvit',
+  'beit', 'byobnet', 'convnext', 'cspnet', 'densenet', 'dla', 'efficientnet', 'eva', 'ghostnet', 'hgnet', 'hrnet', 'inception', 'levit', 'metaformer', 'mlp-mixer', 'nfnet', 'pvt', 'regnet', 'repvit', 'resnet', 'rexnet', 'swin', 'tiny-vit', 'vgg', 'vit', 'vit-relpos', 'xception', 'fastvit', 'maxxvit',
 ];
 const MAX_PARAMS = Number(process.env.ZOO_ONNX_MAX_PARAMS ?? 30e6);
 // Not in FAMILIES yet: @zoo/resnetv2. Its BiT export runs but onnxruntime's logits differ from ours (and timm's) by

@@ -25,7 +25,7 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   // planned: attention families
   beit: { pkg: '@zoo/beit' },
   eva: { pkg: '@zoo/eva' },
-  maxxvit: { pkg: '@zoo/maxxvit', planned: true },
+  maxxvit: { pkg: '@zoo/maxxvit' },
   xcit: { pkg: '@zoo/xcit', planned: true },
   vision_transformer_relpos: { pkg: '@zoo/vit-relpos' },
   // planned: CNN families

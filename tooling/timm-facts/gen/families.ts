@@ -369,4 +369,20 @@ export const FAMILIES: FamilyGen[] = [
       modelClasses: ['timm.models.swin_transformer.SwinTransformer', 'timm.models.swin_transformer_v2.SwinTransformerV2'],
     },
   },
+  {
+    dir: 'packages/maxxvit',
+    modules: ['maxxvit'],
+    archs: {
+      argsType: 'MaxxVitArgs',
+      argsFrom: './maxxvit.js',
+      modelClasses: ['timm.models.maxxvit.MaxxVit'],
+      modelCfgArg: 'cfg',
+      types: {
+        // MaxxVitCfg and its conv / transformer cfgs as our camelCase cfg (every field, as timm's dataclasses hold them).
+        'timm.models.maxxvit.MaxxVitCfg': byoCfg(false),
+        'timm.models.maxxvit.MaxxVitConvCfg': byoCfg(false),
+        'timm.models.maxxvit.MaxxVitTransformerCfg': byoCfg(false),
+      },
+    },
+  },
 ];

@@ -65,3 +65,6 @@ export * from './token-pool.js';
 export * from './upsample.js';
 export * from './offset-bias-attention.js';
 export * from './reparam.js';
+export * from './rel-pos-bias-tf.js';
+export * from './grid-partition.js';
+export * from './conv-mlp.js';

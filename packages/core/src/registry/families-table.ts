@@ -18,7 +18,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   hrnet: { pkg: '@zoo/hrnet' },
   inception_v3: { pkg: '@zoo/inception' },
   levit: { pkg: '@zoo/levit' },
-  maxxvit: { pkg: '@zoo/maxxvit', planned: true },
+  maxxvit: { pkg: '@zoo/maxxvit' },
   metaformer: { pkg: '@zoo/metaformer' },
   mlp_mixer: { pkg: '@zoo/mlp-mixer' },
   mobilenetv3: { pkg: '@zoo/efficientnet' },

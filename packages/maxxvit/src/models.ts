@@ -1,0 +1,2 @@
+/** The MaxxVit classes with no registration side effect. */
+export * from './maxxvit.js';
