@@ -92,6 +92,11 @@ export const FAMILIES: FamilyGen[] = [
     archs: { argsType: 'PyramidVisionTransformerV2Args', argsFrom: './pvt-v2.js', modelClasses: ['timm.models.pvt_v2.PyramidVisionTransformerV2'] },
   },
   {
+    dir: 'packages/xcit',
+    modules: ['xcit'],
+    archs: { argsType: 'XcitArgs', argsFrom: './xcit.js', modelClasses: ['timm.models.xcit.Xcit'] },
+  },
+  {
     dir: 'packages/levit',
     modules: ['levit'],
     archs: {
