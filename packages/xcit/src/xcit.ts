@@ -20,7 +20,10 @@ export interface XcitArgs {
   numHeads?: number;
   mlpRatio?: number;
   qkvBias?: boolean;
-  /** Dropout before the classifier (and, in timm, inside the class-attention blocks' projections). */
+  /**
+   * Dropout before the classifier and after the class-attention projections (training only). timm also applies the
+   * block dropouts inside the MLPs; core's `Mlp` has none, so those are not applied here.
+   */
   dropRate?: number;
   /** Dropout after the position encoding is added. */
   posDropRate?: number;
@@ -162,13 +165,17 @@ export class XCA extends Module {
   readonly qkv: Linear;
   readonly proj: Linear;
   readonly headDim: number;
-  constructor(readonly dim: number, readonly numHeads = 8, qkvBias = false) {
+  readonly attnDrop: Dropout;
+  readonly projDrop: Dropout;
+  constructor(readonly dim: number, readonly numHeads = 8, qkvBias = false, attnDrop = 0, projDrop = 0) {
     super();
     if (dim % numHeads !== 0) throw new Error(`XCA: dim ${dim} is not divisible by numHeads ${numHeads}`);
     this.headDim = dim / numHeads;
     this.temperature = this.addParam('temperature', [numHeads, 1, 1], { init: { kind: 'ones' } });
     this.qkv = this.addModule('qkv', new Linear(dim, dim * 3, { bias: qkvBias }));
+    this.attnDrop = this.addModule('attn_drop', new Dropout(attnDrop));
     this.proj = this.addModule('proj', new Linear(dim, dim));
+    this.projDrop = this.addModule('proj_drop', new Dropout(projDrop));
   }
   override forward(x: tf.Tensor): tf.Tensor {
     const [B, N, C] = x.shape as [number, number, number];
@@ -179,10 +186,10 @@ export class XCA extends Module {
     const part = (i: number) => tf.reshape(sliceTensor(qkv, [0, i * H, 0, 0], [B, H, D, N]), [B * H, D, N]) as tf.Tensor3D;
     const q = l2Normalize(part(0)) as tf.Tensor3D;
     const k = l2Normalize(part(1)) as tf.Tensor3D;
-    const attn = tf.softmax(tf.mul(tf.reshape(batchMatMul(q, k, true), [B, H, D, D]), this.temperature.value), -1);
+    const attn = this.attnDrop.forward(tf.softmax(tf.mul(tf.reshape(batchMatMul(q, k, true), [B, H, D, D]), this.temperature.value), -1));
     const o = batchMatMul(tf.reshape(attn, [B * H, D, D]) as tf.Tensor3D, part(2)); // [B·H, D, N]
     const y = tf.reshape(tf.transpose(tf.reshape(o, [B, H, D, N]), [0, 3, 1, 2]), [B, N, C]);
-    return this.proj.forward(y);
+    return this.projDrop.forward(this.proj.forward(y));
   }
 }
 
@@ -219,6 +226,9 @@ export interface XcitBlockOptions {
   actLayer: string;
   eta: number | null;
   dropPath?: number;
+  /** Dropout on the attention map and after the attention projection (training only). */
+  attnDrop?: number;
+  projDrop?: number;
 }
 
 /** The width of timm's block MLPs (`int(dim * mlp_ratio)`). */
@@ -253,7 +263,7 @@ export class XCABlock extends Module {
     this.gamma3 = this.addParam('gamma3', [dim], init);
     this.gamma2 = this.addParam('gamma2', [dim], init);
     this.norm1 = this.addModule('norm1', norm(dim));
-    this.attn = this.addModule('attn', new XCA(dim, o.numHeads, o.qkvBias));
+    this.attn = this.addModule('attn', new XCA(dim, o.numHeads, o.qkvBias, o.attnDrop, o.projDrop));
     const rate = o.dropPath ?? 0;
     this.dropPaths = [1, 3, 2].map((i) => this.addModule(`drop_path${i}`, dropPathOf(rate)));
     this.norm3 = this.addModule('norm3', norm(dim));
@@ -290,7 +300,7 @@ export class ClassAttentionBlock extends Module {
     this.gamma1 = o.eta === null ? null : this.addParam('gamma1', [dim], init);
     this.gamma2 = o.eta === null ? null : this.addParam('gamma2', [dim], init);
     this.norm1 = this.addModule('norm1', norm(dim));
-    this.attn = this.addModule('attn', new ClassAttn(dim, { numHeads: o.numHeads, qkvBias: o.qkvBias }));
+    this.attn = this.addModule('attn', new ClassAttn(dim, { numHeads: o.numHeads, qkvBias: o.qkvBias, attnDrop: o.attnDrop, projDrop: o.projDrop }));
     this.norm2 = this.addModule('norm2', norm(dim));
     this.mlp = this.addModule('mlp', mlpOf(dim, o));
   }
@@ -342,7 +352,7 @@ export class Xcit extends VisionModel {
     super();
     const {
       imgSize = 224, patchSize = 16, inChans = 3, numClasses = 1000, globalPool = 'token', embedDim = 768, depth = 12, numHeads = 12,
-      mlpRatio = 4, qkvBias = true, dropRate = 0, posDropRate = 0, dropPathRate = 0, actLayer = 'gelu', clsAttnLayers = 2,
+      mlpRatio = 4, qkvBias = true, dropRate = 0, posDropRate = 0, projDropRate = 0, attnDropRate = 0, dropPathRate = 0, actLayer = 'gelu', clsAttnLayers = 2,
       usePosEmbed = true, eta = 1, tokensNorm = false,
     } = args;
     checkPool(globalPool);
@@ -360,15 +370,15 @@ export class Xcit extends VisionModel {
     this.patchEmbed = this.addModule('patch_embed', new ConvPatchEmbed(patchSize, inChans, embedDim, actLayer));
     this.posEmbed = usePosEmbed ? this.addModule('pos_embed', new PositionalEncodingFourier(32, embedDim)) : null;
     this.posDrop = this.addModule('pos_drop', new Dropout(posDropRate));
-    const block: XcitBlockOptions = { numHeads, mlpRatio, qkvBias, actLayer, eta };
+    const block: XcitBlockOptions = { numHeads, mlpRatio, qkvBias, actLayer, eta, attnDrop: attnDropRate };
     this.blockList = this.addModule('blocks', new BlockList());
     for (let i = 0; i < depth; i++) {
-      this.blocks.push(this.blockList.addModule(String(i), new XCABlock(embedDim, { ...block, dropPath: dropPathRate })));
+      this.blocks.push(this.blockList.addModule(String(i), new XCABlock(embedDim, { ...block, dropPath: dropPathRate, projDrop: projDropRate })));
       this.featureInfo.push({ numChs: embedDim, reduction: patchSize, module: `blocks.${i}` });
     }
     this.clsAttnList = this.addModule('cls_attn_blocks', new BlockList());
     for (let i = 0; i < clsAttnLayers; i++) {
-      this.clsAttnBlocks.push(this.clsAttnList.addModule(String(i), new ClassAttentionBlock(embedDim, { ...block, tokensNorm })));
+      this.clsAttnBlocks.push(this.clsAttnList.addModule(String(i), new ClassAttentionBlock(embedDim, { ...block, projDrop: dropRate, tokensNorm })));
     }
     this.norm = this.addModule('norm', norm(embedDim));
     this.headDrop = this.addModule('head_drop', new Dropout(dropRate));

@@ -124,6 +124,28 @@ describe('XCiT heads and inputs', () => {
   });
 });
 
+describe('XCiT in training mode', () => {
+  it('applies drop path and the attention / projection / head dropouts in training only', () => {
+    const rates = { dropPathRate: 0.5, attnDropRate: 0.3, projDropRate: 0.3, dropRate: 0.3, posDropRate: 0.3 };
+    const a = new Xcit({ ...small, ...rates });
+    const b = new Xcit(small);
+    b.loadStateDict(a.stateDict());
+    const x = input();
+    const evalA = a.forward(x);
+    const evalB = b.forward(x);
+    expect(maxDiff(evalA, evalB)).toBe(0);
+    // both in training mode (BatchNorm on batch statistics in both): only the drops make them differ
+    a.train();
+    b.train();
+    const trainA = a.forward(x);
+    const trainB = b.forward(x);
+    expect(maxDiff(trainA, trainB)).toBeGreaterThan(1e-3);
+    tf.dispose([x, evalA, evalB, trainA, trainB]);
+    a.dispose();
+    b.dispose();
+  });
+});
+
 describe("XCiT's checkpoint filter", () => {
   /** The original XCiT repository's layout of a timm state dict: `pos_embeder.`, fused class-attention qkv. */
   function toOriginal(sd: StateDict, caBlocks: number): StateDict {
