@@ -7,7 +7,7 @@ import {
 
 /** timm's `Xcit` constructor arguments, camelCased. */
 export interface XcitArgs {
-  /** The size the model is built for; any input whose sides the patch size divides runs (the encoding is per size). */
+  /** The size the model is built for (timm checks that the patch size divides its height); any input size runs. */
   imgSize?: number | Pair;
   /** 16 or 8 (the conv stem has four or three stride-2 3×3 conv-BN layers). */
   patchSize?: number;
@@ -324,7 +324,7 @@ class BlockList extends Module {}
  * timm's `Xcit` on NHWC input: a conv-BN patch stem, Fourier position encoding for the patch grid, XCA blocks
  * (cross-covariance attention + local patch interaction + MLP), then the class token joined and refined by
  * class-attention blocks, a final norm, and the class token (or the patch tokens' mean) into the classifier.
- * `forwardFeatures` returns tokens `[B, 1 + N, C]`, class token first. Any input size the patch size divides runs.
+ * `forwardFeatures` returns tokens `[B, 1 + N, C]`, class token first. Any input size runs (the stem rounds up).
  * Keys: cls_token, patch_embed.proj, pos_embed.token_projection, blocks.N, cls_attn_blocks.N, norm, head.
  */
 export class Xcit extends VisionModel {
@@ -356,10 +356,9 @@ export class Xcit extends VisionModel {
       usePosEmbed = true, eta = 1, tokensNorm = false,
     } = args;
     checkPool(globalPool);
-    const [ih, iw] = toPair(imgSize);
-    if (ih % patchSize !== 0 || iw % patchSize !== 0) {
-      throw new Error(`Xcit: patchSize ${patchSize} must divide imgSize [${ih}, ${iw}] evenly`);
-    }
+    // timm asserts that the patch size divides the height only (its check names img_size[0] twice); the width is free.
+    const [ih] = toPair(imgSize);
+    if (ih % patchSize !== 0) throw new Error(`Xcit: patchSize ${patchSize} must divide the imgSize height ${ih} evenly`);
     this.inChans = inChans;
     this.numClasses = numClasses;
     this.globalPool = globalPool;
@@ -392,10 +391,7 @@ export class Xcit extends VisionModel {
 
   /** Patch tokens `[B, N, C]` with the position encoding, and the patch grid. */
   private embed(x: tf.Tensor): { x: tf.Tensor; grid: [number, number] } {
-    const [, h, w] = x.shape as [number, number, number, number];
-    if (h % this.patchSize !== 0 || w % this.patchSize !== 0) {
-      throw new Error(`${this.modelName || 'Xcit'}: input ${h}×${w} is not divisible by the patch size ${this.patchSize}`);
-    }
+    // Any size runs, as in timm: each padded stride-2 conv of the stem rounds up, and the encoding follows the grid.
     const map = this.patchEmbed.forward(x);
     const [B, Hp, Wp, C] = map.shape as [number, number, number, number];
     let t = tf.reshape(map, [B, Hp * Wp, C]);

@@ -96,16 +96,20 @@ describe('XCiT heads and inputs', () => {
     m.dispose();
   });
 
-  it('runs any input size the patch size divides (the Fourier encoding per grid) and names a size it does not divide', () => {
+  it('runs any input size (the Fourier encoding per grid; the stem rounds odd sizes up), and refuses what timm refuses', () => {
     const m = new Xcit(small);
     const x = input(48, 80);
     const f = m.forwardFeatures(x);
     expect(f.shape).toEqual([1, 1 + 3 * 5, 32]);
-    const bad = input(50, 64);
-    expect(() => m.forward(bad)).toThrow(/50×64 is not divisible by the patch size 16/);
+    const odd = input(50, 64);
+    const g = m.forwardFeatures(odd);
+    expect(g.shape).toEqual([1, 1 + 4 * 4, 32]);
     expect(() => new Xcit({ patchSize: 4 })).toThrow(/patchSize must be 8 or 16/);
-    expect(() => new Xcit({ imgSize: 100 })).toThrow(/must divide imgSize/);
-    tf.dispose([x, f, bad]);
+    expect(() => new Xcit({ imgSize: 100 })).toThrow(/must divide the imgSize height 100/);
+    const wide = new Xcit({ ...small, imgSize: [64, 40] });
+    expect(wide.numFeatures).toBe(32);
+    wide.dispose();
+    tf.dispose([x, f, odd, g]);
     m.dispose();
   });
 
