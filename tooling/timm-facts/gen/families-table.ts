@@ -26,7 +26,7 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   beit: { pkg: '@zoo/beit' },
   eva: { pkg: '@zoo/eva' },
   maxxvit: { pkg: '@zoo/maxxvit' },
-  xcit: { pkg: '@zoo/xcit', planned: true },
+  xcit: { pkg: '@zoo/xcit' },
   vision_transformer_relpos: { pkg: '@zoo/vit-relpos' },
   // planned: CNN families
   regnet: { pkg: '@zoo/regnet' },

@@ -125,6 +125,11 @@ export const FAMILIES: FamilyGen[] = [
     },
   },
   {
+    dir: 'packages/xcit',
+    modules: ['xcit'],
+    archs: { argsType: 'XcitArgs', argsFrom: './xcit.js', modelClasses: ['timm.models.xcit.Xcit'] },
+  },
+  {
     dir: 'packages/levit',
     modules: ['levit'],
     archs: {

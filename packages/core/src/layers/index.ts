@@ -68,3 +68,4 @@ export * from './reparam.js';
 export * from './rel-pos-bias-tf.js';
 export * from './grid-partition.js';
 export * from './conv-mlp.js';
+export * from './class-attention.js';

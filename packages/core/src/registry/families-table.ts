@@ -39,7 +39,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   vision_transformer_relpos: { pkg: '@zoo/vit-relpos' },
   xception: { pkg: '@zoo/xception' },
   xception_aligned: { pkg: '@zoo/xception' },
-  xcit: { pkg: '@zoo/xcit', planned: true },
+  xcit: { pkg: '@zoo/xcit' },
 };
 
 /** Token prefix of an architecture name → timm module (every timm name under the prefix is that module's). */

@@ -1,0 +1,2 @@
+/** The XCiT classes with no registration side effect. */
+export * from './xcit.js';
