@@ -92,6 +92,11 @@ export const FAMILIES: FamilyGen[] = [
     archs: { argsType: 'PyramidVisionTransformerV2Args', argsFrom: './pvt-v2.js', modelClasses: ['timm.models.pvt_v2.PyramidVisionTransformerV2'] },
   },
   {
+    dir: 'packages/hiera',
+    modules: ['hiera'],
+    archs: { argsType: 'HieraArgs', argsFrom: './hiera.js', modelClasses: ['timm.models.hiera.Hiera'] },
+  },
+  {
     dir: 'packages/levit',
     modules: ['levit'],
     archs: {

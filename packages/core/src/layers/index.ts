@@ -63,3 +63,6 @@ export * from './simple-norm.js';
 export * from './slice.js';
 export * from './token-pool.js';
 export * from './upsample.js';
+export * from './unroll.js';
+export * from './mask-unit-attention.js';
+export * from './cl-norm-mlp-head.js';
