@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Attention, ClNormMlpClassifierHead, gatherTokens, Identity, MaskUnitAttention, rerollIndex, setBackend, unrollIndex } from '../src/index.js';
+import { Attention, ClNormMlpClassifierHead, gatherTokens, Identity, MaskUnitAttention, poolMaskUnitTokens, rerollIndex, setBackend, unrollIndex } from '../src/index.js';
 
 beforeAll(async () => {
   await setBackend('wasm');
@@ -51,7 +51,7 @@ describe('MaskUnitAttention', () => {
     tf.dispose(x);
   });
 
-  it('mask-unit attention is global attention within each window (window = token index mod windows), q max-pooled', () => {
+  it('mask-unit attention (tokens mask-unit-major) is global attention within each unit, q max-pooled in it', () => {
     const W = 3;
     const T = 8;
     const mu = new MaskUnitAttention(8, 8, 2, { useMaskUnitAttn: true, windowSize: T / 2, qStride: 2 });
@@ -60,17 +60,21 @@ describe('MaskUnitAttention', () => {
     one.loadStateDict(weights(mu));
     const x = tf.randomNormal([1, T * W, 8], 0, 1, 'float32', 4);
     const d = tf.tidy(() => {
-      const y = tf.reshape(mu.forward(x), [1, T / 2, W, 8]);
-      const xs = tf.reshape(x, [1, T, W, 8]);
+      const y = mu.forward(x, W);
       let worst = 0;
       for (let w = 0; w < W; w++) {
-        const yw = tf.reshape(tf.slice(y, [0, 0, w, 0], [1, T / 2, 1, 8]), [1, T / 2, 8]);
-        const rw = one.forward(tf.reshape(tf.slice(xs, [0, 0, w, 0], [1, T, 1, 8]), [1, T, 8]));
+        const yw = tf.slice(y, [0, (w * T) / 2, 0], [1, T / 2, 8]);
+        const rw = one.forward(tf.slice(x, [0, w * T, 0], [1, T, 8]));
         worst = Math.max(worst, tf.max(tf.abs(tf.sub(yw, rw))).dataSync()[0]!);
       }
       return worst;
     });
     expect(d).toBeLessThan(1e-5);
+    // q pooled within units: the leading chunk of each unit's tokens against the next (2 units of 4 tokens, stride 2)
+    const t = tf.tensor3d([[[1], [5], [2], [0], [7], [3], [4], [9]]]);
+    expect(Array.from(poolMaskUnitTokens(t, 2, 2).dataSync())).toEqual([2, 5, 7, 9]);
+    expect(Array.from(poolMaskUnitTokens(t, 2, 2, true).dataSync())).toEqual([1.5, 2.5, 5.5, 6]);
+    t.dispose();
     expect(() => tf.tidy(() => mu.forward(tf.zeros([1, 9, 8])))).toThrow(/9 tokens do not split/);
     tf.dispose(x);
   });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   ClNormMlpClassifierHead, Conv2d, DropPath, type ForwardIntermediatesOptions, type GroupMatcher, type GroupMatcherSpec, gatherTokens, Identity,
   type IntermediatesResult, LayerNorm, LayerScale, Linear, MATCH_PREV_GROUP, MaskUnitAttention, Mlp, Module, type NormFactory, type OutIndices,
-  type Pair, type Param, rerollIndex, resampleAbsPosEmbedTensor, Sequential, type StateDict, toPair, unrollIndex, VisionModel,
+  type Pair, type Param, poolMaskUnitTokens, rerollIndex, resampleAbsPosEmbedTensor, Sequential, type StateDict, toPair, unrollIndex, VisionModel,
 } from '@zoo/core';
 
 export interface HieraArgs {
@@ -68,6 +68,20 @@ function hieraNorm(name: string): NormFactory {
 
 const prod = (p: readonly number[]) => p.reduce((a, b) => a * b, 1);
 
+/**
+ * A token table over timm's unrolled order (`n = t * M + w`) moved to the mask-unit-major order (`w * T + t`) we
+ * hold tokens in: 'gather' for a table whose output is unrolled (reorder its rows), 'source' for one that reads
+ * unrolled tokens (renumber its entries).
+ */
+function toUnitMajor(table: Int32Array, numUnits: number, kind: 'gather' | 'source'): Int32Array {
+  const T = table.length / numUnits;
+  const major = (n: number) => (n % numUnits) * T + Math.floor(n / numUnits);
+  const out = new Int32Array(table.length);
+  if (kind === 'source') for (let m = 0; m < table.length; m++) out[m] = major(table[m]!);
+  else for (let n = 0; n < table.length; n++) out[major(n)] = table[n]!;
+  return out;
+}
+
 interface HieraBlockArgs {
   dim: number;
   dimOut: number;
@@ -80,10 +94,12 @@ interface HieraBlockArgs {
   windowSize: number;
   useExpandProj: boolean;
   useMaskUnitAttn: boolean;
+  /** Mask units of the token layout (the model's `maskSpatialShape`, flattened). */
+  numUnits: number;
 }
 
 /**
- * timm's `HieraBlock` over unrolled tokens: pre-norm mask-unit attention (pooling q by `qStride`), where the width
+ * timm's `HieraBlock` over unrolled tokens (held mask-unit-major, see {@link MaskUnitAttention}): pre-norm mask-unit attention (pooling q by `qStride`), where the width
  * changes the residual is the normed tokens projected (`proj`) and max-pooled the same way, or, without the
  * projection, the max- and mean-pooled tokens concatenated; then a pre-norm MLP. Keys: norm1, proj, attn.{qkv,proj},
  * ls1, norm2, mlp.{fc1,fc2}, ls2.
@@ -99,8 +115,10 @@ export class HieraBlock extends Module {
   readonly mlp: Mlp;
   readonly ls2: Module;
   readonly dropPath2: Module;
+  readonly numUnits: number;
   constructor(a: HieraBlockArgs) {
     super();
+    this.numUnits = a.numUnits;
     this.norm1 = this.addModule('norm1', a.norm(a.dim));
     this.doExpand = a.dim !== a.dimOut;
     if (this.doExpand && !a.useExpandProj && a.dimOut !== 2 * a.dim) {
@@ -123,14 +141,13 @@ export class HieraBlock extends Module {
   override forward(x: tf.Tensor): tf.Tensor {
     const xNorm = this.norm1.forward(x);
     if (this.doExpand) {
-      const s = this.attn.qStride;
-      // tokens split into qStride leading chunks (the unrolled stride), pooled over them
-      const chunks = (t: tf.Tensor) => tf.reshape(t, [t.shape[0]!, s, -1, t.shape[2]!]);
+      // pooled over the qStride leading chunks of each mask unit (the stride unrolled first), as the attention's q
+      const [u, s] = [this.numUnits, this.attn.qStride];
       x = this.proj
-        ? tf.max(chunks(this.proj.forward(xNorm)), 1)
-        : tf.concat([tf.max(chunks(x), 1), tf.mean(chunks(x), 1)], -1);
+        ? poolMaskUnitTokens(this.proj.forward(xNorm), u, s)
+        : tf.concat([poolMaskUnitTokens(x, u, s), poolMaskUnitTokens(x, u, s, true)], -1);
     }
-    x = tf.add(x, this.dropPath1.forward(this.ls1.forward(this.attn.forward(xNorm))));
+    x = tf.add(x, this.dropPath1.forward(this.ls1.forward(this.attn.forward(xNorm, this.numUnits))));
     return tf.add(x, this.dropPath2.forward(this.ls2.forward(this.mlp.forward(this.norm2.forward(x)))));
   }
 }
@@ -175,6 +192,8 @@ export class Hiera extends VisionModel {
   readonly tokensSpatialShape: Pair;
   readonly maskSpatialShape: Pair;
   readonly maskUnitSize: Pair;
+  /** Mask units of the token grid (tokens are held mask-unit-major). */
+  readonly numUnits: number;
   private readonly unrollTable: Int32Array;
   /** Per block: the table rolling its output back to raster order, and that map's size. */
   private readonly rerolls: { table: Int32Array; size: Pair }[];
@@ -215,9 +234,15 @@ export class Hiera extends VisionModel {
       this.posEmbedWin = null;
     }
 
-    // Unroll over every stage change; reroll tables for every block (the strides not yet consumed by q-pools).
+    // Unroll over every stage change; reroll tables for every block (the strides not yet consumed by q-pools). Tokens
+    // are held mask-unit-major (unit w's token t at w * T + t, timm's t * M + w), folded into both tables.
+    const numTokens = prod(this.tokensSpatialShape);
+    this.numUnits = prod(this.maskSpatialShape);
+    if (numTokens !== this.numUnits * prod(maskUnitSize)) {
+      throw new Error(`Hiera: the ${this.tokensSpatialShape.join('x')} token grid does not split into whole ${maskUnitSize.join('x')} mask units (imgSize ${imgSize.join('x')})`);
+    }
     const schedule = new Array<Pair>(stages.length - 1).fill(qStride);
-    this.unrollTable = unrollIndex(this.tokensSpatialShape, schedule);
+    this.unrollTable = toUnitMajor(unrollIndex(this.tokensSpatialShape, schedule), this.numUnits, 'gather');
     this.rerolls = [];
     let rs = schedule;
     let size = this.tokensSpatialShape;
@@ -225,7 +250,7 @@ export class Hiera extends VisionModel {
     const rerollCache = new Map<number, { table: Int32Array; size: Pair }>();
     for (let i = 0; i < depth; i++) {
       const key = rs.length;
-      if (!rerollCache.has(key)) rerollCache.set(key, { table: rerollIndex(size, rs), size });
+      if (!rerollCache.has(key)) rerollCache.set(key, { table: toUnitMajor(rerollIndex(size, rs), this.numUnits, 'source'), size });
       this.rerolls.push(rerollCache.get(key)!);
       if (this.stageEnds.slice(0, qPool).includes(i)) {
         if (rs.length) size = [Math.floor(size[0] / rs[0]![0]), Math.floor(size[1] / rs[0]![1])];
@@ -252,7 +277,7 @@ export class Hiera extends VisionModel {
       }
       blocks.push(new HieraBlock({
         dim, dimOut, heads, mlpRatio, dropPath: depth > 1 ? (dropPathRate * i) / (depth - 1) : 0, initValues, norm,
-        qStride: qPoolBlocks.includes(i) ? flatQStride : 1, windowSize: flatMuSize, useExpandProj, useMaskUnitAttn,
+        qStride: qPoolBlocks.includes(i) ? flatQStride : 1, windowSize: flatMuSize, useExpandProj, useMaskUnitAttn, numUnits: this.numUnits,
       }));
       dim = dimOut;
       if (this.stageEnds.includes(i)) {
@@ -301,7 +326,15 @@ export class Hiera extends VisionModel {
   }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {
-    return this.blocks.forward(this.embed(x));
+    return this.timmOrder(this.blocks.forward(this.embed(x)));
+  }
+
+  /** Mask-unit-major tokens `[B, M * T, C]` in timm's order (`t * M + w`). */
+  private timmOrder(x: tf.Tensor): tf.Tensor {
+    const [B, N, C] = x.shape as [number, number, number];
+    const T = N / this.numUnits;
+    if (T === 1 || this.numUnits === 1) return x;
+    return tf.reshape(tf.transpose(tf.reshape(x, [B, this.numUnits, T, C]), [0, 2, 1, 3]), [B, N, C]);
   }
 
   /** Block `i`'s output `[B, N, C]` as an NHWC map in raster order (timm's `Reroll`). */
@@ -323,7 +356,7 @@ export class Hiera extends VisionModel {
       x = this.blocks.at(i).forward(x);
       if (take.includes(i)) intermediates.push(this.reroll(x, i));
     }
-    return { final: x, intermediates };
+    return { final: this.timmOrder(x), intermediates };
   }
 
   /** timm's `prune_intermediate_layers` (coarse): blocks after the last stage taken go; the head loses norm and fc. */

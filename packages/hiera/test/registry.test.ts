@@ -41,7 +41,8 @@ describe('Hiera options', () => {
   it('refuses what inference does not support, and grids the unroll cannot split', async () => {
     await expect(createModel('hiera_tiny_224', { sepPosEmbed: true })).rejects.toThrow(/sepPosEmbed/);
     await expect(createModel('hiera_tiny_224', { patchDropRate: 0.2 })).rejects.toThrow(/patchDropRate/);
-    await expect(createModel('hiera_tiny_224', { imgSize: 100 })).rejects.toThrow(/25x25 token grid does not divide/);
+    await expect(createModel('hiera_tiny_224', { imgSize: 100 })).rejects.toThrow(/25x25 token grid does not split into whole 8x8 mask units/);
+    await expect(createModel('hiera_tiny_224', { imgSize: 100, maskUnitSize: 5 })).rejects.toThrow(/25x25 token grid does not divide by the strides/);
     await expect(createModel('hiera_tiny_224', { globalPool: 'token' })).rejects.toThrow(/poolType must be one of/);
   });
 
