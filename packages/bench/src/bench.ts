@@ -69,6 +69,7 @@ const ALL: ModelSpec[] = [
   { name: 'fastvit_sa12', pkg: '@zoo/fastvit', size: 256 },
   { name: 'maxvit_tiny_tf_224', pkg: '@zoo/maxxvit', size: 224 },
   { name: 'xcit_tiny_12_p16_224', pkg: '@zoo/xcit', size: 224 },
+  { name: 'hiera_tiny_224', pkg: '@zoo/hiera', size: 224 },
 ];
 
 function flag(name: string): string | undefined {

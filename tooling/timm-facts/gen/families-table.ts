@@ -45,7 +45,7 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   fastvit: { pkg: '@zoo/fastvit' },
   efficientvit_mit: { pkg: '@zoo/efficientvit', planned: true },
   mobilevit: { pkg: '@zoo/mobilevit', planned: true },
-  hiera: { pkg: '@zoo/hiera', planned: true },
+  hiera: { pkg: '@zoo/hiera' },
   metaformer: { pkg: '@zoo/metaformer' },
   mlp_mixer: { pkg: '@zoo/mlp-mixer' },
   levit: { pkg: '@zoo/levit' },

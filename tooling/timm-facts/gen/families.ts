@@ -130,6 +130,11 @@ export const FAMILIES: FamilyGen[] = [
     archs: { argsType: 'XcitArgs', argsFrom: './xcit.js', modelClasses: ['timm.models.xcit.Xcit'] },
   },
   {
+    dir: 'packages/hiera',
+    modules: ['hiera'],
+    archs: { argsType: 'HieraArgs', argsFrom: './hiera.js', modelClasses: ['timm.models.hiera.Hiera'] },
+  },
+  {
     dir: 'packages/levit',
     modules: ['levit'],
     archs: {

@@ -69,3 +69,6 @@ export * from './rel-pos-bias-tf.js';
 export * from './grid-partition.js';
 export * from './conv-mlp.js';
 export * from './class-attention.js';
+export * from './unroll.js';
+export * from './mask-unit-attention.js';
+export * from './cl-norm-mlp-head.js';

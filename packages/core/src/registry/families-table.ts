@@ -14,7 +14,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   fastvit: { pkg: '@zoo/fastvit' },
   ghostnet: { pkg: '@zoo/ghostnet' },
   hgnet: { pkg: '@zoo/hgnet' },
-  hiera: { pkg: '@zoo/hiera', planned: true },
+  hiera: { pkg: '@zoo/hiera' },
   hrnet: { pkg: '@zoo/hrnet' },
   inception_v3: { pkg: '@zoo/inception' },
   levit: { pkg: '@zoo/levit' },

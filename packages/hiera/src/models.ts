@@ -1,0 +1,2 @@
+/** The Hiera classes with no registration side effect. */
+export * from './hiera.js';
