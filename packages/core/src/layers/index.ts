@@ -63,3 +63,4 @@ export * from './simple-norm.js';
 export * from './slice.js';
 export * from './token-pool.js';
 export * from './upsample.js';
+export * from './hybrid-embed.js';
