@@ -148,11 +148,47 @@ interface HybridVit {
   patchEmbed: { proj: Module & { weight?: { shape: readonly number[] } } };
 }
 
+/** MobileCLIP's image-encoder names → timm's, in timm's order (`_convert_mobileclip`). */
+const MOBILECLIP_RENAMES: [string, string][] = [
+  ['patch_emb.', 'patch_embed.backbone.'], ['block.conv', 'conv'], ['block.norm', 'bn'], ['post_transformer_norm.', 'norm.'],
+  ['pre_norm_mha.0', 'norm1'], ['pre_norm_mha.1', 'attn'], ['pre_norm_ffn.0', 'norm2'], ['pre_norm_ffn.1', 'mlp.fc1'],
+  ['pre_norm_ffn.4', 'mlp.fc2'], ['qkv_proj.', 'qkv.'], ['out_proj.', 'proj.'], ['transformer.', 'blocks.'],
+];
+
 /**
- * timm's hybrid `checkpoint_filter_fn` (ViT's): a position embedding of another grid resampled (bicubic, antialiased),
- * a projection of another patch size resampled (pseudo-inverse), `pre_logits` dropped.
+ * timm's `_convert_mobileclip`: Apple's MobileCLIP checkpoint (`image_encoder.model.*`) in timm's names; the
+ * `pos_embed.pos_embed.pos_embed` of shape `[1, 1, N, C]` squeezed, the `classifier.proj` matrix `[C, D]` transposed
+ * into `head.weight` with a zero `head.bias`. Other keys (text encoder) are dropped.
+ */
+export function convertMobileclip(sd: StateDict, prefix = 'image_encoder.model.'): StateDict {
+  const out: StateDict = {};
+  for (const [key, v] of Object.entries(sd)) {
+    if (!key.startsWith(prefix)) continue;
+    let k = key.slice(prefix.length);
+    for (const [a, b] of MOBILECLIP_RENAMES) k = k.replaceAll(a, b);
+    if (k === 'pos_embed.pos_embed.pos_embed') {
+      out.pos_embed = v.shape[0] === 1 ? { ...v, shape: v.shape.slice(1) } : v;
+    } else if (k.includes('classifier.proj')) {
+      const [rows, cols] = v.shape as [number, number];
+      const src = v.data as Float32Array;
+      const t = new Float32Array(rows * cols);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = src[r * cols + c]!;
+      out[k.replace('classifier.proj', 'head.weight')] = { dtype: 'float32', shape: [cols, rows], data: t };
+      out[k.replace('classifier.proj', 'head.bias')] = { dtype: 'float32', shape: [cols], data: new Float32Array(cols) };
+    } else {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+/**
+ * timm's hybrid `checkpoint_filter_fn`: a MobileCLIP checkpoint converted, then ViT's: a position embedding of
+ * another grid resampled (bicubic, antialiased), a projection of another patch size resampled (pseudo-inverse),
+ * `pre_logits` dropped.
  */
 export function checkpointFilterFn(sd: StateDict, model: VisionModel): StateDict {
+  if ('image_encoder.model.patch_emb.0.block.conv.weight' in sd) sd = convertMobileclip(sd);
   const vit = model as unknown as HybridVit;
   const out: StateDict = {};
   const projShape = vit.patchEmbed.proj.weight?.shape;
