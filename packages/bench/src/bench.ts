@@ -62,6 +62,7 @@ const ALL: ModelSpec[] = [
   { name: 'swin_tiny_patch4_window7_224', pkg: '@zoo/swin', size: 224 },
   { name: 'beit_base_patch16_224', pkg: '@zoo/beit', size: 224 },
   { name: 'vit_relpos_small_patch16_224', pkg: '@zoo/vit-relpos', size: 224 },
+  { name: 'vit_small_r26_s32_224', pkg: '@zoo/vit-hybrid', size: 224 },
   { name: 'eva02_small_patch14_224', pkg: '@zoo/eva', size: 224 },
   { name: 'pvt_v2_b1', pkg: '@zoo/pvt', size: 224 },
   { name: 'levit_128', pkg: '@zoo/levit', size: 224 },

@@ -31,6 +31,7 @@ import '@zoo/swin';
 import '@zoo/tiny-vit';
 import '@zoo/vgg';
 import '@zoo/vit';
+import '@zoo/vit-hybrid';
 import '@zoo/vit-relpos';
 import '@zoo/xception';
 import '@zoo/xcit';
@@ -44,7 +45,7 @@ import { compareAll, fixtureInputNchw, fixtureModel, fixtureRecords } from './he
  * cases that cannot export are listed in CANNOT_EXPORT with the reason, and must fail with an OnnxExportError.
  */
 const FAMILIES = [
-  'beit', 'byobnet', 'convnext', 'cspnet', 'densenet', 'dla', 'efficientnet', 'eva', 'ghostnet', 'hgnet', 'hrnet', 'inception', 'levit', 'metaformer', 'mlp-mixer', 'nfnet', 'pvt', 'regnet', 'repvit', 'resnet', 'rexnet', 'swin', 'tiny-vit', 'vgg', 'vit', 'vit-relpos', 'xception', 'fastvit', 'maxxvit', 'xcit', 'hiera',
+  'beit', 'byobnet', 'convnext', 'cspnet', 'densenet', 'dla', 'efficientnet', 'eva', 'ghostnet', 'hgnet', 'hrnet', 'inception', 'levit', 'metaformer', 'mlp-mixer', 'nfnet', 'pvt', 'regnet', 'repvit', 'resnet', 'rexnet', 'swin', 'tiny-vit', 'vgg', 'vit', 'vit-relpos', 'xception', 'fastvit', 'maxxvit', 'xcit', 'hiera', 'vit-hybrid',
 ];
 const MAX_PARAMS = Number(process.env.ZOO_ONNX_MAX_PARAMS ?? 30e6);
 // Not in FAMILIES yet: @zoo/resnetv2. Its BiT export runs but onnxruntime's logits differ from ours (and timm's) by

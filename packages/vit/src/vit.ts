@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {type ActName, Attention, AttentionPoolLatent, applyAct, batchMatMul, DiffAttention, type ForwardIntermediatesOptions,GluMlp, 
+import {type ActName, Attention, AttentionPoolLatent, applyAct, batchMatMul, DiffAttention, type EmbedLayer, type EmbedLayerFactory, type ForwardIntermediatesOptions,GluMlp, 
   type GroupMatcher, type IntermediatesResult, LayerNorm, LayerScale, Linear, MATCH_PREV_GROUP, Mlp, Module, type NormFactory,
   type OutIndices, type Pair, type Param, PatchEmbed, RmsNorm, resampleAbsPosEmbed, resampleAbsPosEmbedTensor,
   resamplePatchEmbed, resolveAct, type StateDict, SwiGLU, sliceTensor, softmaxAttention, splitTensor, VisionModel,
@@ -66,6 +66,11 @@ export interface VisionTransformerArgs {
   dropPathRate?: number;
   weightInit?: string;
   fixInit?: boolean;
+  /**
+   * timm's `embed_layer`: builds the patch embedding instead of PatchEmbed (a hybrid's HybridEmbed over a CNN
+   * backbone). It gets imgSize, patchSize, inChans, embedDim, bias, dynamicImgPad and strictImgSize.
+   */
+  embedLayer?: EmbedLayerFactory;
 }
 
 const ARG_NAMES: readonly (keyof VisionTransformerArgs)[] = [
@@ -73,7 +78,7 @@ const ARG_NAMES: readonly (keyof VisionTransformerArgs)[] = [
   'qkNorm', 'projBias', 'initValues', 'classToken', 'posEmbed', 'noEmbedClass', 'regTokens', 'preNorm', 'finalNorm',
   'fcNorm', 'poolIncludePrefix', 'dynamicImgSize', 'dynamicImgPad', 'normLayer', 'normEps', 'embedNormLayer', 'actLayer',
   'mlpLayer', 'attnLayer', 'blockFn', 'scaleAttnNorm', 'scaleMlpNorm', 'distilled', 'dropRate', 'posDropRate', 'patchDropRate',
-  'projDropRate', 'attnDropRate', 'dropPathRate', 'weightInit', 'fixInit',
+  'projDropRate', 'attnDropRate', 'dropPathRate', 'weightInit', 'fixInit', 'embedLayer',
 ];
 
 function normFactory(layer: VitNormLayer, defaultEps: number): NormFactory {
@@ -335,7 +340,7 @@ export class VisionTransformer extends VisionModel {
   readonly numRegTokens: number;
   readonly poolIncludePrefix: boolean;
   globalPool: string;
-  readonly patchEmbed: PatchEmbed;
+  readonly patchEmbed: EmbedLayer;
   readonly clsToken: Param | null;
   readonly regToken: Param | null;
   readonly distToken: Param | null;
@@ -357,7 +362,7 @@ export class VisionTransformer extends VisionModel {
       posEmbed = 'learn', noEmbedClass = false, regTokens = 0, preNorm = false, finalNorm = true, fcNorm = null,
       poolIncludePrefix = false, dynamicImgSize = false, dynamicImgPad = false, normLayer = 'layernorm', normEps = 1e-6,
       embedNormLayer = null, actLayer = 'gelu', mlpLayer = 'mlp', attnLayer = 'attention', blockFn = 'block', scaleAttnNorm = false,
-      scaleMlpNorm = false, distilled = false,
+      scaleMlpNorm = false, distilled = false, embedLayer,
     } = args;
     if (!POOLS.includes(globalPool)) {
       throw new Error(`VisionTransformer: globalPool '${globalPool}' is not supported (use ${POOLS.map((p) => `'${p}'`).join(', ')})`);
@@ -377,10 +382,10 @@ export class VisionTransformer extends VisionModel {
     const useFcNorm = fcNorm ?? ['avg', 'avgmax', 'max'].includes(globalPool);
     const norm = normFactory(normLayer, normEps);
 
-    this.patchEmbed = this.addModule('patch_embed', new PatchEmbed({
-      imgSize, patchSize, inChans, embedDim, bias: !preNorm, dynamicImgPad,
-      strictImgSize: !dynamicImgSize, normLayer: embedNormLayer ? normFactory(embedNormLayer, normEps) : undefined,
-    }));
+    const embedArgs = { imgSize, patchSize, inChans, embedDim, bias: !preNorm, dynamicImgPad, strictImgSize: !dynamicImgSize };
+    if (embedLayer && embedNormLayer) throw new Error('VisionTransformer: embedNormLayer is not supported with an embedLayer');
+    this.patchEmbed = this.addModule('patch_embed', embedLayer ? embedLayer(embedArgs)
+      : new PatchEmbed({ ...embedArgs, normLayer: embedNormLayer ? normFactory(embedNormLayer, normEps) : undefined }));
     const numPatches = this.patchEmbed.numPatches!;
     const r = this.patchEmbed.featRatio();
 
@@ -579,8 +584,9 @@ export function checkpointFilterFn(sd: StateDict, model: VisionModel, opts: { ad
   const vit = model as unknown as VisionTransformer;
   const out: StateDict = {};
   for (let [k, v] of Object.entries(sd)) {
-    if (k.includes('patch_embed.proj.weight')) {
-      const [O, I, Hh, Ww] = vit.patchEmbed.proj.weight.shape as [number, number, number, number];
+    const projWeight = (vit.patchEmbed as { proj?: { weight?: { shape: readonly number[] } } }).proj?.weight;
+    if (k.includes('patch_embed.proj.weight') && projWeight) {
+      const [O, I, Hh, Ww] = projWeight.shape as [number, number, number, number];
       if (v.shape.length < 4) v = { ...v, shape: [O, v.data.length / (O * Hh * Ww), Hh, Ww] };
       if (v.shape[2] !== Hh || v.shape[3] !== Ww) {
         v = resamplePatchEmbed(v, [Hh, Ww], opts.interpolation ?? 'bicubic', opts.antialias ?? true);

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  createModel, type FeatureModel, interpWeights, resampleAbsPosEmbed, resampleAbsPosEmbedTensor, resamplePatchEmbed,
+  createModel, type FeatureModel, interpWeights, type PatchEmbed, resampleAbsPosEmbed, resampleAbsPosEmbedTensor, resamplePatchEmbed,
   type VisionModel,
 } from '@zoo/core';
-import { beforeAll, describe, expect, it } from 'vitest';
 import { VisionTransformer } from '@zoo/vit';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 beforeAll(async () => {
   const { setBackend } = await import('@zoo/core');
@@ -175,7 +175,7 @@ describe('checkpoint filter', () => {
     const m = (await createModel('vit_tiny_patch16_224', {
       imgSize: 64, patchSize: 8, numClasses: 3, pretrained: true, pretrainedCfgOverlay: { stateDict: sd },
     })) as VisionTransformer;
-    expect(m.patchEmbed.proj.weight.shape).toEqual([192, 3, 8, 8]);
+    expect((m.patchEmbed as PatchEmbed).proj.weight.shape).toEqual([192, 3, 8, 8]);
     expect(m.posEmbed!.shape).toEqual([1, 1 + 64, 192]);
     const y = m.forward(x);
     expect(y.shape).toEqual([1, 3]);

@@ -51,7 +51,7 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   levit: { pkg: '@zoo/levit' },
   tiny_vit: { pkg: '@zoo/tiny-vit' },
   pvt_v2: { pkg: '@zoo/pvt' },
-  vision_transformer_hybrid: { pkg: '@zoo/vit-hybrid', planned: true },
+  vision_transformer_hybrid: { pkg: '@zoo/vit-hybrid' },
 };
 
 /** The token split the lookup in core uses (families.ts `archTokens`): `$` ends a name. */

@@ -46,6 +46,12 @@ const byoCfg = (dropNull: boolean) => (t: TypeRef, map: (v: unknown) => unknown)
 /** A dataclass as a plain cfg object: its fields mapped (camelCase, nested dataclasses too). */
 const dataclass = byoCfg(false);
 
+/** A backbone call a hybrid's entrypoint made (dump_facts' BACKBONE_CALLS) as `{ model, ...kwargs }`, without device / dtype / pretrained. */
+const backboneCall = (model: string) => (t: TypeRef, map: (v: unknown) => unknown) => {
+  const { device: _device, dtype: _dtype, pretrained: _pretrained, ...args } = map(t.args ?? {}) as Record<string, unknown>;
+  return { model, ...args };
+};
+
 export const FAMILIES: FamilyGen[] = [
   {
     dir: 'packages/convnext',
@@ -172,6 +178,26 @@ export const FAMILIES: FamilyGen[] = [
       argsFrom: './vit-relpos.js',
       modelClasses: ['timm.models.vision_transformer_relpos.VisionTransformerRelPos'],
       types: { 'timm.models.vision_transformer_relpos.ResPostRelPosBlock': name('res_post') },
+    },
+  },
+  {
+    dir: 'packages/vit-hybrid',
+    modules: ['vision_transformer_hybrid'],
+    archs: {
+      argsType: 'VitHybridArgs',
+      argsFrom: './vit-hybrid.js',
+      modelClasses: ['timm.models.vision_transformer.VisionTransformer'],
+      types: {
+        // timm's partial(HybridEmbed, backbone=<built backbone>, **embed_args): the backbone as the call that built it.
+        'timm.layers.hybrid_embed.HybridEmbed': (t, map) => map(t.args ?? {}),
+        'timm.models.resnetv2.ResNetV2': backboneCall('resnetv2'),
+        'timm.models.resnetv2.create_resnetv2_stem': backboneCall('resnetv2_stem'),
+        'timm.models.resnet.resnet26d': backboneCall('resnet26d'),
+        'timm.models.resnet.resnet50d': backboneCall('resnet50d'),
+        'timm.models.vision_transformer_hybrid.ConvStem': backboneCall('conv_stem'),
+        'timm.layers.std_conv.StdConv2dSame': (t) => ({ type: 'stdconv_same', ...camelArgs(t) }),
+        'torch.nn.modules.activation.GELU': name('gelu'),
+      },
     },
   },
   {

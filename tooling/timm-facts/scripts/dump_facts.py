@@ -54,6 +54,9 @@ def encode(v):
     if inspect.isclass(v) or inspect.isfunction(v) or inspect.isbuiltin(v):
         return {"$type": qualified(v)}
     if isinstance(v, torch.nn.Module):
+        call = getattr(v, "_facts_call", None)
+        if call is not None:  # a backbone an entrypoint built (see BACKBONE_CALLS): the call, not the module
+            return {"$type": call[0], "args": encode(call[1])}
         return {"$type": qualified(type(v)), "args": {"repr": repr(v)}}
     return {"$type": qualified(type(v)), "args": {"repr": repr(v)}}
 
@@ -62,9 +65,29 @@ class Captured(Exception):
     pass
 
 
+# Callables an entrypoint of these modules calls to make a model part it passes on as a value (the ViT hybrids'
+# backbones: a ResNetV2, its stem alone, a timm ResNet entrypoint, a conv stem). While capturing, each is replaced by
+# a recorder returning a placeholder module that encodes as {"$type": <callable>, "args": <its call's kwargs>}.
+BACKBONE_CALLS = {
+    "vision_transformer_hybrid": ["ResNetV2", "create_resnetv2_stem", "resnet26d", "resnet50d", "ConvStem"],
+}
+
+
+def _recorder(fn):
+    params = list(inspect.signature(fn).parameters)
+
+    def record(*args, **kwargs):
+        m = torch.nn.Module()
+        m._facts_call = (qualified(fn), {**dict(zip(params, args)), **kwargs})
+        return m
+    return record
+
+
 def capture_kwargs(arch):
     """What the arch's entrypoint passes to build_model_with_cfg, without building anything."""
     seen = {}
+    ep_mod = sys.modules[registry.model_entrypoint(arch).__module__]
+    recorded = [(n, getattr(ep_mod, n)) for n in BACKBONE_CALLS.get(ep_mod.__name__.split(".")[-1], [])]
 
     def fake_build(model_cls, variant, pretrained, pretrained_cfg=None, pretrained_cfg_overlay=None, model_cfg=None,
                    feature_cfg=None, pretrained_strict=True, pretrained_filter_fn=None, cache_dir=None,
@@ -81,6 +104,8 @@ def capture_kwargs(arch):
         if name.startswith("timm.models") and getattr(mod, "build_model_with_cfg", None) is not None:
             patched.append((mod, mod.build_model_with_cfg))
             mod.build_model_with_cfg = fake_build
+    for n, fn in recorded:
+        setattr(ep_mod, n, _recorder(fn))
     try:
         registry.model_entrypoint(arch)(pretrained=False)
     except Captured:
@@ -88,6 +113,8 @@ def capture_kwargs(arch):
     finally:
         for mod, fn in patched:
             mod.build_model_with_cfg = fn
+        for n, fn in recorded:
+            setattr(ep_mod, n, fn)
     return seen or None
 
 

@@ -46,6 +46,24 @@ export interface ModelClass<M extends VisionModel = VisionModel> {
   readonly argNames?: readonly string[];
 }
 
+/**
+ * A model built by a function instead of a class constructor: a family whose model is composed of other registered
+ * models (timm's ViT hybrids: a VisionTransformer whose embed layer wraps a ResNet backbone, both from the registry).
+ * `buildModelWithCfg` takes one in place of a class and still resolves the cfg, loads pretrained weights (adapting
+ * the classifier / first conv) and wraps for features.
+ */
+export interface ModelFactory<M extends VisionModel = VisionModel> {
+  /** Named in errors, as a class's name is. */
+  readonly name: string;
+  /** The options it accepts (undefined: any). */
+  readonly argNames?: readonly string[];
+  /** Builds the model from the resolved kwargs (cfg defaults filled in, builder options removed). */
+  construct(kwargs: Record<string, unknown>): Promise<M>;
+}
+
+const isFactory = <M extends VisionModel>(c: ModelClass<M> | ModelFactory<M>): c is ModelFactory<M> =>
+  typeof (c as ModelFactory<M>).construct === 'function';
+
 export interface BuildOptions {
   /** Feature extraction defaults for this family (timm's `feature_cfg`). */
   featureCfg?: FeatureCfg;
@@ -95,7 +113,7 @@ function updateDefaultKwargs(cfg: PretrainedCfg, kwargs: Record<string, unknown>
 }
 
 /** Errors for options the model does not take, naming the option and what it does take. */
-function checkKwargs(cls: ModelClass, variant: string, kwargs: Record<string, unknown>): void {
+function checkKwargs(cls: ModelClass | ModelFactory, variant: string, kwargs: Record<string, unknown>): void {
   const accepted = cls.argNames;
   if (!accepted) return;
   const bad = Object.keys(kwargs).filter((k) => !accepted.includes(k));
@@ -110,10 +128,10 @@ function checkKwargs(cls: ModelClass, variant: string, kwargs: Record<string, un
 /**
  * timm's `build_model_with_cfg`: resolves the cfg, fills kwargs defaults from it, builds the model, adapts pruned
  * variants, loads pretrained weights into the base model (adapting classifier / first conv), and wraps it for
- * features. Returns a FeatureModel when `featuresOnly` is set.
+ * features. Returns a FeatureModel when `featuresOnly` is set. `cls` is a model class or a {@link ModelFactory}.
  */
 export async function buildModelWithCfg<M extends VisionModel>(
-  cls: ModelClass<M>,
+  cls: ModelClass<M> | ModelFactory<M>,
   variant: string,
   options: CreateModelOptions & Record<string, unknown>,
   build: BuildOptions = {},
@@ -131,7 +149,7 @@ export async function buildModelWithCfg<M extends VisionModel>(
   if (options.outIndices !== undefined) featureCfg.outIndices = options.outIndices;
   if (options.featureCls !== undefined) featureCfg.featureCls = options.featureCls;
 
-  const model = new cls(kwargs);
+  const model = isFactory(cls) ? await cls.construct(kwargs) : new cls(kwargs);
   model.pretrainedCfg = cfg;
   model.modelName = variant;
   try {

@@ -72,3 +72,4 @@ export * from './class-attention.js';
 export * from './unroll.js';
 export * from './mask-unit-attention.js';
 export * from './cl-norm-mlp-head.js';
+export * from './hybrid-embed.js';

@@ -35,7 +35,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   tiny_vit: { pkg: '@zoo/tiny-vit' },
   vgg: { pkg: '@zoo/vgg' },
   vision_transformer: { pkg: '@zoo/vit' },
-  vision_transformer_hybrid: { pkg: '@zoo/vit-hybrid', planned: true },
+  vision_transformer_hybrid: { pkg: '@zoo/vit-hybrid' },
   vision_transformer_relpos: { pkg: '@zoo/vit-relpos' },
   xception: { pkg: '@zoo/xception' },
   xception_aligned: { pkg: '@zoo/xception' },

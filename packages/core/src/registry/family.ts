@@ -1,4 +1,4 @@
-import { type BuildOptions, buildModelWithCfg, type CreateModelOptions, type ModelClass } from '../factory/build.js';
+import { type BuildOptions, buildModelWithCfg, type CreateModelOptions, type ModelClass, type ModelFactory } from '../factory/build.js';
 import type { FeatureModel } from '../features/wrappers.js';
 import type { VisionModel } from '../model.js';
 import { type DefaultCfg, registerModel, registerModelDeprecations } from './registry.js';
@@ -14,8 +14,8 @@ export interface FamilySpec<A extends object, M extends VisionModel = VisionMode
   archs: Readonly<Record<string, A>>;
   /** The module's pretrained cfgs (a family's generated `cfgs.ts`). */
   cfgs: Readonly<Record<string, DefaultCfg>>;
-  /** The model class, built with timm's `build_model_with_cfg` (unless `create` is given). */
-  model?: ModelClass<M>;
+  /** The model class (or a factory for composed models), built with timm's `build_model_with_cfg` (unless `create` is given). */
+  model?: ModelClass<M> | ModelFactory<M>;
   /** timm's `build_model_with_cfg` options: fixed, or per architecture and call (feature cfg, filter, strictness). */
   build?: BuildOptions | ((name: string, kwargs: CreateModelOptions) => BuildOptions);
   /** Builds an architecture instead of `model` + `build` (timm's `_create_<family>` functions that do more). */
