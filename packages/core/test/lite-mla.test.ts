@@ -9,9 +9,9 @@ beforeAll(async () => {
 const shapes = (m: { namedParams(): [string, { shape: number[] }][] }) => Object.fromEntries(m.namedParams().map(([k, p]) => [k, p.shape]));
 
 describe("EfficientViT (MIT) layers (timm's efficientvit_mit)", () => {
-  it('LiteMLA computes relu(q)·relu(k)ᵀ·[v 1] per head, divided by its last column (+eps), over every aggregation branch', () => {
+  it('LiteMLA computes relu(q)·relu(k)ᵀ·[v 1] per head, divided by its last column (+eps), over every aggregation branch (its grouped 1×1 as a batched matmul equals the grouped conv)', () => {
     const [B, H, W, C, d] = [2, 3, 4, 8, 4];
-    const mla = new LiteMLA(C, 6, { dim: d, scales: [3, 5] });
+    const mla = new LiteMLA(C, 6, { dim: d, scales: [3, 5], bias: [true, false] });
     expect(mla.heads).toBe(2);
     const x = tf.randomNormal([B, H, W, C], 0, 1, 'float32', 3);
     const ours = mla.forward(x);

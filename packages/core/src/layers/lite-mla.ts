@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, Sequential } from '../module.js';
+import { hasForwardHooks, Module, Sequential } from '../module.js';
 import { type ActName, applyAct, resolveAct } from './activations.js';
 import { Conv2d } from './conv.js';
 import { LiteConvNormAct, type LiteNorm, liteBatchNorm, type PerLayer } from './lite-convs.js';
@@ -63,11 +63,30 @@ export class LiteMLA extends Module {
     this.proj = this.addModule('proj', new LiteConvNormAct(total * (1 + scales.length), outChannels, 1, { bias: biasProj, norm: normProj, act: actProj }));
   }
 
+  /**
+   * One aggregation branch: the depthwise conv, then the 1×1 conv grouped per head's q / k / v as one batched matmul
+   * over the groups (a grouped conv would run group by group: 12–48 small convs here, in tfjs and in an ONNX export).
+   */
+  private aggregate(qkv: tf.Tensor, branch: Sequential, key: string): tf.Tensor {
+    const y = branch.at(0).forward(qkv);
+    const pw = branch.at(1) as Conv2d;
+    if (hasForwardHooks(pw)) return pw.forward(y);
+    const g = pw.groups;
+    const cin = pw.inChannels / g;
+    const cout = pw.outChannels / g;
+    // The kernel [1, 1, cin, g·cout] (output channels by group) as [g, cin, cout], kept until the weight changes.
+    const [w] = this.derived(`aggreg:${key}`, [pw.weight], () => [tf.transpose(tf.reshape(pw.weight.value, [cin, g, cout]), [1, 0, 2])]);
+    const [B, H, W] = y.shape as [number, number, number, number];
+    const xs = tf.transpose(tf.reshape(y, [B * H * W, g, cin]), [1, 0, 2]);
+    const out = tf.reshape(tf.transpose(tf.matMul(xs, w!), [1, 0, 2]), [B, H, W, g * cout]);
+    return pw.bias ? tf.add(out, pw.bias.value) : out;
+  }
+
   override forward(x: tf.Tensor): tf.Tensor {
     const [B, H, W] = x.shape as [number, number, number, number];
     const d = this.dim;
     const qkv = this.qkv.forward(x);
-    const branches = [qkv, ...this.aggreg.namedChildren().map(([, op]) => op.forward(qkv))];
+    const branches = [qkv, ...this.aggreg.namedChildren().map(([i, op]) => this.aggregate(qkv, op as Sequential, i))];
     const all = branches.length > 1 ? tf.concat(branches, 3) : qkv;
     // Channels are grouped per head as [q(d) k(d) v(d)]: [B, HW, G, 3d] → [B·G, HW, 3d].
     const G = all.shape[3]! / (3 * d);
