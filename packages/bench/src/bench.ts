@@ -71,6 +71,7 @@ const ALL: ModelSpec[] = [
   { name: 'maxvit_tiny_tf_224', pkg: '@zoo/maxxvit', size: 224 },
   { name: 'xcit_tiny_12_p16_224', pkg: '@zoo/xcit', size: 224 },
   { name: 'hiera_tiny_224', pkg: '@zoo/hiera', size: 224 },
+  { name: 'efficientvit_b1', pkg: '@zoo/efficientvit', size: 224 },
 ];
 
 function flag(name: string): string | undefined {

@@ -10,6 +10,7 @@ import '@zoo/cspnet';
 import '@zoo/densenet';
 import '@zoo/dla';
 import '@zoo/efficientnet';
+import '@zoo/efficientvit';
 import '@zoo/eva';
 import '@zoo/fastvit';
 import '@zoo/ghostnet';
@@ -45,7 +46,7 @@ import { compareAll, fixtureInputNchw, fixtureModel, fixtureRecords } from './he
  * cases that cannot export are listed in CANNOT_EXPORT with the reason, and must fail with an OnnxExportError.
  */
 const FAMILIES = [
-  'beit', 'byobnet', 'convnext', 'cspnet', 'densenet', 'dla', 'efficientnet', 'eva', 'ghostnet', 'hgnet', 'hrnet', 'inception', 'levit', 'metaformer', 'mlp-mixer', 'nfnet', 'pvt', 'regnet', 'repvit', 'resnet', 'rexnet', 'swin', 'tiny-vit', 'vgg', 'vit', 'vit-relpos', 'xception', 'fastvit', 'maxxvit', 'xcit', 'hiera', 'vit-hybrid',
+  'beit', 'byobnet', 'convnext', 'cspnet', 'densenet', 'dla', 'efficientnet', 'eva', 'ghostnet', 'hgnet', 'hrnet', 'inception', 'levit', 'metaformer', 'mlp-mixer', 'nfnet', 'pvt', 'regnet', 'repvit', 'resnet', 'rexnet', 'swin', 'tiny-vit', 'vgg', 'vit', 'vit-relpos', 'xception', 'fastvit', 'maxxvit', 'xcit', 'hiera', 'vit-hybrid', 'efficientvit',
 ];
 const MAX_PARAMS = Number(process.env.ZOO_ONNX_MAX_PARAMS ?? 30e6);
 // Not in FAMILIES yet: @zoo/resnetv2. Its BiT export runs but onnxruntime's logits differ from ours (and timm's) by

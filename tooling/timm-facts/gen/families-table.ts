@@ -43,7 +43,7 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   ghostnet: { pkg: '@zoo/ghostnet' },
   // planned: efficient hybrids
   fastvit: { pkg: '@zoo/fastvit' },
-  efficientvit_mit: { pkg: '@zoo/efficientvit', planned: true },
+  efficientvit_mit: { pkg: '@zoo/efficientvit' },
   mobilevit: { pkg: '@zoo/mobilevit', planned: true },
   hiera: { pkg: '@zoo/hiera' },
   metaformer: { pkg: '@zoo/metaformer' },

@@ -156,6 +156,16 @@ export const FAMILIES: FamilyGen[] = [
     archs: { argsType: 'TinyVitArgs', argsFrom: './tiny-vit.js', modelClasses: ['timm.models.tiny_vit.TinyVit'] },
   },
   {
+    dir: 'packages/efficientvit',
+    modules: ['efficientvit_mit'],
+    archs: {
+      argsType: 'EfficientVitArgs',
+      argsFrom: './efficientvit.js',
+      modelClasses: ['timm.models.efficientvit_mit.EfficientVit', 'timm.models.efficientvit_mit.EfficientVitLarge'],
+      modelClassArgs: { 'timm.models.efficientvit_mit.EfficientVitLarge': { large: true } },
+    },
+  },
+  {
     dir: 'packages/repvit',
     modules: ['repvit'],
     archs: { argsType: 'RepVitArgs', argsFrom: './repvit.js', modelClasses: ['timm.models.repvit.RepVit'] },

@@ -73,3 +73,5 @@ export * from './unroll.js';
 export * from './mask-unit-attention.js';
 export * from './cl-norm-mlp-head.js';
 export * from './hybrid-embed.js';
+export * from './lite-convs.js';
+export * from './lite-mla.js';

@@ -9,7 +9,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   densenet: { pkg: '@zoo/densenet' },
   dla: { pkg: '@zoo/dla' },
   efficientnet: { pkg: '@zoo/efficientnet' },
-  efficientvit_mit: { pkg: '@zoo/efficientvit', planned: true },
+  efficientvit_mit: { pkg: '@zoo/efficientvit' },
   eva: { pkg: '@zoo/eva' },
   fastvit: { pkg: '@zoo/fastvit' },
   ghostnet: { pkg: '@zoo/ghostnet' },
