@@ -106,7 +106,7 @@ describe('release: packed public packages installed outside the workspace', () =
     expect(publicPackages.map((p) => p.manifest.name).sort()).toEqual([
       '@zoo/beit', '@zoo/byobnet', '@zoo/cli', '@zoo/convnext', '@zoo/core', '@zoo/cspnet', '@zoo/densenet', '@zoo/dla',
       '@zoo/efficientnet', '@zoo/eva', '@zoo/ghostnet', '@zoo/hgnet', '@zoo/hrnet', '@zoo/inception', '@zoo/levit', '@zoo/metaformer',
-      '@zoo/mlp-mixer', '@zoo/nfnet', '@zoo/onnx', '@zoo/pvt', '@zoo/regnet', '@zoo/repvit', '@zoo/resnet', '@zoo/resnetv2', '@zoo/rexnet',
+      '@zoo/mlp-mixer', '@zoo/mobilevit', '@zoo/nfnet', '@zoo/onnx', '@zoo/pvt', '@zoo/regnet', '@zoo/repvit', '@zoo/resnet', '@zoo/resnetv2', '@zoo/rexnet',
       '@zoo/swin', '@zoo/testing', '@zoo/train', '@zoo/vgg', '@zoo/vit', '@zoo/vit-relpos', '@zoo/xception',
     ]);
     for (const p of publicPackages) {

@@ -63,3 +63,5 @@ export * from './simple-norm.js';
 export * from './slice.js';
 export * from './token-pool.js';
 export * from './upsample.js';
+export * from './transformer-block.js';
+export * from './conv-mlp.js';
