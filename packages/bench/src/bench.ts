@@ -65,6 +65,7 @@ const ALL: ModelSpec[] = [
   { name: 'eva02_small_patch14_224', pkg: '@zoo/eva', size: 224 },
   { name: 'pvt_v2_b1', pkg: '@zoo/pvt', size: 224 },
   { name: 'levit_128', pkg: '@zoo/levit', size: 224 },
+  { name: 'mobilevit_s', pkg: '@zoo/mobilevit', size: 256 },
 ];
 
 function flag(name: string): string | undefined {

@@ -507,13 +507,28 @@ function gather(c: EmitContext): void {
   c.set(out0(c), y!, identity(out0(c).shape.length));
 }
 
+/**
+ * A float32 Resize scale whose `floor(size × scale)` is `out`: ONNX sizes a Resize output that way, and the plain
+ * float32 of `out / size` can land one short (26 → 25 gives 24.999999; MobileViT resizes maps up to whole patches
+ * and back). Nudged up by float32 steps, which moves the sampling grid by about 1e-7 of a pixel. Scales (not output
+ * sizes) keep the batch axis dynamic.
+ */
+function resizeScale(size: number, out: number): number {
+  const f = new Float32Array([out / size]);
+  const bits = new Uint32Array(f.buffer);
+  while (Math.floor(size * f[0]!) < out) bits[0]!++;
+  return f[0]!;
+}
+
 function resize(mode: 'linear' | 'nearest'): Emitter {
   return (c) => {
     const x = input(c, 'images');
     const o = out0(c).shape;
     const alignCorners = !!c.call.attrs.alignCorners;
     const half = !!c.call.attrs.halfPixelCenters;
-    const scales = c.g.initializer('scales', [4], 'float32', [1, 1, o[1]! / x.shape[1]!, o[2]! / x.shape[2]!], `scales:${o[1]! / x.shape[1]!}:${o[2]! / x.shape[2]!}`);
+    const sh = resizeScale(x.shape[1]!, o[1]!);
+    const sw = resizeScale(x.shape[2]!, o[2]!);
+    const scales = c.g.initializer('scales', [4], 'float32', [1, 1, sh, sw], `scales:${sh}:${sw}`);
     const attrs: Record<string, AttrValue> = {
       mode,
       coordinate_transformation_mode: alignCorners ? 'align_corners' : half ? (mode === 'linear' ? 'half_pixel' : 'tf_half_pixel_for_nn') : 'asymmetric',

@@ -18,6 +18,7 @@ import '@zoo/inception';
 import '@zoo/levit';
 import '@zoo/metaformer';
 import '@zoo/mlp-mixer';
+import '@zoo/mobilevit';
 import '@zoo/nfnet';
 import '@zoo/pvt';
 import '@zoo/regnet';
@@ -39,7 +40,7 @@ import { compareAll, fixtureInputNchw, fixtureModel, fixtureRecords } from './he
  * cases that cannot export are listed in CANNOT_EXPORT with the reason, and must fail with an OnnxExportError.
  */
 const FAMILIES = [
-  'beit', 'byobnet', 'convnext', 'cspnet', 'densenet', 'dla', 'efficientnet', 'eva', 'ghostnet', 'hgnet', 'hrnet', 'inception', 'levit', 'metaformer', 'mlp-mixer', 'nfnet', 'pvt', 'regnet', 'repvit', 'resnet', 'rexnet', 'swin', 'vgg', 'vit', 'vit-relpos', 'xception',
+  'beit', 'byobnet', 'convnext', 'cspnet', 'densenet', 'dla', 'efficientnet', 'eva', 'ghostnet', 'hgnet', 'hrnet', 'inception', 'levit', 'metaformer', 'mlp-mixer', 'mobilevit', 'nfnet', 'pvt', 'regnet', 'repvit', 'resnet', 'rexnet', 'swin', 'vgg', 'vit', 'vit-relpos', 'xception',
 ];
 const MAX_PARAMS = Number(process.env.ZOO_ONNX_MAX_PARAMS ?? 30e6);
 // Not in FAMILIES yet: @zoo/resnetv2. Its BiT export runs but onnxruntime's logits differ from ours (and timm's) by
