@@ -72,6 +72,7 @@ const ALL: ModelSpec[] = [
   { name: 'xcit_tiny_12_p16_224', pkg: '@zoo/xcit', size: 224 },
   { name: 'hiera_tiny_224', pkg: '@zoo/hiera', size: 224 },
   { name: 'efficientvit_b1', pkg: '@zoo/efficientvit', size: 224 },
+  { name: 'mobilevit_s', pkg: '@zoo/mobilevit', size: 256 },
 ];
 
 function flag(name: string): string | undefined {

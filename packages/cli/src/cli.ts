@@ -175,7 +175,7 @@ function oneLine(e: unknown): string {
 /** Family packages registered when installed (optional peer dependencies). */
 const OPTIONAL_FAMILIES = [
   '@zoo/efficientnet', '@zoo/vit', '@zoo/convnext', '@zoo/densenet', '@zoo/cspnet', '@zoo/xception', '@zoo/inception', '@zoo/ghostnet', '@zoo/repvit',
-  '@zoo/hgnet', '@zoo/vgg', '@zoo/regnet', '@zoo/rexnet', '@zoo/dla', '@zoo/hrnet', '@zoo/nfnet', '@zoo/metaformer', '@zoo/mlp-mixer', '@zoo/byobnet', '@zoo/resnetv2', '@zoo/swin', '@zoo/pvt', '@zoo/levit', '@zoo/tiny-vit', '@zoo/eva', '@zoo/beit', '@zoo/vit-relpos', '@zoo/fastvit', '@zoo/maxxvit', '@zoo/xcit', '@zoo/hiera', '@zoo/vit-hybrid', '@zoo/efficientvit',
+  '@zoo/hgnet', '@zoo/vgg', '@zoo/regnet', '@zoo/rexnet', '@zoo/dla', '@zoo/hrnet', '@zoo/nfnet', '@zoo/metaformer', '@zoo/mlp-mixer', '@zoo/byobnet', '@zoo/resnetv2', '@zoo/swin', '@zoo/pvt', '@zoo/levit', '@zoo/tiny-vit', '@zoo/eva', '@zoo/beit', '@zoo/vit-relpos', '@zoo/fastvit', '@zoo/maxxvit', '@zoo/xcit', '@zoo/hiera', '@zoo/vit-hybrid', '@zoo/efficientvit', '@zoo/mobilevit',
 ];
 
 let familiesLoaded: Promise<void> | undefined;

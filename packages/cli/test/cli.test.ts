@@ -28,8 +28,8 @@ describe('zoo list', () => {
     expect(others.map((o) => o.stdout.trim())).toEqual(['convnext_atto', 'cspresnet50', 'xception41', 'vgg11', 'regnetx_002', 'rexnet_100', 'dla34']);
   });
 
-  it('registers the optional Inception, GhostNet, RepViT, HGNet, HRNet, NFNet, ByobNet and EVA families when present', async () => {
-    const names = ['inception_v3', 'ghostnetv3_100', 'repvit_m0_9', 'hgnetv2_b0', 'hrnet_w18_small', 'eca_nfnet_l0', 'repvgg_a0', 'eva02_tiny_patch14_224'];
+  it('registers the optional Inception, GhostNet, RepViT, HGNet, HRNet, NFNet, ByobNet, EVA and MobileViT families when present', async () => {
+    const names = ['inception_v3', 'ghostnetv3_100', 'repvit_m0_9', 'hgnetv2_b0', 'hrnet_w18_small', 'eca_nfnet_l0', 'repvgg_a0', 'eva02_tiny_patch14_224', 'mobilevitv2_050'];
     const r = await Promise.all(names.map((m) => zoo(['list', m])));
     expect(r.map((o) => o.stdout.trim())).toEqual(names);
   });

@@ -21,6 +21,7 @@ import '@zoo/levit';
 import '@zoo/maxxvit';
 import '@zoo/metaformer';
 import '@zoo/mlp-mixer';
+import '@zoo/mobilevit';
 import '@zoo/nfnet';
 import '@zoo/hiera';
 import '@zoo/pvt';
@@ -46,7 +47,7 @@ import { compareAll, fixtureInputNchw, fixtureModel, fixtureRecords } from './he
  * cases that cannot export are listed in CANNOT_EXPORT with the reason, and must fail with an OnnxExportError.
  */
 const FAMILIES = [
-  'beit', 'byobnet', 'convnext', 'cspnet', 'densenet', 'dla', 'efficientnet', 'eva', 'ghostnet', 'hgnet', 'hrnet', 'inception', 'levit', 'metaformer', 'mlp-mixer', 'nfnet', 'pvt', 'regnet', 'repvit', 'resnet', 'rexnet', 'swin', 'tiny-vit', 'vgg', 'vit', 'vit-relpos', 'xception', 'fastvit', 'maxxvit', 'xcit', 'hiera', 'vit-hybrid', 'efficientvit',
+  'beit', 'byobnet', 'convnext', 'cspnet', 'densenet', 'dla', 'efficientnet', 'eva', 'ghostnet', 'hgnet', 'hrnet', 'inception', 'levit', 'metaformer', 'mlp-mixer', 'nfnet', 'pvt', 'regnet', 'repvit', 'resnet', 'rexnet', 'swin', 'tiny-vit', 'vgg', 'vit', 'vit-relpos', 'xception', 'fastvit', 'maxxvit', 'xcit', 'hiera', 'vit-hybrid', 'efficientvit', 'mobilevit',
 ];
 const MAX_PARAMS = Number(process.env.ZOO_ONNX_MAX_PARAMS ?? 30e6);
 // Not in FAMILIES yet: @zoo/resnetv2. Its BiT export runs but onnxruntime's logits differ from ours (and timm's) by

@@ -106,8 +106,8 @@ describe('release: packed public packages installed outside the workspace', () =
     expect(publicPackages.map((p) => p.manifest.name).sort()).toEqual([
       '@zoo/beit', '@zoo/byobnet', '@zoo/cli', '@zoo/convnext', '@zoo/core', '@zoo/cspnet', '@zoo/densenet', '@zoo/dla',
       '@zoo/efficientnet', '@zoo/efficientvit', '@zoo/eva', '@zoo/fastvit', '@zoo/ghostnet', '@zoo/hgnet', '@zoo/hiera', '@zoo/hrnet',
-      '@zoo/inception', '@zoo/levit', '@zoo/maxxvit', '@zoo/metaformer', '@zoo/mlp-mixer', '@zoo/nfnet', '@zoo/onnx', '@zoo/pvt',
-      '@zoo/regnet', '@zoo/repvit', '@zoo/resnet', '@zoo/resnetv2', '@zoo/rexnet', '@zoo/swin', '@zoo/testing', '@zoo/tiny-vit',
+      '@zoo/inception', '@zoo/levit', '@zoo/maxxvit', '@zoo/metaformer', '@zoo/mlp-mixer', '@zoo/mobilevit', '@zoo/nfnet', '@zoo/onnx',
+      '@zoo/pvt', '@zoo/regnet', '@zoo/repvit', '@zoo/resnet', '@zoo/resnetv2', '@zoo/rexnet', '@zoo/swin', '@zoo/testing', '@zoo/tiny-vit',
       '@zoo/train', '@zoo/vgg', '@zoo/vit', '@zoo/vit-hybrid', '@zoo/vit-relpos', '@zoo/xception', '@zoo/xcit',
     ]);
     for (const p of publicPackages) {

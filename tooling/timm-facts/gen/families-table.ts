@@ -44,7 +44,7 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   // planned: efficient hybrids
   fastvit: { pkg: '@zoo/fastvit' },
   efficientvit_mit: { pkg: '@zoo/efficientvit' },
-  mobilevit: { pkg: '@zoo/mobilevit', planned: true },
+  mobilevit: { pkg: '@zoo/mobilevit' },
   hiera: { pkg: '@zoo/hiera' },
   metaformer: { pkg: '@zoo/metaformer' },
   mlp_mixer: { pkg: '@zoo/mlp-mixer' },

@@ -359,6 +359,21 @@ export const FAMILIES: FamilyGen[] = [
   },
   { dir: 'packages/efficientnet', modules: ['efficientnet', 'mobilenetv3'], pruned: true },
   {
+    dir: 'packages/mobilevit',
+    modules: ['mobilevit'],
+    archs: {
+      argsType: 'MobileVitArgs',
+      argsFrom: './mobilevit.js',
+      modelClasses: ['timm.models.byobnet.ByobNet'],
+      modelCfgArg: 'cfg',
+      types: {
+        // Core's ByoModelCfg language, as for byobnet; MobileViT's blocks are core's 'mobilevit' / 'mobilevit2' types.
+        'timm.models.byobnet.ByoModelCfg': byoCfg(false),
+        'timm.models.byobnet.ByoBlockCfg': byoCfg(true),
+      },
+    },
+  },
+  {
     dir: 'packages/eva',
     modules: ['eva'],
     archs: {

@@ -4,6 +4,16 @@ import { type ActName, applyAct, resolveAct } from './activations.js';
 import { Conv2d } from './conv.js';
 import type { NormFactory } from './mlp.js';
 
+export interface ConvMlpOptions {
+  hiddenFeatures?: number;
+  outFeatures?: number;
+  /** timm's `act_layer` (default 'relu'). */
+  actLayer?: string;
+  /** A norm after fc1 (timm's `norm_layer`); an Identity when undefined. */
+  normLayer?: NormFactory;
+  bias?: boolean;
+}
+
 /**
  * timm's `ConvMlp` (timm.layers.mlp) on NHWC maps: 1×1 conv (fc1) → norm → act → 1×1 conv (fc2). Keys fc1, norm, fc2
  * (the norm is an Identity unless `normLayer` is given). Dropout is identity at inference.
@@ -13,7 +23,7 @@ export class ConvMlp extends Module {
   readonly norm: Module;
   readonly fc2: Conv2d;
   readonly act: ActName;
-  constructor(inFeatures: number, options: { hiddenFeatures?: number; outFeatures?: number; actLayer?: string; bias?: boolean; normLayer?: NormFactory } = {}) {
+  constructor(inFeatures: number, options: ConvMlpOptions = {}) {
     super();
     const hidden = options.hiddenFeatures ?? inFeatures;
     const bias = options.bias ?? true;

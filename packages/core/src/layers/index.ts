@@ -75,3 +75,4 @@ export * from './cl-norm-mlp-head.js';
 export * from './hybrid-embed.js';
 export * from './lite-convs.js';
 export * from './lite-mla.js';
+export * from './transformer-block.js';

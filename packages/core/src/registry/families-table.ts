@@ -22,7 +22,7 @@ export const FAMILY_PACKAGES: Readonly<Record<string, { readonly pkg: string; re
   metaformer: { pkg: '@zoo/metaformer' },
   mlp_mixer: { pkg: '@zoo/mlp-mixer' },
   mobilenetv3: { pkg: '@zoo/efficientnet' },
-  mobilevit: { pkg: '@zoo/mobilevit', planned: true },
+  mobilevit: { pkg: '@zoo/mobilevit' },
   nfnet: { pkg: '@zoo/nfnet' },
   pvt_v2: { pkg: '@zoo/pvt' },
   regnet: { pkg: '@zoo/regnet' },

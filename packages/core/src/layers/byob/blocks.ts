@@ -10,6 +10,7 @@ import { BatchNorm2d } from '../norm.js';
 import { AvgPool2d } from '../pool.js';
 import { numGroups } from '../helpers.js';
 import type { ByoLayers } from './layers.js';
+import { MobileVitBlock, MobileVitV2Block } from './mobilevit-blocks.js';
 
 /** What every ByobNet block is built from (timm's `create_byob_stages` block kwargs), plus its type's own options. */
 export interface ByoBlockArgs {
@@ -423,6 +424,8 @@ const blockRegistry = new Map<string, ByoBlockCtor>([
   ['rep', ByoRepVggBlock],
   ['one', ByoMobileOneBlock],
   ['self_attn', ByoSelfAttnBlock],
+  ['mobilevit', MobileVitBlock],
+  ['mobilevit2', MobileVitV2Block],
 ]);
 
 /** timm's `register_block`: a block type that ByoBlockCfg can name (MobileViT's blocks register themselves). */

@@ -3,5 +3,6 @@
 export * from './blocks.js';
 export * from './cfg.js';
 export * from './layers.js';
+export * from './mobilevit-blocks.js';
 export * from './stages.js';
 export * from './stem.js';

@@ -1,0 +1,2 @@
+/** The MobileViT class with no registration side effect. */
+export * from './mobilevit.js';

@@ -1,0 +1,2 @@
+import { zooVitestConfig } from '../../tooling/vitest/config.ts';
+export default zooVitestConfig();
