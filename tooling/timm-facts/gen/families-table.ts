@@ -1,14 +1,14 @@
 /**
  * core's table of which package registers which of timm's architectures (`packages/core/src/registry/families-table.ts`),
  * so an unknown model name can say "install @zoo/vit" without core holding every name. From the committed registry
- * facts (`tooling/timm-facts/registry/<module>.json`, every timm module the issues plan): the architecture names are
+ * facts (`tooling/timm-facts/registry/<module>.json`: every module a package registers, and the planned ones): the architecture names are
  * split into tokens (letters, digits, `_`), put in a trie (`$` marks the end of a name), and each shortest token prefix
  * under which every name belongs to one package becomes one row. Written by `generate.ts` with the families' files.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** timm module → our package; `planned` packages are named by the issues that will build them (not published). */
+/** timm module → our package; `planned` packages are not built yet (not published). */
 export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   resnet: { pkg: '@zoo/resnet' },
   efficientnet: { pkg: '@zoo/efficientnet' },
@@ -22,13 +22,13 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   xception_aligned: { pkg: '@zoo/xception' },
   swin_transformer: { pkg: '@zoo/swin' },
   swin_transformer_v2: { pkg: '@zoo/swin' },
-  // planned: attention families
+  // attention families (#19)
   beit: { pkg: '@zoo/beit' },
   eva: { pkg: '@zoo/eva' },
   maxxvit: { pkg: '@zoo/maxxvit' },
   xcit: { pkg: '@zoo/xcit' },
   vision_transformer_relpos: { pkg: '@zoo/vit-relpos' },
-  // planned: CNN families
+  // CNN families (#20)
   regnet: { pkg: '@zoo/regnet' },
   byobnet: { pkg: '@zoo/byobnet' },
   resnetv2: { pkg: '@zoo/resnetv2' },
@@ -41,7 +41,7 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   inception_v3: { pkg: '@zoo/inception' },
   rexnet: { pkg: '@zoo/rexnet' },
   ghostnet: { pkg: '@zoo/ghostnet' },
-  // planned: efficient hybrids
+  // efficient hybrids (#21)
   fastvit: { pkg: '@zoo/fastvit' },
   efficientvit_mit: { pkg: '@zoo/efficientvit' },
   mobilevit: { pkg: '@zoo/mobilevit' },
@@ -52,6 +52,9 @@ export const PACKAGES: Record<string, { pkg: string; planned?: true }> = {
   tiny_vit: { pkg: '@zoo/tiny-vit' },
   pvt_v2: { pkg: '@zoo/pvt' },
   vision_transformer_hybrid: { pkg: '@zoo/vit-hybrid' },
+  // Not built yet. timm's EfficientViT (MSRA) shares `efficientvit_` with efficientvit_mit: without its names here,
+  // an unknown `efficientvit_m0` would be blamed on @zoo/efficientvit.
+  efficientvit_msra: { pkg: '@zoo/efficientvit-msra', planned: true },
 };
 
 /** The token split the lookup in core uses (families.ts `archTokens`): `$` ends a name. */
