@@ -553,6 +553,8 @@ function layerNorm(c: EmitContext): void {
 export const EMITTERS: Record<string, Emitter> = {
   ZooLayerNorm: layerNorm,
   ZooGelu: unary((c, x) => c.node('Gelu', [x], {}, { domain: 'com.microsoft' })[0]!),
+  ZooHardSigmoid: op1('HardSigmoid', { alpha: float(1 / 6), beta: float(0.5) }),
+  ZooHardSwish: op1('HardSwish'),
   Conv2D: conv(false),
   FusedConv2D: conv(false),
   DepthwiseConv2dNative: conv(true),

@@ -3,8 +3,8 @@ import type { ConstValue, KernelCall, TensorRef } from './trace.js';
 /**
  * Pattern fusions over the traced kernels, so onnxruntime gets the single ops it has fast kernels for: a layer norm
  * over the last axis (tf.moments → normalise → scale → shift, as core's LayerNorm computes it) becomes one
- * `ZooLayerNorm` call (ONNX LayerNormalization), and the exact (erf) GELU becomes one `ZooGelu` call
- * (com.microsoft Gelu). The fused call takes the place of the pattern's last call; the calls it replaces are left
+ * `ZooLayerNorm` call (ONNX LayerNormalization), the exact (erf) GELU one `ZooGelu` call (com.microsoft Gelu),
+ * hard sigmoid / hard swish one `ZooHardSigmoid` / `ZooHardSwish` call. The fused call takes the place of the pattern's last call; the calls it replaces are left
  * for the dead-code pass to drop when nothing else reads them.
  */
 export function fusePatterns(calls: KernelCall[], dyn: Set<number>, consts: Map<number, ConstValue>, opset: number): void {
@@ -118,6 +118,25 @@ export function fusePatterns(calls: KernelCall[], dyn: Set<number>, consts: Map<
     const hx = scalar(h1) === 0.5 ? h0 : scalar(h0) === 0.5 ? h1 : null;
     if (!hx || hx.id !== x.id) return;
     calls[mul[0]] = { kernel: 'ZooGelu', module: mul[1].module, inputs: { x }, attrs: {}, outputs: mul[1].outputs };
+  });
+
+  // core's hard_sigmoid relu6(x + 3) / 6 (ONNX HardSigmoid), and hard_swish x · hard_sigmoid(x) (ONNX HardSwish, opset 14+).
+  calls.forEach((r6, i) => {
+    if (r6.kernel !== 'Relu6' || !dyn.has(i)) return;
+    const add = prod(r6.inputs.x, ['Add', 'AddV2']);
+    if (!add) return;
+    const [p, q] = pair(add);
+    const x = scalar(q) === 3 ? p : scalar(p) === 3 ? q : null;
+    if (!x) return;
+    const div = onlyConsumer(r6.outputs[0]!, 'RealDiv');
+    if (!div || div[1].inputs.a?.id !== r6.outputs[0]!.id || scalar(div[1].inputs.b) !== 6) return;
+    const mul = onlyConsumer(div[1].outputs[0]!, 'Multiply');
+    const other = mul && (mul[1].inputs.a!.id === div[1].outputs[0]!.id ? mul[1].inputs.b! : mul[1].inputs.a!);
+    if (mul && other?.id === x.id) {
+      calls[mul[0]] = { kernel: 'ZooHardSwish', module: mul[1].module, inputs: { x }, attrs: {}, outputs: mul[1].outputs };
+    } else {
+      calls[div[0]] = { kernel: 'ZooHardSigmoid', module: div[1].module, inputs: { x }, attrs: {}, outputs: div[1].outputs };
+    }
   });
 }
 

@@ -37,7 +37,7 @@ import '@zoo/vit-hybrid';
 import '@zoo/vit-relpos';
 import '@zoo/xception';
 import '@zoo/xcit';
-import { exportOnnx, OnnxExportError, onnxModel } from '../src/index.js';
+import { decodeModel, exportOnnx, OnnxExportError, onnxModel } from '../src/index.js';
 import { compareAll, fixtureInputNchw, fixtureModel, fixtureRecords } from './helpers.js';
 
 /**
@@ -118,4 +118,23 @@ describe('every family parity fixture through export → onnxruntime-node', () =
       await engine.dispose();
     });
   }
+});
+
+describe('activation fusions', () => {
+  it("hard swish and hard sigmoid export as onnxruntime's single ops (MobileNetV3), still at timm's numbers", async () => {
+    const c = cases.find((k) => k.f.id === 'mobilenetv3_large_100')!;
+    const model = await fixtureModel(c.f);
+    const bytes = await exportOnnx(model, { inputSize: c.f.input.shape.slice(1) });
+    model.dispose();
+    const ops = decodeModel(bytes).graph.node.map((n) => n.opType);
+    const count = (op: string) => ops.filter((o) => o === op).length;
+    // mobilenetv3_large_100's hard swishes: stem, expansion and depthwise of the 9 blocks of stages 3–5, the last
+    // 1×1 stage, conv_head (1 + 18 + 1 + 1); its SE gates: the 8 blocks of stages 2, 4 and 5. No Relu6 (Clip) left.
+    expect([count('HardSwish'), count('HardSigmoid'), count('Clip')]).toEqual([21, 8, 0]);
+    const engine = await onnxModel(bytes, { threads: 1 });
+    const out = await engine.run({ input0: fixtureInputNchw(c.f) }, c.f.input.shape);
+    const [r] = compareAll([{ dims: engine.outputDims.output0!, data: out.output0! }], fixtureRecords(c.f).slice(0, 1));
+    expect(r!.ok, r!.message).toBe(true);
+    await engine.dispose();
+  });
 });
