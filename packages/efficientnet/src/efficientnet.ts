@@ -45,6 +45,8 @@ export class EfficientNet extends VisionModel {
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;
+  /** timm's decoded block definitions (`block_args`) the blocks were built from, stage by stage. */
+  readonly blockArgs: readonly (readonly BlockArgs[])[];
   readonly inChans: number;
   readonly dropRate: number;
   readonly stageEnds: number[];
@@ -69,6 +71,7 @@ export class EfficientNet extends VisionModel {
     const builder = new EfficientNetBuilder({
       outputStride, padType, roundChsFn, actLayer: act, normLayer, aaLayer, seLayer, dropPathRate, featureLocation,
     });
+    this.blockArgs = blockArgs;
     this.addModule('blocks', new Sequential(builder.build(stem, blockArgs)));
     this.builderFeatures = builder.features;
     this.featureInfo = builder.features;

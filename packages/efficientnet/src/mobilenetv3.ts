@@ -48,6 +48,8 @@ export class MobileNetV3 extends VisionModel {
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;
+  /** timm's decoded block definitions (`block_args`) the blocks were built from, stage by stage. */
+  readonly blockArgs: readonly (readonly BlockArgs[])[];
   readonly inChans: number;
   readonly dropRate: number;
   readonly stageEnds: number[];
@@ -74,6 +76,7 @@ export class MobileNetV3 extends VisionModel {
       outputStride: 32, padType, roundChsFn, seFromExp, actLayer: act, normLayer, aaLayer, seLayer, dropPathRate,
       layerScaleInitValue, featureLocation,
     });
+    this.blockArgs = blockArgs;
     this.addModule('blocks', new Sequential(builder.build(stem, blockArgs)));
     this.builderFeatures = builder.features;
     this.featureInfo = builder.features;
