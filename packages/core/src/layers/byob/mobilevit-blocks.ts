@@ -43,6 +43,11 @@ function fromPatchMajor(x: tf.Tensor, B: number, p: number, nh: number, nw: numb
   return tf.reshape(tf.transpose(tf.reshape(x, [B, p, p, nh, nw, C]), [0, 3, 1, 4, 2, 5]), [B, nh * p, nw * p, C]);
 }
 
+/** Both blocks' sizes as timm computes them: kernel (3), output width (the input's) and transformer width. */
+function blockDims(a: MobileVitBlockArgs): { k: number; outChs: number; dim: number } {
+  return { k: a.kernelSize ?? 3, outChs: a.outChs || a.inChs, dim: a.transformerDim || makeDivisible((a.bottleRatio ?? 1) * a.inChs) };
+}
+
 /**
  * timm's MobileVitBlock (MobileViT v1): a local kxk ConvNormAct and a 1×1 projection, then the map cut into
  * `patchSize`² patches whose same-position pixels form token sequences for timm's ViT blocks, folded back, projected
@@ -61,9 +66,7 @@ export class MobileVitBlock extends Module {
 
   constructor(a: MobileVitBlockArgs) {
     super();
-    const k = a.kernelSize ?? 3;
-    const outChs = a.outChs || a.inChs;
-    const dim = a.transformerDim || makeDivisible((a.bottleRatio ?? 1) * a.inChs);
+    const { k, outChs, dim } = blockDims(a);
     const groups = numGroups(a.groupSize, a.inChs);
     this.conv_kxk = this.addModule('conv_kxk', a.layers.convNormAct(a.inChs, a.inChs, k, { stride: a.stride ?? 1, groups, dilation: a.dilation?.[0] ?? 1 }));
     this.conv_1x1 = this.addModule('conv_1x1', new Conv2d(a.inChs, dim, 1));
@@ -162,9 +165,7 @@ export class MobileVitV2Block extends Module {
 
   constructor(a: MobileVitBlockArgs) {
     super();
-    const k = a.kernelSize ?? 3;
-    const outChs = a.outChs || a.inChs;
-    const dim = a.transformerDim || makeDivisible((a.bottleRatio ?? 1) * a.inChs);
+    const { k, outChs, dim } = blockDims(a);
     const groups = numGroups(a.groupSize === undefined ? 1 : a.groupSize, a.inChs);
     this.conv_kxk = this.addModule('conv_kxk', a.layers.convNormAct(a.inChs, a.inChs, k, { groups, dilation: a.dilation?.[0] ?? 1 }));
     this.conv_1x1 = this.addModule('conv_1x1', new Conv2d(a.inChs, dim, 1));
