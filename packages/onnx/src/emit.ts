@@ -549,9 +549,30 @@ function layerNorm(c: EmitContext): void {
   c.set(out0(c), y!, perm);
 }
 
+/**
+ * GroupNorm on an NHWC map (fuse.ts), in NCHW: reshape to [B, G, C/G·H·W], InstanceNormalization with unit scale and
+ * zero shift, reshape back, then the per-channel weight and bias (timm's own export takes the same route).
+ */
+function groupNorm(c: EmitContext): void {
+  const x = input(c, 'x');
+  const [, h, w, ch] = x.shape as [number, number, number, number];
+  const g = c.call.attrs.groups as number;
+  const [grouped] = c.node('Reshape', [c.as(x, NCHW), c.g.i64([0, g, -1])]);
+  const ones = c.g.initializer(`${c.prefix}.group_scale`, [g], 'float32', new Float32Array(g).fill(1), `ones:${g}`);
+  const zeros = c.g.initializer(`${c.prefix}.group_shift`, [g], 'float32', new Float32Array(g), `zeros:${g}`);
+  const [normed] = c.node('InstanceNormalization', [grouped!, ones, zeros], { epsilon: float(c.call.attrs.eps as number) });
+  let [y] = c.node('Reshape', [normed!, c.g.i64([0, ch, h, w])]);
+  const perChannel = (r: TensorRef, what: string) =>
+    c.g.initializer(`${c.prefix}.${what}`, [ch, 1, 1], 'float32', Float32Array.from(c.constValue(r).data as ArrayLike<number>), `${what}:${r.id}`);
+  if (c.call.inputs.weight) [y] = c.node('Mul', [y!, perChannel(c.call.inputs.weight, 'weight')]);
+  if (c.call.inputs.bias) [y] = c.node('Add', [y!, perChannel(c.call.inputs.bias, 'bias')]);
+  c.set(out0(c), y!, NCHW);
+}
+
 /** One emitter per tfjs kernel name (core's custom kernels included), and per fused pattern (Zoo*). */
 export const EMITTERS: Record<string, Emitter> = {
   ZooLayerNorm: layerNorm,
+  ZooGroupNorm: groupNorm,
   ZooGelu: unary((c, x) => c.node('Gelu', [x], {}, { domain: 'com.microsoft' })[0]!),
   ZooHardSigmoid: op1('HardSigmoid', { alpha: float(1 / 6), beta: float(0.5) }),
   ZooHardSwish: op1('HardSwish'),

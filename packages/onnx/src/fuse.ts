@@ -4,7 +4,7 @@ import type { ConstValue, KernelCall, TensorRef } from './trace.js';
  * Pattern fusions over the traced kernels, so onnxruntime gets the single ops it has fast kernels for: a layer norm
  * over the last axis (tf.moments → normalise → scale → shift, as core's LayerNorm computes it) becomes one
  * `ZooLayerNorm` call (ONNX LayerNormalization), the exact (erf) GELU one `ZooGelu` call (com.microsoft Gelu),
- * hard sigmoid / hard swish one `ZooHardSigmoid` / `ZooHardSwish` call. The fused call takes the place of the pattern's last call; the calls it replaces are left
+ * hard sigmoid / hard swish one `ZooHardSigmoid` / `ZooHardSwish` call, and core's GroupNorm one `ZooGroupNorm` call. The fused call takes the place of the pattern's last call; the calls it replaces are left
  * for the dead-code pass to drop when nothing else reads them.
  */
 export function fusePatterns(calls: KernelCall[], dyn: Set<number>, consts: Map<number, ConstValue>, opset: number): void {
@@ -96,6 +96,60 @@ export function fusePatterns(calls: KernelCall[], dyn: Set<number>, consts: Map<
       calls[last] = { kernel: 'ZooLayerNorm', module: lastCall.module, inputs, attrs: { eps }, outputs: lastCall.outputs };
     });
   }
+
+  // core's GroupNorm on an NHWC map: reshape to [B, H·W, G, C/G], mean twice (centred, then re-centred), variance,
+  // rsqrt(var + eps), normalise, reshape back, then the per-channel weight and bias. One ZooGroupNorm call
+  // (InstanceNormalization over [B, G, ·] in NCHW, as timm's GroupNorm exports) instead of ~12 ops and two transposes.
+  const groupAxes = (c: KernelCall | null) => {
+    const ax = c?.attrs.axis as number | number[] | undefined;
+    return !!c?.attrs.keepDims && Array.isArray(ax) && ax.length === 2 && ax[0] === 1 && ax[1] === 3;
+  };
+  calls.forEach((r, i) => {
+    if (r.kernel !== 'Rsqrt' || !dyn.has(i)) return;
+    const add = prod(r.inputs.x, ['Add', 'AddV2']);
+    if (!add) return;
+    const [p, q] = pair(add);
+    const eps = scalar(q) ?? scalar(p);
+    const vRef = scalar(q) !== null ? p : q;
+    if (eps === null || !vRef) return;
+    const mv = prod(vRef, 'Mean');
+    const sq = prod(mv?.inputs.x, 'Square');
+    const centred = prod(sq?.inputs.x, 'Sub');
+    if (!mv || !sq || !centred || !groupAxes(mv)) return;
+    const m2 = prod(centred.inputs.b, 'Mean');
+    const first = prod(centred.inputs.a, 'Sub');
+    if (!m2 || !first || !groupAxes(m2) || m2.inputs.x?.id !== centred.inputs.a?.id) return;
+    const m1 = prod(first.inputs.b, 'Mean');
+    const rs = prod(first.inputs.a, 'Reshape');
+    if (!m1 || !rs || !groupAxes(m1) || m1.inputs.x?.id !== first.inputs.a?.id) return;
+    const x = rs.inputs.x!;
+    const grouped = rs.outputs[0]!.shape;
+    if (x.shape.length !== 4 || grouped.length !== 4) return;
+    const [, h, w, ch] = x.shape as [number, number, number, number];
+    const g = grouped[2]!;
+    if (grouped[1] !== h * w || g * grouped[3]! !== ch) return;
+    const norm = onlyConsumer(r.outputs[0]!, 'Multiply');
+    if (!norm) return;
+    const [n0, n1] = pair(norm[1]);
+    if ((n0?.id === r.outputs[0]!.id ? n1 : n0)?.id !== centred.outputs[0]!.id) return;
+    const back = onlyConsumer(norm[1].outputs[0]!, 'Reshape');
+    if (!back || back[1].outputs[0]!.shape.join() !== x.shape.join()) return;
+    let [last, lastCall] = back;
+    const inputs: Record<string, TensorRef | null> = { x, weight: null, bias: null };
+    const mul = onlyConsumer(lastCall.outputs[0]!, 'Multiply');
+    const wRef = mul && (mul[1].inputs.a!.id === lastCall.outputs[0]!.id ? mul[1].inputs.b! : mul[1].inputs.a!);
+    if (mul && vector(wRef, ch)) {
+      inputs.weight = wRef;
+      [last, lastCall] = mul;
+    }
+    const addB = onlyConsumer(lastCall.outputs[0]!, 'Add');
+    const bRef = addB && (addB[1].inputs.a!.id === lastCall.outputs[0]!.id ? addB[1].inputs.b! : addB[1].inputs.a!);
+    if (addB && vector(bRef, ch)) {
+      inputs.bias = bRef;
+      [last, lastCall] = addB;
+    }
+    calls[last] = { kernel: 'ZooGroupNorm', module: lastCall.module, inputs, attrs: { eps, groups: g }, outputs: lastCall.outputs };
+  });
 
   calls.forEach((e, i) => {
     if (e.kernel !== 'Erf' || !dyn.has(i)) return;
