@@ -46,19 +46,26 @@ export function fusePatterns(calls: KernelCall[], dyn: Set<number>, consts: Map<
     return a.length === 1 && (a[0] === rank - 1 || a[0] === -1);
   };
 
+  /** rsqrt(mean(square(x − m)) + eps), as core's norms compute it: eps, the variance's Mean and the centring Sub. */
+  const rsqrtOfVariance = (r: KernelCall) => {
+    const add = prod(r.inputs.x, ['Add', 'AddV2']);
+    if (!add) return null;
+    const [p, q] = pair(add);
+    const eps = scalar(q) ?? scalar(p);
+    const vRef = scalar(q) !== null ? p : q;
+    if (eps === null || !vRef) return null;
+    const mv = prod(vRef, 'Mean');
+    const sq = prod(mv?.inputs.x, 'Square');
+    const sub = prod(sq?.inputs.x, 'Sub');
+    return mv && sq && sub ? { eps, mv, sub } : null;
+  };
+
   if (opset >= 17) {
     calls.forEach((r, i) => {
       if (r.kernel !== 'Rsqrt' || !dyn.has(i)) return;
-      const add = prod(r.inputs.x, ['Add', 'AddV2']);
-      if (!add) return;
-      const [p, q] = pair(add);
-      const eps = scalar(q) ?? scalar(p);
-      const vRef = scalar(q) !== null ? p : q;
-      if (eps === null || !vRef) return;
-      const mv = prod(vRef, 'Mean');
-      const sq = prod(mv?.inputs.x, 'Square');
-      const sub = prod(sq?.inputs.x, 'Sub');
-      if (!mv || !sq || !sub) return;
+      const v = rsqrtOfVariance(r);
+      if (!v) return;
+      const { eps, mv, sub } = v;
       let xIn = sub.inputs.a!;
       const cast = prod(xIn, ['Cast', 'Identity']);
       if (cast) xIn = cast.inputs.x!;
@@ -106,16 +113,9 @@ export function fusePatterns(calls: KernelCall[], dyn: Set<number>, consts: Map<
   };
   calls.forEach((r, i) => {
     if (r.kernel !== 'Rsqrt' || !dyn.has(i)) return;
-    const add = prod(r.inputs.x, ['Add', 'AddV2']);
-    if (!add) return;
-    const [p, q] = pair(add);
-    const eps = scalar(q) ?? scalar(p);
-    const vRef = scalar(q) !== null ? p : q;
-    if (eps === null || !vRef) return;
-    const mv = prod(vRef, 'Mean');
-    const sq = prod(mv?.inputs.x, 'Square');
-    const centred = prod(sq?.inputs.x, 'Sub');
-    if (!mv || !sq || !centred || !groupAxes(mv)) return;
+    const v = rsqrtOfVariance(r);
+    if (!v || !groupAxes(v.mv)) return;
+    const { eps, sub: centred } = v;
     const m2 = prod(centred.inputs.b, 'Mean');
     const first = prod(centred.inputs.a, 'Sub');
     if (!m2 || !first || !groupAxes(m2) || m2.inputs.x?.id !== centred.inputs.a?.id) return;
