@@ -5,6 +5,7 @@ import { Conv2d } from './conv.js';
 import { convNormAct } from './fuse.js';
 import { Dropout } from './misc.js';
 import { BatchNorm2d } from './norm.js';
+import { roundHalfEven } from './rounding.js';
 
 /**
  * The conv blocks of timm's EfficientViT (MIT, `efficientvit_mit.py`): conv → norm → act units whose state-dict
@@ -111,11 +112,7 @@ export class LiteDSConv extends LiteSequence {
 
 /** The hidden width of an expanding block: `midChannels`, else `round(in × expandRatio)` (Python's rounding). */
 function hiddenWidth(inChannels: number, midChannels: number | undefined, expandRatio: number): number {
-  if (midChannels) return midChannels;
-  const v = inChannels * expandRatio;
-  // Python's round() rounds halves to even.
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  return midChannels || roundHalfEven(inChannels * expandRatio);
 }
 
 export interface LiteExpandOptions extends LiteBlockOptions {
