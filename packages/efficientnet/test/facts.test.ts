@@ -1,11 +1,12 @@
 /**
- * Each architecture's `_gen_*` recipe (efficientnet-defs.ts / mobilenetv3-defs.ts: timm's recipes, arch strings and
- * multipliers) against what timm's own entrypoint hands the model class (tooling/timm-facts/kwargs): the decoded,
- * depth-scaled block definitions block by block, and the stem / head / norm / activation / padding they imply.
+ * Each architecture of the generated table (src/archs.ts: timm's block args written back as block strings, decoded
+ * again by builder.ts's `decodeArchDef`) against what timm's own entrypoint hands the model class
+ * (tooling/timm-facts/kwargs): the decoded block definitions block by block, the BatchNorm eps and the padding. Then
+ * createModel's arguments over the table's, as timm's `resolve_bn_args` / `resolve_act_layer` apply them.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BatchNorm2d, type Conv2d, createModel, type Module } from '@zoo/core';
+import { type BatchNorm2d, type Conv2d, createModel, type Module, type StateDict } from '@zoo/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EfficientNet, MobileNetV3 } from '../src/index.js';
 import '../src/index.js';
@@ -48,7 +49,7 @@ const facts = (module: string) =>
   JSON.parse(readFileSync(join(import.meta.dirname, `../../../tooling/timm-facts/kwargs/${module}.json`), 'utf8')) as { archs: Record<string, ArchFacts> };
 
 for (const module of ['efficientnet', 'mobilenetv3']) {
-  describe(`${module}: every recipe gives timm's constructor arguments`, () => {
+  describe(`${module}: every table row gives timm's constructor arguments`, () => {
     for (const [arch, f] of Object.entries(facts(module).archs)) {
       it(arch, async () => {
         const model = (await createModel(arch)) as EfficientNet | MobileNetV3;
@@ -67,3 +68,51 @@ for (const module of ['efficientnet', 'mobilenetv3']) {
     }
   });
 }
+
+describe("createModel's arguments over the table's", () => {
+  const eps = async (arch: string, kwargs: Record<string, unknown> = {}) => {
+    const model = (await createModel(arch, kwargs)) as EfficientNet;
+    const bn = model.getSubmodule('blocks.0.0.bn1') as Module & Partial<BatchNorm2d>;
+    const out = [(model.getChild('bn1') as Module & Partial<BatchNorm2d>).eps, bn.eps];
+    model.dispose();
+    return out;
+  };
+
+  it("bnEps replaces the entrypoint's BatchNorm eps (a tf_* port's 1e-3 too), everywhere", async () => {
+    expect(await eps('tf_efficientnet_b0')).toEqual([1e-3, 1e-3]);
+    expect(await eps('tf_efficientnet_b0', { bnEps: 1e-5 })).toEqual([1e-5, 1e-5]);
+    expect(await eps('efficientnet_b0', { bnEps: 1e-3 })).toEqual([1e-3, 1e-3]);
+    expect(await eps('mobilenetv3_large_100', { bnEps: 2e-3 })).toEqual([2e-3, 2e-3]);
+  });
+
+  it('a normLayer given replaces the BatchNorm', async () => {
+    const model = (await createModel('efficientnet_b0', { normLayer: { type: 'groupnorm', groupSize: 8 } })) as EfficientNet;
+    expect(model.stateDict()['bn1.running_mean']).toBeUndefined();
+    expect(model.stateDict()['bn1.weight']).toBeDefined();
+    model.dispose();
+  });
+
+  it("an actLayer given replaces the entrypoint's default (timm's resolve_act_layer)", async () => {
+    const ours = (await createModel('mobilenetv3_large_100', { actLayer: 'relu' })) as MobileNetV3;
+    const timms = (await createModel('mobilenetv3_large_100')) as MobileNetV3;
+    const tf = await import('@tensorflow/tfjs-core');
+    const x = tf.randomNormal([1, 64, 64, 3], 0, 1, 'float32', 7);
+    const sd = timms.stateDict() as StateDict;
+    ours.loadStateDict(sd);
+    const [a, b] = [ours.forward(x), timms.forward(x)];
+    expect((await tf.max(tf.abs(tf.sub(a, b))).data())[0]).toBeGreaterThan(1e-3);
+    for (const t of [a, b, x]) t.dispose();
+    ours.dispose();
+    timms.dispose();
+  });
+
+  it("fbnetc_100 with pretrained weights uses TF's BatchNorm eps (timm's entrypoint sets it), without them PyTorch's", async () => {
+    const plain = (await createModel('fbnetc_100')) as EfficientNet;
+    expect((plain.getChild('bn1') as Module & Partial<BatchNorm2d>).eps).toBe(1e-5);
+    const sd = plain.stateDict() as StateDict;
+    const loaded = (await createModel('fbnetc_100', { pretrained: true, pretrainedCfgOverlay: { stateDict: sd } })) as EfficientNet;
+    expect((loaded.getChild('bn1') as Module & Partial<BatchNorm2d>).eps).toBe(1e-3);
+    loaded.dispose();
+    plain.dispose();
+  });
+});

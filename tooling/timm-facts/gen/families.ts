@@ -3,6 +3,8 @@
  * and how timm's classes and partials (`{ $type, args }` in the kwargs facts) map to our argument values.
  */
 
+import { encodeArchDef } from './block-strings.ts';
+
 /** A value timm's kwargs hold that JSON cannot: a class, function, partial or dataclass by qualified name. */
 export interface TypeRef {
   $type: string;
@@ -31,12 +33,15 @@ export interface FamilyGen {
     modelCfgArg?: string;
     /** The modules whose architectures the table holds, when not all of the family's (another class builds the rest). */
     modules?: string[];
+    /** timm kwargs written in another form: the raw fact value → the row fields that stand for it (`{}` leaves it out). */
+    kwargs?: Record<string, (v: unknown, arch: string) => Record<string, unknown>>;
   };
   /** Generate `src/pruned.ts` from the pruned facts. */
   pruned?: boolean;
 }
 
 const name = (value: string) => () => value;
+const drop = () => ({});
 const camelArgs = (t: TypeRef) => Object.fromEntries(Object.entries(t.args ?? {}).map(([k, v]) => [k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), v]));
 
 /** A byobnet dataclass as our cfg: its fields mapped (camelCase, nested cfgs too); a block's null fields ("the model's") dropped. */
@@ -357,7 +362,37 @@ export const FAMILIES: FamilyGen[] = [
       },
     },
   },
-  { dir: 'packages/efficientnet', modules: ['efficientnet', 'mobilenetv3'], pruned: true },
+  {
+    dir: 'packages/efficientnet',
+    modules: ['efficientnet', 'mobilenetv3'],
+    pruned: true,
+    archs: {
+      argsType: 'EfficientNetArch',
+      argsFrom: './register.js',
+      modelClasses: ['timm.models.efficientnet.EfficientNet', 'timm.models.mobilenetv3.MobileNetV3'],
+      // The decoded, depth-scaled block args as timm's block strings (decoded again at build); `features_only` is
+      // createModel's own option.
+      kwargs: { block_args: (v, arch) => ({ blocks: encodeArchDef(v as Record<string, unknown>[][], arch) }), features_only: drop },
+      types: {
+        // timm's `round_channels` partial and its SqueezeExcite partial as data (builder.ts turns them into functions).
+        'timm.models._efficientnet_builder.round_channels': (t) => camelArgs(t),
+        'timm.models._efficientnet_blocks.SqueezeExcite': (t, map) => {
+          const { gate_layer: gate, force_act_layer: forceAct, rd_round_fn: rdRoundFn, ...rest } = t.args ?? {};
+          if (Object.keys(rest).length) throw new Error(`efficientnet: SqueezeExcite partial with ${Object.keys(rest).join(', ')}`);
+          return Object.fromEntries(Object.entries({ gate, forceAct: map(forceAct), rdRoundFn: map(rdRoundFn) }).filter(([, v]) => v !== undefined));
+        },
+        'torch.nn.modules.activation.ReLU': name('relu'),
+        'torch.nn.modules.activation.ReLU6': name('relu6'),
+        'torch.nn.modules.activation.SiLU': name('silu'),
+        'torch.nn.modules.activation.Hardswish': name('hard_swish'),
+        'timm.layers.activations.GELU': name('gelu'),
+        'torch.nn.modules.batchnorm.BatchNorm2d': (t) => ({ type: 'batchnorm', ...camelArgs(t) }),
+        'timm.layers.norm_act.GroupNormAct': (t) => ({ type: 'groupnorm', ...camelArgs(t) }),
+        'timm.layers.norm_act.LayerNormAct2d': (t) => ({ type: 'layernorm', ...camelArgs(t) }),
+        'timm.layers.evo_norm.EvoNorm2dS0': (t) => ({ type: 'evonorms0', ...camelArgs(t) }),
+      },
+    },
+  },
   {
     dir: 'packages/mobilevit',
     modules: ['mobilevit'],

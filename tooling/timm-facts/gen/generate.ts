@@ -160,7 +160,13 @@ function archsFile(fam: FamilyGen): string {
     for (const [arch, e] of Object.entries(facts.archs)) {
       if (!e) throw new Error(`${module}/${arch}: timm's entrypoint never reached build_model_with_cfg`);
       if (!a.modelClasses.includes(e.model_cls.$type)) throw new Error(`${arch}: model class ${e.model_cls.$type} is not one of ${a.modelClasses.join(', ')}`);
-      const args = { ...(mapValue(fam, e.kwargs, arch) as Record<string, unknown>), ...a.modelClassArgs?.[e.model_cls.$type] };
+      const args: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(e.kwargs)) {
+        const write = a.kwargs?.[k];
+        if (write) Object.assign(args, write(v, arch));
+        else args[camel(k)] = mapValue(fam, v, `${arch}.${k}`);
+      }
+      Object.assign(args, a.modelClassArgs?.[e.model_cls.$type]);
       if (a.modelCfgArg) args[a.modelCfgArg] = mapValue(fam, e.model_cfg, `${arch}.model_cfg`);
       rows.push(`  ${lit(arch)}: ${lit(args)},`);
       moduleNames.get(module)!.push(arch);
