@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BatchNorm2d, Conv2d, Linear, setBackend } from '../src/index.js';
+import { Activation, BatchNorm2d, Conv2d, FusedSequential, installHook, Linear, MaxPool2d, Sequential, setBackend } from '../src/index.js';
 
 beforeAll(async () => {
   await setBackend('wasm');
@@ -34,5 +34,23 @@ describe('fused layers compute what the separate ops compute', () => {
       expect(folded.shape).toEqual([2, 5, 5, 8]);
       expect(tf.max(tf.abs(tf.sub(folded, plain))).dataSync()[0], `groups ${groups}`).toBeLessThan(1e-5);
     }
+  });
+
+  it('FusedSequential has nn.Sequential keys and results, and a hook on a folded BatchNorm still fires', () => {
+    const parts = () => [new Conv2d(3, 8, 3, { padding: 1 }), new BatchNorm2d(8), new Activation('relu'), new MaxPool2d(2), new Conv2d(8, 4, 1)];
+    const fused = new FusedSequential(parts());
+    const plain = new Sequential(parts());
+    plain.loadStateDict(fused.stateDict());
+    expect(Object.keys(fused.stateDict())).toEqual(Object.keys(plain.stateDict()));
+    const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 5);
+    const seen: number[][] = [];
+    const remove = installHook(fused.at(1), 'forward', (t) => seen.push(t.shape));
+    const [a, b] = [fused.forward(x), plain.forward(x)];
+    expect(seen).toEqual([[2, 8, 8, 8]]);
+    expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBeLessThan(1e-5);
+    remove();
+    tf.dispose([x, a, b]);
+    fused.dispose();
+    plain.dispose();
   });
 });

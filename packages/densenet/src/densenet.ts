@@ -1,9 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
 import {
-  type GroupMatcher, MATCH_PREV_GROUP,
-  AvgPool2d, BlurPool2d, Conv2d, convNormAct, createNormAct, Identity, MaxPool2d, Module,
-  resolveAct, runFused, Sequential, type StateDict, VisionModel,
+  AvgPool2d, BlurPool2d, Conv2d, convNormAct, createNormAct, FusedSequential, type GroupMatcher, Identity,
+  MATCH_PREV_GROUP, MaxPool2d, Module, resolveAct, Sequential, type StateDict, VisionModel,
 } from '@zoo/core';
 
 /** Anti-aliasing for the stem pool (and transitions unless `aaStemOnly`): timm's BlurPool2d. */
@@ -90,11 +89,7 @@ export class DenseTransition extends Sequential {
 }
 
 /** The `features` trunk: an nn.Sequential whose conv → norm pairs run as fused ops. */
-class DenseFeatures extends Sequential {
-  override forward(x: tf.Tensor): tf.Tensor {
-    return runFused(x, this.namedChildren().map(([, m]) => m));
-  }
-}
+class DenseFeatures extends FusedSequential {}
 
 const ARG_NAMES = [
   'growthRate', 'blockConfig', 'numClasses', 'inChans', 'globalPool', 'bnSize', 'stemType', 'actLayer', 'normLayer',

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {Activation, AvgPool2d, BatchNorm2d, Conv2d, convNormAct, createClassifier, Dropout, 
-  type GroupMatcher, Identity, MaxPool2d, Module,
-  runFused, Sequential, splitTensor, VisionModel,
+import {
+  Activation, AvgPool2d, BatchNorm2d, Conv2d, convNormAct, createClassifier, Dropout, FusedSequential, type
+  GroupMatcher, Identity, MaxPool2d, Module, runFused, Sequential, splitTensor, VisionModel,
 } from '@zoo/core';
 
 /** timm's DLA block kinds: DlaBasic, DlaBottleneck (DLA-X with cardinality), DlaBottle2neck (Res2Net / Res2NeXt). */
@@ -212,7 +212,7 @@ export class DlaTree extends Module {
 }
 
 /** An nn.Sequential of conv → BN → ReLU triples (DLA's base layer and levels 0–1), each triple run as one fused op. */
-class ConvLevel extends Sequential {
+class ConvLevel extends FusedSequential {
   constructor(inChs: number, outChs: number, convs: number, stride = 1, kernel = 3) {
     super();
     for (let i = 0; i < convs; i++) {
@@ -221,9 +221,6 @@ class ConvLevel extends Sequential {
       this.append(new BatchNorm2d(outChs));
       this.append(new Activation('relu'));
     }
-  }
-  override forward(x: tf.Tensor): tf.Tensor {
-    return runFused(x, this.namedChildren().map(([, m]) => m));
   }
 }
 

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import {
   type GroupMatcher, MATCH_PREV_GROUP,
-  type ActName, applyAct, BatchNorm2d, BatchNormAct2d, convNormAct, createConv2d, createNormAct, FeatureInfo,
+  type ActName, applyAct, BatchNormAct2d, convNormAct, createConv2d, createNormAct, FeatureInfo,
   type FeatureInfoEntry, FeatureModel, type ForwardIntermediatesOptions, Identity, installHook, type IntermediatesResult,
   type Module, type NormLayer, type OutIndices, resolveAct, Sequential, VisionModel,
 } from '@zoo/core';
@@ -170,7 +170,8 @@ export class EfficientNetFeatures extends FeatureModel {
       this.captured = new Map();
       try {
         if (this.stemPreActHook && bn1 instanceof BatchNormAct2d) {
-          const pre = BatchNorm2d.prototype.forward.call(bn1, conv.forward(x));
+          // timm's MobileNetV3Features keeps bn1 and act1 apart, and its hook on bn1 sees the map before act1.
+          const pre = bn1.normalize(conv.forward(x));
           this.captured.set('bn1', pre);
           x = applyAct(bn1.act, pre);
         } else {

@@ -13,8 +13,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  Activation, BatchNorm2d, Conv2d, convNormAct, createClassifier, Dropout, FeatureInfo, FeatureModel, Identity, Module, makeResLayer,
-  type OutIndices, BasicBlock, type ResBlockClass, Bottleneck, runFused, Sequential, Upsample, VisionModel,
+  Activation, BasicBlock, BatchNorm2d, Bottleneck, Conv2d, convNormAct, createClassifier, Dropout, FeatureInfo,
+  FeatureModel, FusedSequential, Identity, makeResLayer, Module, type OutIndices, type ResBlockClass, Sequential,
+  Upsample, VisionModel,
 } from '@zoo/core';
 
 /** timm's `block_types_dict` keys: ResNet's BasicBlock and Bottleneck. */
@@ -70,11 +71,7 @@ function blockOf(type: string, where: string): ResBlockClass {
 }
 
 /** An `nn.Sequential` of conv → BN (→ ReLU / upsample) run with the BN (and ReLU) folded into the conv. */
-class ConvBnSeq extends Sequential {
-  override forward(x: tf.Tensor): tf.Tensor {
-    return runFused(x, this.namedChildren().map(([, m]) => m));
-  }
-}
+class ConvBnSeq extends FusedSequential {}
 
 /** conv k×k (no bias) → BN (→ ReLU): the layers of HRNet's transitions and fusions. */
 function convBn(inChs: number, outChs: number, kernel: 1 | 3, stride: number, relu: boolean): ConvBnSeq {

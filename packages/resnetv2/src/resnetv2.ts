@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  Activation, AvgPool2d, BatchNormAct2d, ClassifierHead, type Conv2d, convNormAct, createConv2d, DropPath, EvoNorm2dS0,
-  FilterResponseNormAct2d, FilterResponseNormTlu2d, type ForwardIntermediatesOptions, featureTakeIndices, GroupNormAct, Identity,
-  type IntermediatesResult, MaxPool2d, MaxPool2dSame, Module, makeDivisible, type OutIndices, resolveAct, runFused, Sequential,
-  StdConv2d, StdConv2dSame, VisionModel,
+  Activation, AvgPool2d, BatchNormAct2d, ClassifierHead, type Conv2d, convNormAct, createConv2d, DropPath,
+  EvoNorm2dS0, featureTakeIndices, FilterResponseNormAct2d, FilterResponseNormTlu2d, type ForwardIntermediatesOptions,
+  FusedSequential, GroupNormAct, Identity, type IntermediatesResult, makeDivisible, MaxPool2d, MaxPool2dSame, Module,
+  type OutIndices, resolveAct, Sequential, StdConv2d, StdConv2dSame, VisionModel,
 } from '@zoo/core';
 
 /** timm's conv layers for ResNet-V2: `create_conv2d` (plain), `StdConv2d` (BiT) and `StdConv2dSame` (ViT hybrids). */
@@ -275,11 +275,7 @@ class ZeroPad1 extends Module {
 }
 
 /** timm's stem Sequential (`conv` or `conv1`…`conv3` with norms, then `pad` / `pool`), run with BatchNorm folded into the convs. */
-class Stem extends Sequential {
-  override forward(x: tf.Tensor): tf.Tensor {
-    return runFused(x, this.namedChildren().map(([, m]) => m));
-  }
-}
+class Stem extends FusedSequential {}
 
 const isDeep = (stemType: string) => stemType.includes('deep') || stemType.includes('tiered');
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {Activation, BatchNorm2d, ClassifierHead, Conv2d, Dropout, 
-  type GroupMatcher, MaxPool2d, Module, runFused, Sequential, 
-  type StateDict, sliceTensor,VisionModel,
+import {
+  Activation, BatchNorm2d, ClassifierHead, Conv2d, Dropout, FusedSequential, type GroupMatcher, MaxPool2d, Module,
+  type Sequential, sliceTensor, type StateDict, VisionModel,
 } from '@zoo/core';
 
 /** One entry of timm's VGG layer list: a 3×3 conv width, or `'M'` for a 2×2 max pool. */
@@ -69,11 +69,7 @@ export class ConvMlp extends Module {
 }
 
 /** The `features` trunk: nn.Sequential of conv (→ BN) → act and max pools, each conv run with its BN and act fused. */
-class VGGFeatures extends Sequential {
-  override forward(x: tf.Tensor): tf.Tensor {
-    return runFused(x, this.namedChildren().map(([, m]) => m));
-  }
-}
+class VGGFeatures extends FusedSequential {}
 
 const ARG_NAMES = ['cfg', 'numClasses', 'inChans', 'outputStride', 'mlpRatio', 'actLayer', 'normLayer', 'globalPool', 'dropRate'] as const;
 

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { hasForwardHooks, Identity, type Module } from '../module.js';
+import { hasForwardHooks, Identity, type Module, Sequential } from '../module.js';
 import { type ActName, Activation, applyAct } from './activations.js';
 import { Conv2d } from './conv.js';
 import { BatchNorm2d, BatchNormAct2d } from './norm.js';
@@ -45,4 +45,11 @@ export function runFused(x: tf.Tensor, modules: readonly Module[]): tf.Tensor {
     x = m.forward(x);
   }
   return x;
+}
+
+/** An nn.Sequential whose forward is {@link runFused}: same keys and results, each conv → BatchNorm (→ act) one op. */
+export class FusedSequential extends Sequential {
+  override forward(x: tf.Tensor): tf.Tensor {
+    return runFused(x, this.namedChildren().map(([, m]) => m));
+  }
 }
