@@ -4,9 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   type ActName, CondConv2d, Conv2d, ConvNormAct, convNormAct, createAa, createConv2d, createNorm, createNormAct, DropPath,
   Identity, LayerScale, Linear, makeDivisible, Module, MultiQueryAttention2d, type NormLayer, numGroups, resolveAct,
-  spatialMean,
+  spatialMean, roundHalfEven,
 } from '@zoo/core';
-import { type AaLayer, type AnyConv, pyRound } from './layers.js';
+import type { AaLayer, AnyConv } from './layers.js';
 
 /** What a block reports for feature extraction at a location ('bottleneck' → block output, 'expansion' → hook). */
 export interface BlockFeatureInfo {
@@ -38,7 +38,7 @@ export class SqueezeExcite extends Module {
   readonly gate: ActName;
   constructor(inChs: number, o: { rdRatio?: number; rdChannels?: number; act?: ActName } & SeLayerSpec = {}) {
     super();
-    const rd = o.rdChannels ?? (o.rdRoundFn ?? pyRound)(inChs * (o.rdRatio ?? 0.25));
+    const rd = o.rdChannels ?? (o.rdRoundFn ?? roundHalfEven)(inChs * (o.rdRatio ?? 0.25));
     this.act = resolveAct(o.forceAct ?? o.act ?? 'relu');
     this.gate = resolveAct(o.gate ?? 'sigmoid');
     this.convReduce = this.addModule('conv_reduce', new Conv2d(inChs, rd, 1, { bias: true }));

@@ -1,12 +1,12 @@
 // timm's _efficientnet_builder.py: the block-string decoder, channel rounding / depth scaling, and the builder
 // that turns decoded block args into stages of blocks with feature info.
-import { type ActName, type FeatureInfoEntry, GlobalContext, makeDivisible, type Module, Sequential } from '@zoo/core';
+import { type ActName, type FeatureInfoEntry, GlobalContext, makeDivisible, type Module, Sequential, roundHalfEven} from '@zoo/core';
 import {
   CondConvResidual, ConvBnAct, DepthwiseSeparableConv, EdgeResidual, type EfficientBlock, InvertedResidual, MobileAttention,
   type SeLayerSpec,
   SqueezeExcite, UniversalInvertedResidual,
 } from './blocks.js';
-import { type AaLayer, pyRound } from './layers.js';
+import type { AaLayer } from './layers.js';
 import type { NormLayer } from '@zoo/core';
 
 /** TF's BatchNorm epsilon, used by the `tf_*` ports. */
@@ -134,11 +134,11 @@ export function decodeBlockStr(blockStr: string): [BlockArgs, number] {
 function scaleStageDepth(stackArgs: BlockArgs[], repeats: number[], depthMultiplier: number, depthTrunc: 'ceil' | 'round'): BlockArgs[] {
   let numRepeat = repeats.reduce((a, b) => a + b, 0);
   let scaled = depthTrunc === 'round'
-    ? Math.max(1, pyRound(numRepeat * depthMultiplier))
+    ? Math.max(1, roundHalfEven(numRepeat * depthMultiplier))
     : Math.ceil(numRepeat * depthMultiplier);
   const repeatsScaled: number[] = [];
   for (const r of [...repeats].reverse()) {
-    const rs = Math.max(1, pyRound((r / numRepeat) * scaled));
+    const rs = Math.max(1, roundHalfEven((r / numRepeat) * scaled));
     repeatsScaled.push(rs);
     numRepeat -= r;
     scaled -= rs;

@@ -33,8 +33,8 @@ function runConvBnSeq(x: tf.Tensor, seq: Sequential): tf.Tensor {
   return x;
 }
 
-/** timm's efficientnet-blocks ConvBnAct: conv (PyTorch padding k // 2) → bn1 (BatchNormAct2d). Keys: conv, bn1. */
-export class ConvBnAct extends Module {
+/** timm's efficientnet-blocks ConvBnAct as GhostNet uses it: conv (PyTorch padding k // 2) → bn1 (BatchNormAct2d). Keys: conv, bn1. */
+export class GhostConvBnAct extends Module {
   readonly conv: Conv2d;
   readonly bn1: BatchNorm2d;
   readonly act: ActName;
@@ -138,7 +138,7 @@ export class GhostModuleV3 extends Module {
   readonly primaryRprConv: Sequential;
   readonly cheapRprSkip: BatchNorm2d;
   readonly cheapRprConv: Sequential;
-  readonly cheapRprScale: ConvBnAct;
+  readonly cheapRprScale: GhostConvBnAct;
   readonly shortConv: Sequential | null;
   private readonly actName: 'relu' | 'identity';
   constructor(inChs: number, readonly outChs: number, act: boolean, shortcut = false) {
@@ -146,10 +146,10 @@ export class GhostModuleV3 extends Module {
     const initChs = Math.ceil(outChs / 2);
     this.actName = act ? 'relu' : 'identity';
     const three = (make: () => Module) => new Sequential([make(), make(), make()]);
-    this.primaryRprConv = this.addModule('primary_rpr_conv', three(() => new ConvBnAct(inChs, initChs, 1, { act: null })));
+    this.primaryRprConv = this.addModule('primary_rpr_conv', three(() => new GhostConvBnAct(inChs, initChs, 1, { act: null })));
     this.cheapRprSkip = this.addModule('cheap_rpr_skip', new BatchNorm2d(initChs));
-    this.cheapRprConv = this.addModule('cheap_rpr_conv', three(() => new ConvBnAct(initChs, initChs, 3, { depthwise: true, act: null })));
-    this.cheapRprScale = this.addModule('cheap_rpr_scale', new ConvBnAct(initChs, initChs, 1, { depthwise: true, act: null }));
+    this.cheapRprConv = this.addModule('cheap_rpr_conv', three(() => new GhostConvBnAct(initChs, initChs, 3, { depthwise: true, act: null })));
+    this.cheapRprScale = this.addModule('cheap_rpr_scale', new GhostConvBnAct(initChs, initChs, 1, { depthwise: true, act: null }));
     this.shortConv = shortcut ? this.addModule('short_conv', shortConvSeq(inChs, outChs)) : null;
   }
   override forward(x: tf.Tensor): tf.Tensor {
@@ -184,8 +184,8 @@ export class GhostBottleneck extends Module {
     if (v3) {
       this.addModule('ghost1', new GhostModuleV3(inChs, midChs, true, mode === 'v3-shortcut'));
       if (stride > 1) {
-        this.addModule('dw_rpr_conv', new Sequential([0, 1, 2].map(() => new ConvBnAct(midChs, midChs, k, { stride, depthwise: true, act: null }))));
-        this.addModule('dw_rpr_scale', new ConvBnAct(midChs, midChs, 1, { stride: 2, depthwise: true, act: null }));
+        this.addModule('dw_rpr_conv', new Sequential([0, 1, 2].map(() => new GhostConvBnAct(midChs, midChs, k, { stride, depthwise: true, act: null }))));
+        this.addModule('dw_rpr_scale', new GhostConvBnAct(midChs, midChs, 1, { stride: 2, depthwise: true, act: null }));
       }
     } else {
       this.addModule('ghost1', new GhostModule(inChs, midChs, true, mode === 'attn'));
@@ -275,7 +275,7 @@ export class GhostNet extends VisionModel {
       return new Sequential(layers);
     });
     const outChs = makeDivisible(expSize * width, 4);
-    stages.push(new Sequential([new ConvBnAct(prev, outChs, 1)]));
+    stages.push(new Sequential([new GhostConvBnAct(prev, outChs, 1)]));
     this.blocks = this.addModule('blocks', new Sequential(stages));
     this.numFeatures = outChs;
     this.buildHead(numClasses, globalPool);

@@ -10,4 +10,4 @@ register();
 
 export { defaultCfgs } from './cfgs.js';
 export * from './hiera.js';
-export { deprecations, MODULES, register } from './register.js';
+export { MODULES, register } from './register.js';

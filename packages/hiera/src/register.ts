@@ -10,8 +10,6 @@ const MODULE = 'hiera';
 /** timm's modules whose architectures this package registers. */
 export const MODULES = [MODULE] as const;
 
-export { deprecations };
-
 /** Registers every Hiera architecture (idempotent: calling it again is a no-op). */
 export function register(): void {
   registerFamily({

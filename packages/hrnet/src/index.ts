@@ -8,7 +8,6 @@ import { register } from './register.js';
 
 register();
 
-export { archs } from './archs.js';
 export { defaultCfgs } from './cfgs.js';
 export * from './hrnet.js';
 export { createHrnet, MODULES, register } from './register.js';

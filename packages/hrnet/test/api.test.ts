@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel, type FeatureModel, ModelOptionError, StateDictError, setBackend, type VisionModel } from '@zoo/core';
-import { archs, HighResolutionNet, HighResolutionNetFeatures } from '@zoo/hrnet';
+import { HighResolutionNet, HighResolutionNetFeatures } from '@zoo/hrnet';
+import { archs } from '../src/archs.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { createModel, getDefaultTag, listModels } from '@zoo/core';
-import { archs, type HighResolutionNet, register } from '@zoo/hrnet';
+import { type HighResolutionNet, register } from '@zoo/hrnet';
+import { archs } from '../src/archs.js';
 import { describeRegistry } from '@zoo/parity/registry';
 import { describe, expect, it } from 'vitest';
 

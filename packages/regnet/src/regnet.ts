@@ -146,7 +146,7 @@ function addShortcut(x: tf.Tensor, shortcut: Module | null, input: tf.Tensor): t
 }
 
 /** timm's RegNet Bottleneck: 1×1 CNA → grouped 3×3 CNA → SE → 1×1 CN, plus the shortcut, then act (unless linear out). */
-export class Bottleneck extends Module {
+export class RegNetBottleneck extends Module {
   readonly conv1: Module;
   readonly conv2: Module;
   readonly se: Module;
@@ -212,7 +212,7 @@ export class RegStage extends Sequential {
     let firstDilation = dilation === 1 || dilation === 2 ? 1 : 2;
     for (let i = 0; i < depth; i++) {
       const args: BlockArgs = { ...a, stride: i === 0 ? a.stride : 1, dilation: [firstDilation, dilation] };
-      const block = preact ? new PreBottleneck(i === 0 ? inChs : outChs, outChs, args) : new Bottleneck(i === 0 ? inChs : outChs, outChs, args);
+      const block = preact ? new PreBottleneck(i === 0 ? inChs : outChs, outChs, args) : new RegNetBottleneck(i === 0 ? inChs : outChs, outChs, args);
       this.addModule(`b${i + 1}`, block);
       firstDilation = dilation;
     }

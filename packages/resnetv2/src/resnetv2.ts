@@ -212,7 +212,7 @@ export class PreActBottleneck extends Module {
  * timm's non-pre-activation Bottleneck of resnetv2.py (v1.5, the ViT hybrids' backbone): conv-norm ×3, the last norm
  * without activation, then the activation after the shortcut sum.
  */
-export class Bottleneck extends Module {
+export class ResNetV2Bottleneck extends Module {
   readonly downsample: Downsample | null;
   readonly conv1: Conv2d;
   readonly norm1: Module;
@@ -256,7 +256,7 @@ export class ResNetStage extends Module {
     let prev = inChs;
     for (let i = 0; i < depth; i++) {
       const args: BlockArgs = { ...a, stride: i === 0 ? a.stride : 1, firstDilation, dropPath: dprs[i] ?? 0, proj: i === 0 ? a.proj : null };
-      const Block = kind === 'basic' ? PreActBasic : kind === 'preact' ? PreActBottleneck : Bottleneck;
+      const Block = kind === 'basic' ? PreActBasic : kind === 'preact' ? PreActBottleneck : ResNetV2Bottleneck;
       this.blocks.append(new Block(prev, outChs, args));
       prev = outChs;
       firstDilation = a.dilation;

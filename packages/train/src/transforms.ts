@@ -6,7 +6,7 @@
  * ToTensor + Normalize, as NHWC float32. Every random draw comes from the {@link Rng} passed in, so a seed fixes
  * the pipeline. The eval transform is core's (`resizeCropImage`), timm's `transforms_imagenet_eval`.
  */
-import { type DataConfig, type DataConfigOverrides, type Interpolation, isInterpolation, pyRound, type RawImageLike, type RgbImage, resizeCropImage, resizeImage, resolveDataConfig, toRgb } from '@zoo/core';
+import { type DataConfig, type DataConfigOverrides, type Interpolation, isInterpolation, type RawImageLike, type RgbImage, resizeCropImage, resizeImage, resolveDataConfig, roundHalfEven, toRgb } from '@zoo/core';
 import type { Rng } from './data/random.js';
 import { createRandAugment } from './transforms-randaugment.js';
 
@@ -36,8 +36,8 @@ export function randomResizedCropBox(width: number, height: number, scale: reado
   for (let attempt = 0; attempt < 10; attempt++) {
     const targetArea = area * rng.uniform(scale[0], scale[1]);
     const aspect = Math.fround(Math.exp(rng.uniform(logRatio[0], logRatio[1])));
-    const w = pyRound(Math.sqrt(targetArea * aspect));
-    const h = pyRound(Math.sqrt(targetArea / aspect));
+    const w = roundHalfEven(Math.sqrt(targetArea * aspect));
+    const h = roundHalfEven(Math.sqrt(targetArea / aspect));
     if (w > 0 && w <= width && h > 0 && h <= height) {
       const i = rng.int(0, height - h + 1);
       const j = rng.int(0, width - w + 1);
@@ -49,10 +49,10 @@ export function randomResizedCropBox(width: number, height: number, scale: reado
   let h: number;
   if (inRatio < Math.min(ratio[0], ratio[1])) {
     w = width;
-    h = pyRound(w / Math.min(ratio[0], ratio[1]));
+    h = roundHalfEven(w / Math.min(ratio[0], ratio[1]));
   } else if (inRatio > Math.max(ratio[0], ratio[1])) {
     h = height;
-    w = pyRound(h * Math.max(ratio[0], ratio[1]));
+    w = roundHalfEven(h * Math.max(ratio[0], ratio[1]));
   } else {
     w = width;
     h = height;
@@ -209,7 +209,7 @@ export function createTrainTransform(config: DataConfig | DataConfigOverrides, o
   // timm's aa_params: the mean colour as fill, the train interpolation unless it is 'random'
   const randAugment = options.autoAugment
     ? createRandAugment(options.autoAugment, {
-        imgMean: [0, 1, 2].map((c) => Math.min(255, pyRound(255 * (cfg.mean[c] ?? cfg.mean[0]!)))),
+        imgMean: [0, 1, 2].map((c) => Math.min(255, roundHalfEven(255 * (cfg.mean[c] ?? cfg.mean[0]!)))),
         interpolation: interp === 'random' ? 'random' : interp === 'bicubic' || interp === 'nearest' ? interp : 'bilinear',
       })
     : undefined;

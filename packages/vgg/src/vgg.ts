@@ -43,7 +43,7 @@ function adaptiveAvgAxis(x: tf.Tensor, axis: 1 | 2, out: number): tf.Tensor {
  * timm's VGG `ConvMlp` pre-logits: a k×k conv (fc1, the old first linear layer), act, dropout, a 1×1 conv (fc2),
  * act. An input smaller than k×k is first average-pooled up to k×k (PyTorch's adaptive pool), as timm does.
  */
-export class ConvMlp extends Module {
+export class VGGConvMlp extends Module {
   readonly fc1: Conv2d;
   readonly act1: Activation;
   readonly drop: Dropout;
@@ -85,7 +85,7 @@ export class VGG extends VisionModel {
   headHiddenSize: number;
   readonly inChans: number;
   readonly features: Sequential;
-  readonly preLogits: ConvMlp;
+  readonly preLogits: VGGConvMlp;
 
   constructor(args: VGGArgs) {
     super();
@@ -118,7 +118,7 @@ export class VGG extends VisionModel {
     this.features = this.addModule('features', features);
     this.numFeatures = prev;
     this.headHiddenSize = 4096;
-    this.preLogits = this.addModule('pre_logits', new ConvMlp(prev, this.headHiddenSize, 7, mlpRatio, dropRate, actLayer));
+    this.preLogits = this.addModule('pre_logits', new VGGConvMlp(prev, this.headHiddenSize, 7, mlpRatio, dropRate, actLayer));
     this.setClassifierHead('head', new ClassifierHead(this.headHiddenSize, numClasses, { poolType: globalPool, dropRate }), numClasses);
   }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel, type StateDict, setBackend } from '@zoo/core';
-import { ConvMlp, checkpointFilterFn, VGG } from '@zoo/vgg';
+import { VGGConvMlp, checkpointFilterFn, VGG } from '@zoo/vgg';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 beforeAll(async () => {
@@ -29,7 +29,7 @@ describe('VGG beyond the registered architectures', () => {
   });
 
   it('a map smaller than 7×7 is average-pooled up to 7×7 before fc1, as PyTorch adaptive_avg_pool2d does', () => {
-    const mlp = new ConvMlp(2, 3, 7);
+    const mlp = new VGGConvMlp(2, 3, 7);
     const x = tf.randomUniform([1, 2, 2, 2], -1, 1, 'float32', 5);
     // 2 → 7 adaptive bins: output i averages input rows [floor(2i/7), ceil(2(i+1)/7)): 0,0,0,(0+1)/2,1,1,1.
     const up = (t: tf.Tensor, axis: number) => {

@@ -1,14 +1,6 @@
 /** Center crop (padding where the crop is larger than the image) as torchvision's `center_crop` / timm's `center_crop_or_pad`. */
+import { roundHalfEven } from '../layers/rounding.js';
 import type { PixelBuffer } from './resize.js';
-
-/** Python's `round()` on a float: halves go to the even neighbour. */
-export function pyRound(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f;
-  if (d > 0.5) return f + 1;
-  if (d < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
-}
 
 /** Python's `//` for integers. */
 function floorDiv(a: number, b: number): number {
@@ -44,8 +36,8 @@ export function centerCropOrPad(img: PixelBuffer, cropH: number, cropW: number, 
     height = ph;
     if (width === cropW && height === cropH) return { data, width, height, channels };
   }
-  const top = pyRound((height - cropH) / 2);
-  const left = pyRound((width - cropW) / 2);
+  const top = roundHalfEven((height - cropH) / 2);
+  const left = roundHalfEven((width - cropW) / 2);
   if (top === 0 && left === 0 && width === cropW && height === cropH) return { data, width, height, channels };
   const out = new Uint8Array(cropW * cropH * channels);
   for (let y = 0; y < cropH; y++) {

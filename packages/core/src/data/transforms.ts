@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { browserImageToRaw, isBrowserImageSource, type BrowserImageSource } from './browser.js';
 import { type DataConfig, type DataConfigOverrides, DEFAULT_CROP_PCT, resolveDataConfig } from './config.js';
-import { centerCropOrPad, pyRound } from './crop.js';
+import { roundHalfEven } from '../layers/rounding.js';
+import { centerCropOrPad } from './crop.js';
 import { isRawImageLike, type RawImage, type RawImageLike, type RgbImage, toRgb } from './image.js';
 import { isInterpolation, resizeImage } from './resize.js';
 
@@ -39,13 +40,13 @@ export function evalPlan(config: DataConfig, width: number, height: number): Eva
     const rh = height / sh;
     const rw = width / sw;
     const ratio = longest ? Math.max(rh, rw) : Math.min(rh, rw);
-    return [pyRound(height / ratio), pyRound(width / ratio)];
+    return [roundHalfEven(height / ratio), roundHalfEven(width / ratio)];
   };
   if (config.cropMode === 'squash') {
     return { resize: [sh, sw], interpolation, crop, fill: [0, 0, 0] };
   }
   if (config.cropMode === 'border') {
-    const fill = config.mean.map((v) => Math.min(255, Math.max(0, pyRound(255 * v))));
+    const fill = config.mean.map((v) => Math.min(255, Math.max(0, roundHalfEven(255 * v))));
     return { resize: keepRatio(true), interpolation, crop, fill };
   }
   if (sh === sw) {

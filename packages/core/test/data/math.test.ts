@@ -8,11 +8,11 @@ import {
   evalPlan,
   IMAGENET_1K_LABELS,
   IMAGENET_1K_SYNSETS,
-  pyRound,
   resizeImage,
   resolveDataConfig,
   toRgb,
 } from '../../src/data/index.js';
+import { roundHalfEven } from '../../src/layers/rounding.js';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
@@ -114,8 +114,8 @@ describe('resampling vs independent formulas', () => {
 });
 
 describe('rounding and crop rules', () => {
-  it("pyRound is Python's round (halves to even)", () => {
-    expect([0.5, 1.5, 2.5, 5.5, 6.5, -0.5, -1.5, 2.4999, 2.5001].map(pyRound)).toEqual([0, 2, 2, 6, 6, 0, -2, 2, 3]);
+  it("roundHalfEven is Python's round (halves to even)", () => {
+    expect([0.5, 1.5, 2.5, 5.5, 6.5, -0.5, -1.5, 2.4999, 2.5001].map(roundHalfEven)).toEqual([0, 2, 2, 6, 6, -0, -2, 2, 3]); // -0: torch.round
   });
 
   it('crop offset uses round((size - crop) / 2), halves to even', () => {
@@ -154,14 +154,14 @@ describe('evalPlan: timm eval transform sizes', () => {
     const cfg = { ...base, inputSize: [3, 160, 256] as [number, number, number], cropPct: 0.9 };
     // scale (177, 284); ratio = min(400/177, 600/284) = 600/284
     const p = evalPlan(cfg, 600, 400);
-    expect(p.resize).toEqual([pyRound(400 / (600 / 284)), 284]);
+    expect(p.resize).toEqual([roundHalfEven(400 / (600 / 284)), 284]);
     expect(p.interpolation).toBe('bilinear');
   });
 
   it('squash resizes to the scale size; border fits the longest edge and fills with round(255 * mean)', () => {
     expect(evalPlan({ ...base, cropMode: 'squash' }, 451, 300)).toMatchObject({ resize: [235, 235], fill: [0, 0, 0] });
     const b = evalPlan({ ...base, cropMode: 'border' }, 451, 300);
-    expect(b.resize).toEqual([pyRound(300 / (451 / 235)), 235]);
+    expect(b.resize).toEqual([roundHalfEven(300 / (451 / 235)), 235]);
     expect(b.fill).toEqual([124, 116, 104]);
   });
 });
