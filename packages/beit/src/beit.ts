@@ -92,7 +92,7 @@ export class BeitBlock extends Module {
  * blocks.N, norm, fc_norm, head.
  */
 export class Beit extends VisionModel {
-  static readonly argNames: readonly string[] = ARG_NAMES;
+  static readonly argNames: readonly (keyof BeitArgs)[] = ARG_NAMES;
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;

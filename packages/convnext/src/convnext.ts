@@ -39,11 +39,11 @@ export interface ConvNeXtArgs {
   dropPathRate?: number;
 }
 
-const ARG_NAMES = [
+const ARG_NAMES: readonly (keyof ConvNeXtArgs)[] = [
   'inChans', 'numClasses', 'globalPool', 'outputStride', 'depths', 'dims', 'kernelSizes', 'lsInitValue', 'stemType',
   'patchSize', 'headInitScale', 'headNormFirst', 'headHiddenSize', 'convMlp', 'convBias', 'useGrn', 'actLayer',
   'normLayer', 'normEps', 'dropRate', 'dropPathRate',
-] as const;
+];
 
 /** The norm factory for a timm norm name (default eps 1e-6, as timm's LayerNorm / RmsNorm / SimpleNorm). */
 export function convnextNorm(kind: ConvNeXtNorm | undefined, eps?: number | null): NormFactory {
@@ -154,7 +154,7 @@ export class ConvNeXtStage extends Module {
  * head.{norm,pre_logits.fc,fc}.
  */
 export class ConvNeXt extends VisionModel {
-  static readonly argNames: readonly string[] = ARG_NAMES;
+  static readonly argNames: readonly (keyof ConvNeXtArgs)[] = ARG_NAMES;
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;

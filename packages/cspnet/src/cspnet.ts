@@ -301,17 +301,17 @@ export interface CspNetArgs {
   aaLayer?: AaLayerName | null;
 }
 
-const ARG_NAMES = [
+const ARG_NAMES: readonly (keyof CspNetArgs)[] = [
   'cfg', 'inChans', 'numClasses', 'outputStride', 'globalPool', 'dropRate', 'dropPathRate', 'zeroInitLast', 'actLayer',
   'normLayer', 'aaLayer',
-] as const;
+];
 
 /**
  * timm's CspNet (CSPResNet/ResNeXt, CSPDarkNet, DarkNet, CS3-DarkNet/EdgeNet) on NHWC input, built from a
  * CspModelCfg table. Keys are timm's: stem.conv1.conv, stages.N.conv_down.conv, stages.N.blocks.M.conv1.bn, head.fc, …
  */
 export class CspNet extends VisionModel {
-  static readonly argNames: readonly string[] = ARG_NAMES;
+  static readonly argNames: readonly (keyof CspNetArgs)[] = ARG_NAMES;
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;

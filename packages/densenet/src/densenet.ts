@@ -91,17 +91,17 @@ export class DenseTransition extends Sequential {
 /** The `features` trunk: an nn.Sequential whose conv → norm pairs run as fused ops. */
 class DenseFeatures extends FusedSequential {}
 
-const ARG_NAMES = [
+const ARG_NAMES: readonly (keyof DenseNetArgs)[] = [
   'growthRate', 'blockConfig', 'numClasses', 'inChans', 'globalPool', 'bnSize', 'stemType', 'actLayer', 'normLayer',
   'aaLayer', 'dropRate', 'projDropRate', 'memoryEfficient', 'aaStemOnly',
-] as const;
+];
 
 /**
  * timm's DenseNet-BC on NHWC input. State-dict keys are timm's: features.conv0, features.norm0,
  * features.denseblock1.denselayer1.norm1, …, features.transition1.conv, features.norm5, classifier.
  */
 export class DenseNet extends VisionModel {
-  static readonly argNames: readonly string[] = ARG_NAMES;
+  static readonly argNames: readonly (keyof DenseNetArgs)[] = ARG_NAMES;
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;

@@ -31,17 +31,17 @@ export interface EfficientNetArgs {
   featureLocation?: '' | 'bottleneck' | 'expansion';
 }
 
-const ARG_NAMES = [
+const ARG_NAMES: readonly (keyof EfficientNetArgs)[] = [
   'blockArgs', 'numClasses', 'numFeatures', 'inChans', 'stemSize', 'stemKernelSize', 'fixStem', 'outputStride',
   'padType', 'actLayer', 'normLayer', 'aaLayer', 'seLayer', 'roundChsFn', 'dropRate', 'dropPathRate', 'globalPool', 'featureLocation',
-] as const;
+];
 
 /**
  * timm's EfficientNet: EfficientNet B0–B8/L2, EfficientNetV2, EfficientNet-Lite/-EdgeTPU, MixNet, MnasNet,
  * MobileNetV1/V2, FBNet-C, SPNASNet, TinyNet… on NHWC input. Keys: conv_stem, bn1, blocks.i.j.*, conv_head, bn2, classifier.
  */
 export class EfficientNet extends VisionModel {
-  static readonly argNames: readonly string[] = ARG_NAMES;
+  static readonly argNames: readonly (keyof EfficientNetArgs)[] = ARG_NAMES;
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;

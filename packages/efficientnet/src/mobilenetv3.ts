@@ -33,18 +33,18 @@ export interface MobileNetV3Args {
   featureLocation?: '' | 'bottleneck' | 'expansion';
 }
 
-const ARG_NAMES = [
+const ARG_NAMES: readonly (keyof MobileNetV3Args)[] = [
   'blockArgs', 'numClasses', 'inChans', 'stemSize', 'fixStem', 'numFeatures', 'headBias', 'headNorm', 'padType',
   'actLayer', 'normLayer', 'aaLayer', 'seLayer', 'seFromExp', 'roundChsFn', 'dropRate', 'dropPathRate',
   'layerScaleInitValue', 'globalPool', 'featureLocation',
-] as const;
+];
 
 /**
  * timm's MobileNetV3 (and MobileNetV4, LCNet, FBNetV3): the trunk, then global pool → 1×1 conv head (+ norm) →
  * act → classifier. Keys: conv_stem, bn1, blocks.i.j.*, conv_head, norm_head, classifier.
  */
 export class MobileNetV3 extends VisionModel {
-  static readonly argNames: readonly string[] = ARG_NAMES;
+  static readonly argNames: readonly (keyof MobileNetV3Args)[] = ARG_NAMES;
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;

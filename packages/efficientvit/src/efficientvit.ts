@@ -189,7 +189,7 @@ const ARG_NAMES: readonly (keyof EfficientVitArgs)[] = [
 
 /** timm's EfficientVit (B series) and EfficientVitLarge (L series, `large: true`). */
 export class EfficientVit extends VisionModel {
-  static readonly argNames: readonly string[] = ARG_NAMES;
+  static readonly argNames: readonly (keyof EfficientVitArgs)[] = ARG_NAMES;
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;

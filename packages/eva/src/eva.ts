@@ -185,7 +185,7 @@ const POOLS = ['', 'avg', 'avgmax', 'max', 'token', 'map'];
  * attn_pool, fc_norm, head.
  */
 export class Eva extends VisionModel {
-  static readonly argNames: readonly string[] = ARG_NAMES;
+  static readonly argNames: readonly (keyof EvaArgs)[] = ARG_NAMES;
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;

@@ -50,7 +50,7 @@ export interface FastVitArgs {
   inferenceMode?: boolean;
 }
 
-const ARG_NAMES = [
+const ARG_NAMES: readonly (keyof FastVitArgs)[] = [
   'inChans', 'layers', 'tokenMixers', 'embedDims', 'mlpRatios', 'downsamples', 'seDownsamples', 'repmixerKernelSize',
   'numClasses', 'posEmbs', 'downPatchSize', 'downStride', 'dropRate', 'projDropRate', 'dropPathRate', 'layerScaleInitValue',
   'lkcUseAct', 'stemUseScaleBranch', 'clsRatio', 'globalPool', 'normLayer', 'actLayer', 'inferenceMode',
@@ -222,7 +222,7 @@ function perStage<T>(name: string, v: readonly T[], n: number): readonly T[] {
  * final_conv, head.fc.
  */
 export class FastVit extends VisionModel {
-  static readonly argNames: readonly string[] = ARG_NAMES;
+  static readonly argNames: readonly (keyof FastVitArgs)[] = ARG_NAMES;
   numClasses = 0;
   numFeatures: number;
   headHiddenSize: number;

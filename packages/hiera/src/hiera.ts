@@ -53,7 +53,7 @@ export interface HieraArgs {
   globalPosSize?: number | readonly number[];
 }
 
-const ARG_NAMES = [
+const ARG_NAMES: readonly (keyof HieraArgs)[] = [
   'imgSize', 'inChans', 'embedDim', 'numHeads', 'numClasses', 'globalPool', 'stages', 'qPool', 'qStride', 'maskUnitSize', 'maskUnitAttn',
   'useExpandProj', 'dimMul', 'headMul', 'patchKernel', 'patchStride', 'patchPadding', 'mlpRatio', 'dropPathRate', 'initValues', 'fixInit',
   'weightInit', 'headInitScale', 'normLayer', 'dropRate', 'patchDropRate', 'sepPosEmbed', 'absWinPosEmbed', 'globalPosSize',
@@ -176,7 +176,7 @@ export class HieraPatchEmbed extends Module {
  * `[1, C, muh, muw]`), patch_embed.proj, blocks.N, head.{norm,fc}.
  */
 export class Hiera extends VisionModel {
-  static readonly argNames: readonly string[] = ARG_NAMES;
+  static readonly argNames: readonly (keyof HieraArgs)[] = ARG_NAMES;
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;

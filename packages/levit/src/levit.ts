@@ -33,10 +33,10 @@ export interface LevitArgs {
   dropPathRate?: number;
 }
 
-const ARG_NAMES = [
+const ARG_NAMES: readonly (keyof LevitArgs)[] = [
   'imgSize', 'inChans', 'numClasses', 'embedDim', 'keyDim', 'depth', 'numHeads', 'attnRatio', 'mlpRatio', 'stemType',
   'downOp', 'actLayer', 'attnActLayer', 'useConv', 'globalPool', 'distilled', 'dropRate', 'dropPathRate',
-] as const;
+];
 
 function perStage(name: string, v: number | readonly number[], n: number): number[] {
   if (typeof v === 'number') return new Array<number>(n).fill(v);
@@ -283,7 +283,7 @@ export class LevitStem extends Module {
  * stem.convN.{linear,bn}, stages.N.{downsample.{attn_downsample,mlp},blocks.M.{attn,mlp}}, head(_dist).{bn,linear}.
  */
 export class Levit extends VisionModel {
-  static readonly argNames: readonly string[] = ARG_NAMES;
+  static readonly argNames: readonly (keyof LevitArgs)[] = ARG_NAMES;
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;

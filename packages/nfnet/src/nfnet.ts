@@ -207,7 +207,7 @@ function createStem(inChs: number, outChs: number, stemType: string, conv: ConvF
   return { stem, stride, feature };
 }
 
-const ARG_NAMES = ['cfg', 'numClasses', 'inChans', 'globalPool', 'outputStride', 'dropRate', 'dropPathRate', ...CFG_FIELDS] as const;
+const ARG_NAMES: readonly (keyof NormFreeNetArgs)[] = ['cfg', 'numClasses', 'inChans', 'globalPool', 'outputStride', 'dropRate', 'dropPathRate', ...CFG_FIELDS];
 
 /**
  * timm's NormFreeNet (NFNet-F, the DeepMind-compatible dm_nfnet-F, NFNet-L / ECA-NFNet-L, NF-RegNet-B and the
@@ -216,7 +216,7 @@ const ARG_NAMES = ['cfg', 'numClasses', 'inChans', 'globalPool', 'outputStride',
  * {@link NormFreeBlock}), `final_conv`, `final_act`, `head` (ClassifierHead).
  */
 export class NormFreeNet extends VisionModel {
-  static readonly argNames: readonly string[] = ARG_NAMES;
+  static readonly argNames: readonly (keyof NormFreeNetArgs)[] = ARG_NAMES;
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;

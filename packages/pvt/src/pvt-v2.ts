@@ -24,10 +24,10 @@ export interface PyramidVisionTransformerV2Args {
   dropPathRate?: number;
 }
 
-const ARG_NAMES = [
+const ARG_NAMES: readonly (keyof PyramidVisionTransformerV2Args)[] = [
   'inChans', 'numClasses', 'globalPool', 'depths', 'embedDims', 'numHeads', 'srRatios', 'mlpRatios', 'qkvBias', 'linear',
   'dropRate', 'projDropRate', 'attnDropRate', 'dropPathRate',
-] as const;
+];
 
 /** timm's `to_ntuple(n)`: one value repeated `n` times, or the list itself. */
 function perStage(name: string, v: number | readonly number[], n: number): number[] {
@@ -128,7 +128,7 @@ function stageDropPathRates(rate: number, depths: readonly number[]): number[][]
  * stages.N.{downsample,blocks.M.{norm1,attn.{q,kv,sr,norm,proj},norm2,mlp.{fc1,dwconv,fc2}},norm}, head.
  */
 export class PyramidVisionTransformerV2 extends VisionModel {
-  static readonly argNames: readonly string[] = ARG_NAMES;
+  static readonly argNames: readonly (keyof PyramidVisionTransformerV2Args)[] = ARG_NAMES;
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;

@@ -62,18 +62,18 @@ function downsampleAvg(inC: number, outC: number, stride: number, dilation: numb
   return new Sequential([pool, new Conv2d(inC, outC, 1, { padding: 0 }), makeNorm(norm, outC)]);
 }
 
-const ARG_NAMES = [
+const ARG_NAMES: readonly (keyof ResNetArgs)[] = [
   'block', 'layers', 'numClasses', 'inChans', 'outputStride', 'globalPool', 'cardinality', 'baseWidth', 'stemWidth',
   'stemType', 'replaceStemPool', 'blockReduceFirst', 'downKernelSize', 'avgDown', 'channels', 'actLayer', 'normLayer',
   'aaLayer', 'dropRate', 'dropPathRate', 'dropBlockRate', 'zeroInitLast', 'blockArgs',
-] as const;
+];
 
 /**
  * timm's ResNet (and ResNeXt, SE-/ECA-ResNet, ResNet-D/S/T, ResNet-RS, blur/AA variants) on NHWC input.
  * State-dict keys are timm's: conv1, bn1, layer1.0.conv1, …, fc.
  */
 export class ResNet extends VisionModel {
-  static readonly argNames: readonly string[] = ARG_NAMES;
+  static readonly argNames: readonly (keyof ResNetArgs)[] = ARG_NAMES;
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;

@@ -30,7 +30,7 @@ export interface TinyVitArgs {
   actLayer?: string;
 }
 
-const ARG_NAMES = [
+const ARG_NAMES: readonly (keyof TinyVitArgs)[] = [
   'inChans', 'numClasses', 'globalPool', 'embedDims', 'depths', 'numHeads', 'windowSizes', 'mlpRatio', 'dropRate',
   'dropPathRate', 'useCheckpoint', 'mbconvExpandRatio', 'localConvSize', 'actLayer',
 ] as const satisfies readonly (keyof TinyVitArgs)[];
@@ -193,7 +193,7 @@ function dropPathRates(rate: number, n: number): number[] {
  * stages.0.blocks.N.conv{1,2,3}, stages.N.{downsample.conv{1,2,3},blocks.M.{attn,mlp,local_conv}}, head.{norm,fc}.
  */
 export class TinyVit extends VisionModel {
-  static readonly argNames: readonly string[] = ARG_NAMES;
+  static readonly argNames: readonly (keyof TinyVitArgs)[] = ARG_NAMES;
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;

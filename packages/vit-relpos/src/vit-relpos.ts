@@ -149,7 +149,7 @@ const POOLS = ['', 'avg', 'token'];
  * Keys: cls_token, patch_embed.proj, shared_rel_pos, blocks.N, norm, fc_norm, head.
  */
 export class VisionTransformerRelPos extends VisionModel {
-  static readonly argNames: readonly string[] = ARG_NAMES;
+  static readonly argNames: readonly (keyof VisionTransformerRelPosArgs)[] = ARG_NAMES;
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;

@@ -326,7 +326,7 @@ const POOLS = ['', 'avg', 'avgmax', 'max', 'token', 'map'];
  * pos_embed, patch_embed.proj, norm_pre, blocks.N.{norm1,attn,ls1,norm2,mlp,ls2}, norm, fc_norm, head (, dist_token, head_dist).
  */
 export class VisionTransformer extends VisionModel {
-  static readonly argNames: readonly string[] = ARG_NAMES;
+  static readonly argNames: readonly (keyof VisionTransformerArgs)[] = ARG_NAMES;
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;

@@ -150,17 +150,17 @@ export class PreXceptionModule extends Module {
   }
 }
 
-const ARG_NAMES = [
+const ARG_NAMES: readonly (keyof XceptionAlignedArgs)[] = [
   'blockCfg', 'numClasses', 'inChans', 'outputStride', 'preact', 'actLayer', 'normLayer', 'dropRate', 'dropPathRate',
   'globalPool',
-] as const;
+];
 
 /**
  * timm's XceptionAligned (DeepLab-style aligned Xception, and the pre-activation `p` variants) on NHWC input.
  * State-dict keys are timm's: stem.0.conv, blocks.N.stack.convK.conv_dw, blocks.N.shortcut.bn, head.fc, …
  */
 export class XceptionAligned extends VisionModel {
-  static readonly argNames: readonly string[] = ARG_NAMES;
+  static readonly argNames: readonly (keyof XceptionAlignedArgs)[] = ARG_NAMES;
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;

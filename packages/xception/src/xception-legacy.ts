@@ -76,14 +76,14 @@ export interface LegacyXceptionArgs {
   globalPool?: string;
 }
 
-const ARG_NAMES = ['numClasses', 'inChans', 'dropRate', 'globalPool'] as const;
+const ARG_NAMES: readonly (keyof LegacyXceptionArgs)[] = ['numClasses', 'inChans', 'dropRate', 'globalPool'];
 
 /**
  * timm's legacy Xception (xception.py, the Cadene port of the Keras/TF model) on NHWC input. Keys: conv1, bn1,
  * block1.skip, block1.rep.0.conv1, …, conv4.pointwise, bn4, fc.
  */
 export class LegacyXception extends VisionModel {
-  static readonly argNames: readonly string[] = ARG_NAMES;
+  static readonly argNames: readonly (keyof LegacyXceptionArgs)[] = ARG_NAMES;
   numClasses: number;
   numFeatures = 2048;
   headHiddenSize = 2048;

@@ -328,7 +328,7 @@ class BlockList extends Module {}
  * Keys: cls_token, patch_embed.proj, pos_embed.token_projection, blocks.N, cls_attn_blocks.N, norm, head.
  */
 export class Xcit extends VisionModel {
-  static readonly argNames: readonly string[] = ARG_NAMES;
+  static readonly argNames: readonly (keyof XcitArgs)[] = ARG_NAMES;
   numClasses: number;
   numFeatures: number;
   headHiddenSize: number;
