@@ -535,6 +535,26 @@ export async function checkPretrainedAdapt(c: ModelContext): Promise<void> {
 }
 
 /** Disposing the model (and everything the checks built) frees every tensor it held: none is left behind. */
+/**
+ * A model with stochastic depth or dropout, on input `x`: two eval-mode forwards are equal, a train-mode forward
+ * differs from them, and the model is left in eval mode. Throws a {@link ConformanceError} naming what differs.
+ */
+export function checkTrainModeStochastic(model: VisionModel, x: tf.Tensor, name: string = model.modelName || model.constructor.name): void {
+  const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+  const a = model.forward(x) as tf.Tensor;
+  const b = model.forward(x) as tf.Tensor;
+  let c: tf.Tensor | null = null;
+  try {
+    if (maxDiff(a, b) !== 0) throw new ConformanceError(name, 'forward', 'two eval-mode forwards differ');
+    model.train();
+    c = model.forward(x) as tf.Tensor;
+    if (!(maxDiff(a, c) > 0)) throw new ConformanceError(name, 'forward', 'a train-mode forward equals the eval-mode one (nothing stochastic ran)');
+  } finally {
+    model.eval();
+    tf.dispose([a, b, ...(c ? [c] : [])]);
+  }
+}
+
 export function checkDispose(c: ModelContext): void {
   c.dispose();
   c.dispose = () => {};

@@ -152,17 +152,9 @@ describe('VisionTransformer API', () => {
     const y = m.forward(x);
     expect(y.shape).toEqual([1, 7]);
     expect(Object.keys(m.stateDict())).toEqual(expect.arrayContaining(['dist_token', 'head_dist.weight', 'head.weight']));
-    const p = (await createModel('vit_dpwee_patch16_reg1_gap_256', { imgSize: 32, numClasses: 3 })) as VisionTransformer;
-    expect(p.namedParams().map(([n]) => n)).toEqual(expect.arrayContaining([
-      'blocks.0.in_norm.weight', 'blocks.0.in_proj.weight', 'blocks.0.sub_norm.weight', 'blocks.0.lambda_q1',
-      'blocks.0.out_proj.weight', 'blocks.0.ls.gamma',
-    ]));
-    const yp = p.forward(x);
-    expect(yp.shape).toEqual([1, 3]);
-    expect(Number.isFinite(yp.dataSync()[0])).toBe(true);
-    tf.dispose([x, y, yp]);
+    expect(m.getClassifier()).toBe(m.getChild('head'));
+    tf.dispose([x, y]);
     m.dispose();
-    p.dispose();
   });
 });
 

@@ -1,8 +1,10 @@
 /**
- * The copy-paste check: no run of 6 or more identical code lines stands twice in the packages' sources (within a
- * file or across files), so what families repeat goes into core. Lines are compared with white space folded;
+ * The copy-paste check: no run of 6 or more identical code lines stands twice in the packages' sources or tests
+ * (within a file or across files), so what families repeat goes into core (and what their tests repeat into
+ * @zoo/testing). Lines are compared with white space folded;
  * blank lines, comments, import lines, lone punctuation and declarations (class fields without an initialiser, a
- * bare `super()`) are passed over. Line-based, like jscpd's minimum-lines rule, with no dependency. Generated data (cfgs.ts, archs.ts, pruned.ts) is left out.
+ * bare `super()`) are passed over. Line-based, like jscpd's minimum-lines rule, with no dependency. Generated data (cfgs.ts, archs.ts, pruned.ts) and test
+ * fixtures are left out.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -15,7 +17,7 @@ const GENERATED = new Set(['cfgs.ts', 'archs.ts', 'pruned.ts']);
 function sources(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
-    if (name === 'node_modules' || name === 'dist') continue;
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('fixtures')) continue;
     if (statSync(p).isDirectory()) sources(p, out);
     else if (name.endsWith('.ts') && !name.endsWith('.d.ts') && !GENERATED.has(name)) out.push(p);
   }
@@ -85,16 +87,17 @@ describe('copy-paste check', () => {
     expect(findCopies(files)).toHaveLength(1);
   });
 
-  it(`packages/*/src has no run of ${MIN_LINES}+ identical code lines in two places`, () => {
-    const files = readdirSync(join(repo, 'packages')).flatMap((p) => {
-      const src = join(repo, 'packages', p, 'src');
-      try {
-        return sources(src);
-      } catch {
-        return [];
-      }
-    });
-    expect(files.length).toBeGreaterThan(50);
+  it(`packages/*/{src,test} have no run of ${MIN_LINES}+ identical code lines in two places`, () => {
+    const files = readdirSync(join(repo, 'packages')).flatMap((p) =>
+      ['src', 'test'].flatMap((d) => {
+        try {
+          return sources(join(repo, 'packages', p, d));
+        } catch {
+          return [];
+        }
+      }),
+    );
+    expect(files.length).toBeGreaterThan(300);
     expect(findCopies(files)).toEqual([]);
   });
 });

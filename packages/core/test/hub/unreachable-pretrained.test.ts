@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildModelWithCfg, Conv2d, createModel, generateDefaultCfgs, HubError, Linear, type Module, registerModel, VisionModel } from '../../src/index.js';
+import { buildModelWithCfg, Conv2d, createModel, generateDefaultCfgs, HubError, registerModel, VisionModel } from '../../src/index.js';
 
 class OneConv extends VisionModel {
   static readonly argNames: readonly string[] = ['numClasses', 'inChans'];
@@ -16,19 +16,12 @@ class OneConv extends VisionModel {
   headHiddenSize = 4;
   inChans = 3;
   readonly conv = this.addModule('conv', new Conv2d(3, 4, 3));
-  readonly fc = this.addModule('fc', new Linear(4, 2));
+  constructor() {
+    super();
+    this.setPoolClassifier('fc', 2);
+  }
   protected computeFeatures(x: tf.Tensor): tf.Tensor {
     return this.conv.forward(x);
-  }
-  protected override computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
-    const pooled = tf.mean(x, [1, 2]);
-    return preLogits ? pooled : this.fc.forward(pooled);
-  }
-  override resetClassifier(): void {
-    throw new Error('not needed');
-  }
-  override getClassifier(): Module {
-    return this.fc;
   }
 }
 

@@ -1,6 +1,6 @@
 // A tiny registered model for the pool tests: imported by the test and by each pool worker (as a file URL).
-import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm2d, Conv2d, Linear, type Module, registerModel, VisionModel } from '@zoo/core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { BatchNorm2d, Conv2d, registerModel, VisionModel } from '@zoo/core';
 
 export class PoolTestNet extends VisionModel {
   numClasses = 5;
@@ -11,23 +11,14 @@ export class PoolTestNet extends VisionModel {
   bn1 = this.addModule('bn1', new BatchNorm2d(8));
   conv2 = this.addModule('conv2', new Conv2d(8, 16, 3, { stride: 2, padding: 1 }));
   bn2 = this.addModule('bn2', new BatchNorm2d(16));
-  fc = this.addModule('fc', new Linear(16, 5));
+
+  constructor() {
+    super();
+    this.setPoolClassifier('fc', 5);
+  }
 
   protected computeFeatures(x: tf.Tensor): tf.Tensor {
     return this.conv2.forwardBn(this.conv1.forwardBn(x, this.bn1, 'relu'), this.bn2, 'relu');
-  }
-
-  protected override computeHead(x: tf.Tensor, preLogits: boolean): tf.Tensor {
-    const pooled = tf.mean(x, [1, 2]);
-    return preLogits ? pooled : this.fc.forward(pooled);
-  }
-
-  override resetClassifier(): void {
-    throw new Error('not needed');
-  }
-
-  override getClassifier(): Module {
-    return this.fc;
   }
 }
 
