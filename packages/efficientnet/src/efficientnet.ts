@@ -112,17 +112,18 @@ export class EfficientNet extends VisionModel {
 
   protected override computeIntermediates(x: tf.Tensor, o: ForwardIntermediatesOptions): IntermediatesResult {
     // The conv head belongs to the final map once the last stage has run.
-    return trunkIntermediates(this, 'EfficientNet', x, o, (y, last) => (last === this.stageEnds[this.stageEnds.length - 1] ? this.head(y) : y));
+    const last = this.stageEnds[this.stageEnds.length - 1];
+    return trunkIntermediates(this, x, o, this.takeIndices(this.stageEnds.length, o), (y, stage) => (stage === last ? this.head(y) : y));
   }
 
   override pruneIntermediateLayers(indices: OutIndices = 1, pruneNorm = false, pruneHead = true): number[] {
-    const { take, maxStage, numStages } = truncateTrunk(this, indices);
-    if (pruneNorm || maxStage < numStages) {
-      this.addModule('conv_head', new Identity());
-      this.addModule('bn2', new Identity());
-    }
-    if (pruneHead) this.resetClassifier(0, '');
-    return take;
+    return this.pruneLevels(this.stageEnds.length, indices, pruneHead, (maxIndex) => {
+      const { maxStage, numStages } = truncateTrunk(this, maxIndex);
+      if (pruneNorm || maxStage < numStages) {
+        this.addModule('conv_head', new Identity());
+        this.addModule('bn2', new Identity());
+      }
+    });
   }
 }
 

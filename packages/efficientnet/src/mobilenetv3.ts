@@ -124,17 +124,17 @@ export class MobileNetV3 extends VisionModel {
 
   protected override computeIntermediates(x: tf.Tensor, o: ForwardIntermediatesOptions): IntermediatesResult {
     // The conv head comes after pooling here: intermediates end at the trunk.
-    return trunkIntermediates(this, 'MobileNetV3', x, o);
+    return trunkIntermediates(this, x, o, this.takeIndices(this.stageEnds.length, o));
   }
 
   override pruneIntermediateLayers(indices: OutIndices = 1, _pruneNorm = false, pruneHead = true): number[] {
-    const { take, maxStage, numStages } = truncateTrunk(this, indices);
-    if (maxStage < numStages || pruneHead) {
-      this.addModule('conv_head', new Identity());
-      this.addModule('norm_head', new Identity());
-    }
-    if (pruneHead) this.resetClassifier(0, '');
-    return take;
+    return this.pruneLevels(this.stageEnds.length, indices, pruneHead, (maxIndex) => {
+      const { maxStage, numStages } = truncateTrunk(this, maxIndex);
+      if (maxStage < numStages || pruneHead) {
+        this.addModule('conv_head', new Identity());
+        this.addModule('norm_head', new Identity());
+      }
+    });
   }
 
   override resetClassifier(numClasses: number, globalPool = 'avg'): void {

@@ -3,10 +3,7 @@
  * forward_intermediates and cutting the trunk for prune_intermediate_layers. Internal to the package.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  convNormAct, featureTakeIndices, type ForwardIntermediatesOptions, type IntermediatesResult, type Module,
-  type OutIndices, Sequential,
-} from '@zoo/core';
+import { convNormAct, type ForwardIntermediatesOptions, type IntermediatesResult, type Module, Sequential } from '@zoo/core';
 
 /** A model with timm's trunk layout: `conv_stem`, `bn1`, `blocks` (a Sequential of stage Sequentials). */
 export interface Trunk {
@@ -36,39 +33,34 @@ export function runStem(model: Trunk, x: tf.Tensor): tf.Tensor {
 
 /**
  * timm's forward_intermediates over the trunk: the stem output (index 0) and the selected stage ends, running the
- * stages up to the last one taken when `stopEarly`. `finish(x, lastStage)` maps the last map run to the final one
- * (EfficientNet applies its conv head there when the whole trunk ran).
+ * stages up to the last one taken when `stopEarly`. `take` is the model's `takeIndices` over its stage ends;
+ * `finish(x, lastStage)` maps the last map run to the final one (EfficientNet applies its conv head there when the
+ * whole trunk ran).
  */
 export function trunkIntermediates(
-  model: Trunk, family: string, x: tf.Tensor, o: ForwardIntermediatesOptions,
+  model: Trunk, x: tf.Tensor, o: ForwardIntermediatesOptions, take: { indices: number[]; maxIndex: number },
   finish: (x: tf.Tensor, lastStage: number) => tf.Tensor = (y) => y,
 ): IntermediatesResult {
-  if (o.outputFmt && o.outputFmt !== 'NHWC') throw new Error(`${family} intermediates are NHWC maps; outputFmt '${o.outputFmt}' is not supported`);
-  const { indices, maxIndex } = featureTakeIndices(model.stageEnds.length, o.indices);
-  const take = indices.map((i) => model.stageEnds[i]!);
-  const maxStage = model.stageEnds[maxIndex]!;
+  const stages = take.indices.map((i) => model.stageEnds[i]!);
+  const maxStage = model.stageEnds[take.maxIndex]!;
   const intermediates: tf.Tensor[] = [];
   x = runStem(model, x);
-  if (take.includes(0)) intermediates.push(x);
+  if (stages.includes(0)) intermediates.push(x);
   const blocks = model.getChild('blocks')!;
   let last = 0;
   x = runStages(blocks, x, o.stopEarly ? maxStage : blocks.namedChildren().length, (i, y) => {
     last = i;
-    if (take.includes(i)) intermediates.push(y);
+    if (stages.includes(i)) intermediates.push(y);
   });
   x = finish(x, last);
   // The final map may also be an intermediate; a clone (same data) lets either be disposed alone.
   return { final: intermediates.includes(x) ? tf.clone(x) : x, intermediates };
 }
 
-/**
- * Keeps the stages up to the last one `indices` selects; returns the selected feature indices, the last stage kept
- * and the number of stages there were.
- */
-export function truncateTrunk(model: Trunk, indices: OutIndices): { take: number[]; maxStage: number; numStages: number } {
-  const { indices: take, maxIndex } = featureTakeIndices(model.stageEnds.length, indices);
+/** Keeps the stages up to the end of feature level `maxIndex`; returns the last stage kept and how many there were. */
+export function truncateTrunk(model: Trunk, maxIndex: number): { maxStage: number; numStages: number } {
   const maxStage = model.stageEnds[maxIndex]!;
   const stages = model.getChild('blocks')!.namedChildren().map(([, m]) => m);
   model.addModule('blocks', new Sequential(stages.slice(0, maxStage)));
-  return { take, maxStage, numStages: stages.length };
+  return { maxStage, numStages: stages.length };
 }

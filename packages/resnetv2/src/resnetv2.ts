@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   Activation, AvgPool2d, BatchNormAct2d, ClassifierHead, type Conv2d, convNormAct, createConv2d, DropPath,
-  EvoNorm2dS0, featureTakeIndices, FilterResponseNormAct2d, FilterResponseNormTlu2d, type ForwardIntermediatesOptions,
+  EvoNorm2dS0, FilterResponseNormAct2d, FilterResponseNormTlu2d, type ForwardIntermediatesOptions,
   FusedSequential, GroupNormAct, Identity, type IntermediatesResult, makeDivisible, MaxPool2d, MaxPool2dSame, Module,
   type OutIndices, resolveAct, Sequential, StdConv2d, StdConv2dSame, VisionModel,
 } from '@zoo/core';
@@ -416,8 +416,7 @@ export class ResNetV2 extends VisionModel {
 
   /** timm's `prune_intermediate_layers`: the stages after the last index taken go (the stem is level 0). */
   override pruneIntermediateLayers(indices: OutIndices = 1, pruneNorm = false, pruneHead = true): number[] {
-    const { maxIndex } = featureTakeIndices(5, indices);
-    return this.pruneLevels(5, indices, pruneHead, () => {
+    return this.pruneLevels(5, indices, pruneHead, (maxIndex) => {
       for (const [name] of this.stages.namedChildren()) if (Number(name) >= maxIndex) this.stages.addModule(name, null);
       if (pruneNorm) this.norm = this.addModule('norm', new Identity());
     });
