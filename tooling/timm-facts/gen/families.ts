@@ -374,7 +374,7 @@ export const FAMILIES: FamilyGen[] = [
       // createModel's own option.
       kwargs: { block_args: (v, arch) => ({ blocks: encodeArchDef(v as Record<string, unknown>[][], arch) }), features_only: drop },
       types: {
-        // timm's `round_channels` partial and its SqueezeExcite partial as data (builder.ts turns them into functions).
+        // timm's `round_channels` partial and its SqueezeExcite partial as data (register.ts turns them into functions).
         'timm.models._efficientnet_builder.round_channels': (t) => camelArgs(t),
         'timm.models._efficientnet_blocks.SqueezeExcite': (t, map) => {
           const { gate_layer: gate, force_act_layer: forceAct, rd_round_fn: rdRoundFn, ...rest } = t.args ?? {};
