@@ -8,7 +8,7 @@ import { BatchNorm2d, BatchNormAct2d, GroupNorm, GroupNormAct, LayerNorm2d } fro
 export class LayerNormAct2d extends LayerNorm2d {
   readonly act: ActName;
   constructor(numChannels: number, options: { eps?: number; act?: string | null; applyAct?: boolean } = {}) {
-    super(numChannels, { eps: options.eps });
+    super(numChannels, { eps: options.eps ?? 1e-5 }); // timm's LayerNormAct2d default (LayerNorm2d's is 1e-6)
     this.act = options.applyAct === false ? 'identity' : resolveAct(options.act === undefined ? 'relu' : options.act);
   }
   override forward(x: tf.Tensor): tf.Tensor {
@@ -53,8 +53,9 @@ function groupCount(s: Spec, chs: number): number {
  * timm's `get_norm_act_layer(norm_layer, act_layer)(chs, apply_act=…)`: the norm with its activation fused in
  * (BatchNormAct2d, GroupNormAct, LayerNormAct2d; EvoNorm S0 / S0a is its own activation). Keys are the plain norm's, so
  * checkpoints load either way; a BatchNorm is folded into the conv before it where the model runs them together.
+ * As in timm, no `act` means none (identity), not the norm classes' own ReLU default.
  */
-export function createNormAct(norm: NormLayer | null | undefined, chs: number, act: string | null = 'relu', applyAct = true): Module {
+export function createNormAct(norm: NormLayer | null | undefined, chs: number, act: string | null = null, applyAct = true): Module {
   const s = resolveNorm(norm);
   switch (s.kind) {
     case 'batchnorm':
@@ -78,6 +79,8 @@ export function createNorm(norm: NormLayer | null | undefined, chs: number): Mod
       return new BatchNorm2d(chs, { eps: s.eps });
     case 'groupnorm':
       return new GroupNorm(groupCount(s, chs), chs, { eps: s.eps });
+    case 'layernorm':
+      return new LayerNorm2d(chs, { eps: s.eps }); // timm's LayerNorm / LayerNorm2d: eps 1e-6 unless given
     default:
       return createNormAct(norm, chs, null, false);
   }

@@ -120,8 +120,15 @@ export class LayerNorm extends Module {
   }
 }
 
-/** timm's LayerNorm2d: LayerNorm over channels; with NHWC input that is the last axis, so the same computation. */
-export class LayerNorm2d extends LayerNorm {}
+/**
+ * timm's LayerNorm2d: LayerNorm over channels; with NHWC input that is the last axis, so the same computation. Its
+ * default eps is timm's (1e-6); {@link LayerNorm}'s is torch's `nn.LayerNorm`'s (1e-5).
+ */
+export class LayerNorm2d extends LayerNorm {
+  constructor(numChannels: number, options: { eps?: number; affine?: boolean; bias?: boolean } = {}) {
+    super(numChannels, { ...options, eps: options.eps ?? 1e-6 });
+  }
+}
 
 /** RMSNorm over the last axis (timm's RmsNorm / RmsNorm2d). Key: weight. */
 export class RmsNorm extends Module {
