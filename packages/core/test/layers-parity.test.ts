@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  type ActName, Attention, applyAct, BatchNormAct2d, BlurPool2d, ClassifierHead, createConv2d, createNorm, createNormAct, EcaModule, GroupNormAct,
-  LayerNorm, LayerNorm2d, Mlp, type Module, NormMlpClassifierHead, PatchEmbed, SEModule, type StateDict, StdConv2d, setBackend,
+  type ActName, Attention, applyAct, BatchNormAct2d, BlurPool2d, ClassifierHead, ConvMlp, ConvNormAct, createConv2d, createNorm,
+  createNormAct, EcaModule, EvoNorm2dS0, EvoNorm2dS0a, FilterResponseNormAct2d, FilterResponseNormTlu2d, GlobalContext, GluMlp,
+  GroupNormAct, LayerNorm, LayerNorm2d, LayerScale, Mlp, type Module, NormMlpClassifierHead, PatchEmbed, RmsNorm, SEModule,
+  SimpleNorm, type StateDict, StdConv2d, SwiGLU, setBackend,
 } from '../src/index.js';
 
 interface Entry {
@@ -56,10 +58,22 @@ const BUILD: Record<string, () => Module> = {
   norm_layer_layernorm2d: () => createNorm('layernorm2d', 8),
   norm_act_layer_layernorm2d: () => createNormAct('layernorm2d', 8),
   norm_layer_layernorm: () => createNorm('layernorm', 8),
+  conv_norm_act: () => new ConvNormAct(4, 6, 3, { stride: 2 }),
+  evonorm_s0: () => new EvoNorm2dS0(16, { groups: 4 }),
+  evonorm_s0a: () => new EvoNorm2dS0a(16, { groups: 4 }),
+  frn_tlu: () => new FilterResponseNormTlu2d(8),
+  frn_act: () => new FilterResponseNormAct2d(8),
+  rms_norm: () => new RmsNorm(8),
+  simple_norm: () => new SimpleNorm(8),
   se: () => new SEModule(16, { rdRatio: 0.25 }),
+  global_context: () => new GlobalContext(16),
   eca: () => new EcaModule(16),
   blur_pool: () => new BlurPool2d(6, { filtSize: 3, stride: 2 }),
-  mlp_gelu: () => new Mlp(8, { hiddenFeatures: 16, actLayer: 'gelu' }),
+  mlp_gelu: () => new Mlp(8, { hiddenFeatures: 16 }),
+  glu_mlp: () => new GluMlp(8, { hiddenFeatures: 16 }),
+  swiglu: () => new SwiGLU(8, { hiddenFeatures: 16 }),
+  conv_mlp: () => new ConvMlp(8, { hiddenFeatures: 16 }),
+  layer_scale: () => new LayerScale(8),
   attention: () => new Attention(16, { numHeads: 2, qkvBias: true }),
   attention_qk_norm: () => new Attention(16, { numHeads: 2, qkNorm: true, normLayer: (d) => new LayerNorm(d) }),
   patch_embed: () => new PatchEmbed({ imgSize: 16, patchSize: 4, inChans: 3, embedDim: 8 }),
