@@ -229,7 +229,7 @@ export class Beit extends VisionModel {
  * another window (timm's `resize_rel_pos_bias_table`), so weights load at another `imgSize`.
  */
 export function checkpointFilterFn(sd: StateDict, model: VisionModel): StateDict {
-  const beit = model as unknown as Beit;
+  const beit = model as Beit;
   const own = new Map(beit.namedParams());
   const out: StateDict = {};
   for (let [k, v] of Object.entries(sd)) {

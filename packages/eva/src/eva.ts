@@ -396,7 +396,7 @@ const has = (sd: StateDict, key: string) => Object.hasOwn(sd, key);
  * Meta's original Perception Encoder layout (`conv1.weight`) is not converted (timm's hub weights are already in timm's).
  */
 export function checkpointFilterFn(sd: StateDict, model: VisionModel): StateDict {
-  const eva = model as unknown as Eva;
+  const eva = model as Eva;
   for (const wrap of ['model_ema', 'model', 'module', 'state_dict']) {
     const inner = (sd as unknown as Record<string, unknown>)[wrap];
     if (inner && typeof inner === 'object' && !('shape' in inner)) sd = inner as StateDict;

@@ -142,7 +142,7 @@ function createRelPos(cfg: TransformerCfg, windowSize: Pair, numHeads: number): 
 }
 
 /** timm's `get_norm_layer(name)` with eps: LayerNorm on the last (channel) axis, or BatchNorm. */
-const norm = (name: string, chs: number, eps: number): Module => createNorm({ type: name, eps } as never, chs);
+const norm = (name: string, chs: number, eps: number): Module => createNorm({ type: name, eps }, chs);
 
 /**
  * timm's `Downsample2d`: a pool ('avg2' / 'max2': 2×2 stride 2; 'avg' / 'max': 3×3 stride 2 pad 1; TF SAME with
@@ -188,7 +188,7 @@ export class MbConvBlock extends Module {
   readonly conv3: Conv2d;
   constructor(inChs: number, outChs: number, stride: number, cfg: ConvCfg, readonly dropPathRate = 0) {
     super();
-    const normAct = (chs: number, applyAct = true) => createNormAct({ type: cfg.normLayer, eps: cfg.normEps } as never, chs, cfg.actLayer, applyAct);
+    const normAct = (chs: number, applyAct = true) => createNormAct({ type: cfg.normLayer, eps: cfg.normEps }, chs, cfg.actLayer, applyAct);
     const mid = makeDivisible((cfg.expandOutput ? outChs : inChs) * cfg.expandRatio);
     const groups = cfg.groupSize ? mid / cfg.groupSize : 1;
     if (!Number.isInteger(groups)) throw new Error(`MbConvBlock: ${mid} channels are not divisible by groupSize ${cfg.groupSize}`);
@@ -494,7 +494,7 @@ export class MaxxVitStem extends Module {
     const [c0, c1] = typeof width === 'number' ? [width, width] : [width[0]!, width[1]!];
     this.outChs = c1;
     this.conv1 = this.addModule('conv1', createConv2d(inChs, c0, 3, { stride: 2, padding, bias }));
-    this.norm1 = this.addModule('norm1', createNormAct({ type: normLayer, eps: normEps } as never, c0, actLayer));
+    this.norm1 = this.addModule('norm1', createNormAct({ type: normLayer, eps: normEps }, c0, actLayer));
     this.conv2 = this.addModule('conv2', createConv2d(c0, c1, 3, { padding, bias }));
   }
   override forward(x: tf.Tensor): tf.Tensor {
@@ -620,7 +620,7 @@ export function checkpointFilterFn(sd: StateDict, model: VisionModel): StateDict
   const out: StateDict = {};
   for (let [k, v] of Object.entries(sd)) {
     if (k.endsWith('relative_position_bias_table')) {
-      const m = model.getSubmodule(k.slice(0, -'.relative_position_bias_table'.length)) as unknown as RelPosBias | RelPosBiasTf;
+      const m = model.getSubmodule(k.slice(0, -'.relative_position_bias_table'.length)) as RelPosBias | RelPosBiasTf;
       const target = m.relativePositionBiasTable.shape;
       if (v.shape.join() !== target.join() || m.windowSize[0] !== m.windowSize[1]) {
         v = resizeRelPosBiasTable(v.data instanceof Float32Array ? v : { ...v, data: Float32Array.from(v.data as ArrayLike<number>) }, m.windowSize, target);

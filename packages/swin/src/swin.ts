@@ -425,7 +425,7 @@ export function checkpointFilterFn(sd: StateDict, model: VisionModel): StateDict
     if (k.includes('patch_embed.proj.weight')) v = resizePatchEmbed(v, model);
     if (original) k = renameOriginal(k);
     if (k.endsWith('relative_position_bias_table')) {
-      const attn = model.getSubmodule(k.slice(0, -'.relative_position_bias_table'.length)) as unknown as WindowAttention;
+      const attn = model.getSubmodule(k.slice(0, -'.relative_position_bias_table'.length)) as WindowAttention;
       const target = attn.relativePositionBiasTable.shape;
       if (v.shape.join() !== target.join() || attn.windowSize[0] !== attn.windowSize[1]) {
         v = resizeRelPosBiasTable(v.data instanceof Float32Array ? v : { ...v, data: Float32Array.from(v.data as ArrayLike<number>) }, attn.windowSize, target);

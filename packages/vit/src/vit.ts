@@ -581,7 +581,7 @@ export class VisionTransformer extends VisionModel {
  * (timm's `resample_patch_embed`, pseudo-inverse) and drops `pre_logits`.
  */
 export function checkpointFilterFn(sd: StateDict, model: VisionModel, opts: { adaptLayerScale?: boolean; interpolation?: 'bicubic' | 'bilinear'; antialias?: boolean } = {}): StateDict {
-  const vit = model as unknown as VisionTransformer;
+  const vit = model as VisionTransformer;
   const out: StateDict = {};
   for (let [k, v] of Object.entries(sd)) {
     const projWeight = (vit.patchEmbed as { proj?: { weight?: { shape: readonly number[] } } }).proj?.weight;

@@ -495,7 +495,7 @@ function splitThree(v: StateDict[string]): StateDict[string][] {
 export function checkpointFilterFn(sd: StateDict, model: VisionModel): StateDict {
   const inner = (sd as unknown as Record<string, unknown>).model;
   if (inner && typeof inner === 'object' && !('shape' in inner)) sd = inner as StateDict;
-  const xcit = model as unknown as Xcit;
+  const xcit = model as Xcit;
   const out: StateDict = {};
   const splitQkv = Object.hasOwn(sd, 'cls_attn_blocks.0.attn.qkv.weight') && xcit.clsAttnBlocks.length > 0;
   for (const [k, v] of Object.entries(sd)) {

@@ -28,7 +28,9 @@ export type NormLayer =
   | { type: 'batchnorm' | 'batchnorm2d'; eps?: number }
   | { type: 'groupnorm'; groupSize?: number; numGroups?: number; eps?: number }
   | { type: 'layernorm' | 'layernorm2d'; eps?: number }
-  | { type: 'evonorms0' | 'evonorms0a'; groupSize?: number; groups?: number; eps?: number };
+  | { type: 'evonorms0' | 'evonorms0a'; groupSize?: number; groups?: number; eps?: number }
+  /** A name known only at run time (a cfg field), with its eps: an unknown name is an error when the norm is made. */
+  | { type: NormLayerName; eps?: number };
 
 type Spec = { kind: 'batchnorm' | 'groupnorm' | 'layernorm' | 'evonorms0' | 'evonorms0a'; eps?: number; groupSize?: number; numGroups?: number; groups?: number };
 
