@@ -230,7 +230,16 @@ function pool(op: 'MaxPool' | 'AveragePool'): Emitter {
     const pads = pads2d(c, x.shape, k, s, [1, 1]);
     const attrs: Record<string, AttrValue> = { kernel_shape: k, pads, strides: s };
     if (op === 'AveragePool') attrs.count_include_pad = 0;
-    const [y] = c.node(op, [c.as(x, NCHW)], attrs);
+    let xin = c.as(x, NCHW);
+    const fill = c.g.padFill.get(xin);
+    if (op === 'MaxPool' && fill !== undefined && fill !== Number.NEGATIVE_INFINITY) {
+      // onnxruntime's PadFusion folds a constant Pad into the MaxPool after it as MaxPool padding, which counts as
+      // -inf: right only for a -inf fill. Where the fill is finite (timm's BiT stem: ConstantPad2d(1, 0) → MaxPool2d,
+      // on a map with negative values) an exact Max(x, x) between them keeps the optimizer from fusing. The same bug
+      // in onnx/optimizer: github.com/onnx/optimizer/pull/318.
+      xin = c.node('Max', [xin, xin])[0]!;
+    }
+    const [y] = c.node(op, [xin], attrs);
     c.set(out0(c), y!, NCHW);
   };
 }
@@ -457,8 +466,10 @@ function pad(c: EmitContext): void {
     throw new OnnxExportError(`kernel ${c.call.kernel}: mode '${mode}' has no ONNX equivalent (Pad knows constant, reflect, edge)`, c.call.module, c.call.kernel);
   }
   const ins = [c.as(x, perm), c.g.i64(pads)];
-  if (mode === 'constant') ins.push(c.g.scalar((c.call.attrs.constantValue as number | undefined) ?? 0));
+  const fill = (c.call.attrs.constantValue as number | undefined) ?? 0;
+  if (mode === 'constant') ins.push(c.g.scalar(fill));
   const [y] = c.node('Pad', ins, { mode });
+  if (mode === 'constant') c.g.padFill.set(y!, fill);
   c.set(out0(c), y!, perm);
 }
 

@@ -271,19 +271,32 @@ function buildModel(model: ExportableModel, traces: Trace[], batches: number[], 
     type: { tensorType: { elemType: onnxType(dtype), shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
   });
   const outputs: ValueInfoMsg[] = [];
+  // A value written out under an output's name: later references to it use that name.
+  const renamed = new Map<string, string>();
   ta.outputs.forEach((r, i) => {
     const v = vals.get(r.id);
     if (!v) throw new OnnxExportError(`exportOnnx(${who}): output ${i} does not depend on the input`);
+    const name = renamed.get(v.name) ?? v.name;
     const rank = r.shape.length;
     const perm = rank === 4 && layout === 'NCHW' ? NCHW : r.shape.map((_, k) => k);
     const rb = twinOf.get(r.id) ?? tb?.outputs[i];
+    const producer = renamed.has(v.name) ? undefined : g.nodes.find((n) => n.output.includes(v.name));
     if (!v.perm.every((p, k) => p === perm[k])) {
       const pinv: number[] = [];
       v.perm.forEach((p, k) => {
         pinv[p] = k;
       });
-      g.node('Transpose', [v.name], { perm: perm.map((p) => pinv[p]!) }, { out: [outNames[i]!] });
-    } else g.node('Identity', [v.name], {}, { out: [outNames[i]!] });
+      g.node('Transpose', [name], { perm: perm.map((p) => pinv[p]!) }, { out: [outNames[i]!] });
+    } else if (producer) {
+      // Already in the output layout: the node that computes it writes the output itself, and its other consumers
+      // (a feature map that the trunk goes on from) read it by that name. An Identity there is what onnxruntime's
+      // graph optimizer mishandles: its Identity elimination and Pad fusion left a consumer with no producer
+      // (resnetv2_50x1_bit features_only would not load).
+      const out = outNames[i]!;
+      producer.output = producer.output.map((o) => (o === v.name ? out : o));
+      for (const n of g.nodes) n.input = n.input.map((x) => (x === v.name ? out : x));
+      renamed.set(v.name, out);
+    } else g.node('Identity', [name], {}, { out: [outNames[i]!] });
     const from = outNames[i]!;
     const dims: (number | string)[] = perm.map((p) => r.shape[p]!);
     const dimsB = rb ? perm.map((p) => rb.shape[p]!) : null;

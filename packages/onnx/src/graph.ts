@@ -69,6 +69,8 @@ export class GraphBuilder {
   private readonly consts = new Map<string, string>();
   /** float32 initializers are stored as float16 (and cast back to float32 in the graph). */
   half = false;
+  /** The fill value of each constant-mode Pad's output, by value name. */
+  readonly padFill = new Map<string, number>();
 
   unique(base: string): string {
     const clean = base.replace(/[^A-Za-z0-9_.:/-]/g, '_') || 'v';

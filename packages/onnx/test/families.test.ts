@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setBackend } from '@zoo/core';
-import type { ParityFixture } from '@zoo/parity';
+import * as tf from '@tensorflow/tfjs-core';
+import { createModel, type FeatureModel, setBackend } from '@zoo/core';
+import { camelKwargs, type ParityFixture, removeFixtureWeights, writeFixtureWeights } from '@zoo/parity';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '@zoo/beit';
 import '@zoo/byobnet';
@@ -50,13 +51,10 @@ import { compareAll, fixtureInputNchw, fixtureModel, fixtureRecords } from './he
 const FAMILIES = [
   'beit', 'byobnet', 'convnext', 'cspnet', 'densenet', 'dla', 'efficientnet', 'efficientvit', 'eva', 'fastvit',
   'ghostnet', 'hgnet', 'hiera', 'hrnet', 'inception', 'levit', 'maxxvit', 'metaformer', 'mlp-mixer', 'mobilevit',
-  'nfnet', 'pvt', 'regnet', 'repvit', 'resnet', 'rexnet', 'swin', 'tiny-vit', 'vgg', 'vit', 'vit-hybrid', 'vit-relpos',
-  'xception', 'xcit',
+  'nfnet', 'pvt', 'regnet', 'repvit', 'resnet', 'resnetv2', 'rexnet', 'swin', 'tiny-vit', 'vgg', 'vit', 'vit-hybrid',
+  'vit-relpos', 'xception', 'xcit',
 ];
 const MAX_PARAMS = Number(process.env.ZOO_ONNX_MAX_PARAMS ?? 30e6);
-// Not in FAMILIES yet: @zoo/resnetv2. Its features_only export runs and matches timm (below), but on
-// resnetv2_50x1_bit onnxruntime's logits differ from ours (and timm's) by
-// 2.4e-3 (bar 1.6e-4; an ill-conditioned case: timm's own float32 sits at 0.12 of the bar, ours at 0.36). Open defect.
 
 /** Fixture id → why it cannot export (checked: the export must throw OnnxExportError). */
 const CANNOT_EXPORT: Record<string, string> = {};
@@ -76,8 +74,6 @@ for (const family of FAMILIES) {
 const EXTRA: [family: string, file: string, why: string][] = [
   // GhostNetV2's DFC gate resizes a 3×3 map to 7×7: float32 scales (7/3) make onnxruntime's output 6×6.
   ['ghostnet', 'fixtures-extra/ghostnetv2_100.json', 'nearest resize to a size float32 scales cannot give'],
-  // ResNetV2 (pre-activation) as features: its features_only export once wrote a graph onnxruntime refused.
-  ['resnetv2', 'fixtures/resnetv2_50_features.json', 'pre-activation ResNetV2 features_only'],
 ];
 for (const [family, file] of EXTRA) {
   const f = JSON.parse(readFileSync(join(packages, family, 'test', file), 'utf8')) as ParityFixture;
@@ -121,6 +117,60 @@ describe('every family parity fixture through export → onnxruntime-node', () =
       await engine.dispose();
     });
   }
+});
+
+describe("what onnxruntime's graph optimizer must not change", () => {
+  const bit = () => cases.find((k) => k.f.id === 'resnetv2_50x1_bit')!.f;
+  const maxRel = (a: Float32Array, b: Float32Array) => {
+    let d = 0;
+    let m = 1;
+    for (let i = 0; i < a.length; i++) {
+      d = Math.max(d, Math.abs(a[i]! - b[i]!));
+      m = Math.max(m, Math.abs(b[i]!));
+    }
+    return d / m;
+  };
+
+  it("a zero pad before a max pool stays a zero pad (BiT's stem: the optimizer's Pad fusion would pad with -inf)", async () => {
+    const f = bit();
+    const model = await fixtureModel(f);
+    const bytes = await exportOnnx(model, { inputSize: f.input.shape.slice(1) });
+    model.dispose();
+    const nodes = decodeModel(bytes).graph.node;
+    const pool = nodes.find((n) => n.opType === 'MaxPool')!;
+    expect(nodes.find((n) => n.output.includes(pool.input[0]!))!.opType).toBe('Max');
+    const engine = await onnxModel(bytes, { threads: 1 });
+    const out = await engine.run({ input0: fixtureInputNchw(f) }, f.input.shape);
+    const [r] = compareAll([{ dims: engine.outputDims.output0!, data: out.output0! }], fixtureRecords(f));
+    expect(r!.ok, r!.message).toBe(true);
+    await engine.dispose();
+  });
+
+  it('a feature map the trunk reads on is written as the output itself, and loads (features_only from the stem)', async () => {
+    const f = bit();
+    const weights = writeFixtureWeights(f);
+    const model = (await createModel(f.model, {
+      ...camelKwargs(f.kwargs), featuresOnly: true, outIndices: [0, 1], pretrained: true, pretrainedCfgOverlay: { file: weights },
+    })) as FeatureModel;
+    removeFixtureWeights(weights);
+    const bytes = await exportOnnx(model, { inputSize: f.input.shape.slice(1) });
+    const nodes = decodeModel(bytes).graph.node;
+    expect(nodes.filter((n) => n.opType === 'Identity')).toEqual([]);
+    expect(nodes.filter((n) => n.input.includes('output0')).map((n) => n.opType)).toContain('Pad');
+    const engine = await onnxModel(bytes, { threads: 1 });
+    const out = await engine.run({ input0: fixtureInputNchw(f) }, f.input.shape);
+    const [b, c, h, w] = f.input.shape as [number, number, number, number];
+    const x = tf.transpose(tf.tensor(fixtureInputNchw(f), [b, c, h, w]), [0, 2, 3, 1]);
+    const ours = model.forward(x) as tf.Tensor[];
+    engine.outputNames.forEach((n, i) => {
+      const nchw = tf.transpose(ours[i]!, [0, 3, 1, 2]);
+      expect(maxRel(out[n]!, nchw.dataSync() as Float32Array), n).toBeLessThan(1e-4);
+      nchw.dispose();
+    });
+    tf.dispose([x, ...ours]);
+    model.dispose();
+    await engine.dispose();
+  });
 });
 
 describe('pattern fusions', () => {
